@@ -1,0 +1,2 @@
+lang-name = Français
+problem-at = à { $path }
