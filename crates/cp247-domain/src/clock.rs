@@ -32,25 +32,36 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: Timestamp) -> Self {
-        Self { now: Arc::new(Mutex::new(start)) }
+        Self {
+            now: Arc::new(Mutex::new(start)),
+        }
     }
 
     /// Moves the clock to `to` (which may be in the past, to test clock skew).
     pub fn set(&self, to: Timestamp) {
-        let mut guard = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *guard = to;
     }
 
     /// Moves the clock forward by `by`. Saturates at the end of the representable range.
     pub fn advance(&self, by: SignedDuration) {
-        let mut guard = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *guard = guard.saturating_add(by).unwrap_or(*guard);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -65,7 +76,10 @@ mod tests {
         let shared = clock.clone();
         assert_eq!(clock.now(), start);
         shared.advance(SignedDuration::from_hours(2));
-        assert_eq!(clock.now(), "2026-03-29T02:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            clock.now(),
+            "2026-03-29T02:30:00Z".parse::<Timestamp>().unwrap()
+        );
         clock.set(start);
         assert_eq!(shared.now(), start);
     }

@@ -35,7 +35,10 @@ impl TicketId {
                 char::from(CROCKFORD.get(i).copied().unwrap_or(b'0'))
             })
             .collect();
-        Self { text: format!("{party}-{year:04}-{code}"), party }
+        Self {
+            text: format!("{party}-{year:04}-{code}"),
+            party,
+        }
     }
 
     /// Parses `PARTY-YEAR-CODE`.
@@ -54,7 +57,10 @@ impl TicketId {
         if !(4..=12).contains(&code.len()) || !code.bytes().all(|b| CROCKFORD.contains(&b)) {
             return Err(err());
         }
-        Ok(Self { text: text.to_owned(), party })
+        Ok(Self {
+            text: text.to_owned(),
+            party,
+        })
     }
 
     /// The id as text.
@@ -178,9 +184,16 @@ mod tests {
         assert!(t.as_str().starts_with("FR-2026-"));
         assert_eq!(TicketId::parse(t.as_str()).unwrap(), t);
         assert_eq!(t.party().as_str(), "FR");
-        for bad in ["", "FR-2026", "fr-2026-ABCD", "FR-26-ABCD", "FR-2026-ABC", "FR-2026-ABCDI",
-            "FR-2026-ABCD-X", "UK-2026-ABCD"]
-        {
+        for bad in [
+            "",
+            "FR-2026",
+            "fr-2026-ABCD",
+            "FR-26-ABCD",
+            "FR-2026-ABC",
+            "FR-2026-ABCDI",
+            "FR-2026-ABCD-X",
+            "UK-2026-ABCD",
+        ] {
             assert!(TicketId::parse(bad).is_err(), "{bad}");
         }
     }

@@ -6,12 +6,14 @@
 //! only through a [`Clock`], so deadlines can be driven by tests.
 #![warn(missing_docs)]
 
+mod address;
 mod clock;
 mod ids;
 mod instant;
 mod party;
 mod urgency;
 
+pub use address::{Address, ContactPointRole};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{MessageId, MessageIdError, TicketId, TicketIdError};
 pub use instant::{Instant, InstantError, ZoneName};

@@ -35,7 +35,9 @@ pub enum PartyCodeError {
     #[error("'UK' is not an ISO 3166-1 code: the United Kingdom is 'GB'")]
     UseGb,
     /// Not an assigned code, or not upper case.
-    #[error("'{0}' is not an ISO 3166-1 alpha-2 country code (upper case, e.g. FR) nor one of EU, INTERPOL, EUROPOL, EUROJUST")]
+    #[error(
+        "'{0}' is not an ISO 3166-1 alpha-2 country code (upper case, e.g. FR) nor one of EU, INTERPOL, EUROPOL, EUROJUST"
+    )]
     Unknown(String),
 }
 

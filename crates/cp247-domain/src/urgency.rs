@@ -93,10 +93,16 @@ mod tests {
     #[test]
     fn names_match_serde() {
         for u in Urgency::ALL {
-            assert_eq!(serde_json::to_string(&u).unwrap(), format!("\"{}\"", u.as_str()));
+            assert_eq!(
+                serde_json::to_string(&u).unwrap(),
+                format!("\"{}\"", u.as_str())
+            );
         }
         for c in Channel::ALL {
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
         }
     }
 }

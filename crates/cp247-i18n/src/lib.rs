@@ -111,14 +111,21 @@ impl FromStr for Lang {
 /// The text of `key` in `lang`. A key missing from the catalogue yields `⟦key⟧`, which the
 /// catalogue tests and the snapshot tests make visible; it never panics.
 pub fn text(lang: Lang, key: &str) -> String {
-    LOCALES.try_lookup(lang.id(), key).unwrap_or_else(|| format!("⟦{key}⟧"))
+    LOCALES
+        .try_lookup(lang.id(), key)
+        .unwrap_or_else(|| format!("⟦{key}⟧"))
 }
 
 /// The text of `key` in `lang`, with named arguments (`{ $path }` in the catalogue).
 pub fn text_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
         .iter()
-        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from((*v).to_owned())))
+        .map(|(k, v)| {
+            (
+                Cow::Owned((*k).to_owned()),
+                FluentValue::from((*v).to_owned()),
+            )
+        })
         .collect();
     LOCALES
         .try_lookup_with_args(lang.id(), key, &map)
@@ -142,7 +149,9 @@ mod tests {
     use std::path::Path;
 
     fn keys(lang: &str) -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
         let mut out = BTreeSet::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
@@ -173,7 +182,10 @@ mod tests {
     #[test]
     fn looks_up_with_arguments_and_marks_missing_keys() {
         assert_eq!(text(Lang::Fr, "lang-name"), "Français");
-        assert_eq!(text_args(Lang::En, "problem-at", &[("path", "a.b")]), "at a.b");
+        assert_eq!(
+            text_args(Lang::En, "problem-at", &[("path", "a.b")]),
+            "at a.b"
+        );
         assert_eq!(text(Lang::En, "no-such-key"), "⟦no-such-key⟧");
     }
 
