@@ -51,10 +51,12 @@ impl PartyCode {
         if text == "UK" {
             return Err(PartyCodeError::UseGb);
         }
-        if let Ok(i) = ISO_3166_1_ALPHA2.binary_search(&text) {
-            if let Some(code) = ISO_3166_1_ALPHA2.get(i) {
-                return Ok(Self(code));
-            }
+        if let Some(code) = ISO_3166_1_ALPHA2
+            .binary_search(&text)
+            .ok()
+            .and_then(|i| ISO_3166_1_ALPHA2.get(i))
+        {
+            return Ok(Self(code));
         }
         if let Some(code) = ORGANISATIONS.iter().find(|c| **c == text) {
             return Ok(Self(code));
