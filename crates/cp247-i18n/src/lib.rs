@@ -156,10 +156,11 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for line in text.lines() {
-                if let Some((k, _)) = line.split_once(" =") {
-                    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                        assert!(out.insert(k.to_owned()), "duplicate key {k} in {lang}");
-                    }
+                if let Some((k, _)) = line.split_once(" =")
+                    && !k.is_empty()
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    assert!(out.insert(k.to_owned()), "duplicate key {k} in {lang}");
                 }
             }
         }
