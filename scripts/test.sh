@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every cp247 test. Installs what the tests need when it is missing (Debian packages,
+# cargo tools), starts PostgreSQL if it is down, then runs: fmt, clippy, cargo-deny, doc tests and
+# the whole workspace test suite on SQLite and PostgreSQL (including GnuPG/sop interop, xmllint
+# schema agreement, PDF checks and real-process node tests).
+#
+# Under CI=true a missing prerequisite is an error, never a skip: the tests themselves fail when
+# gpg, sqop, xmllint, pdftotext or PostgreSQL is missing.
+#
+# Opt-in long modes: CP247_LONG=1 (more crash iterations, more proptest cases),
+# CP247_FUZZ=SECONDS (smoke-run every fuzz target for that long).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- Debian packages -------------------------------------------------------------------------
+need_pkgs=()
+command -v gpg >/dev/null       || need_pkgs+=(gnupg)
+command -v sqop >/dev/null      || need_pkgs+=(sqop)
+command -v xmllint >/dev/null   || need_pkgs+=(libxml2-utils)
+command -v pdftotext >/dev/null || need_pkgs+=(poppler-utils)
+command -v pg_ctlcluster >/dev/null || need_pkgs+=(postgresql)
+command -v pg_isready >/dev/null    || need_pkgs+=(postgresql-client)
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+export CP247_TEST_PG_URL="${CP247_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log "starting PostgreSQL"
+  clusters=$(ls /etc/postgresql 2>/dev/null || true)
+  [ -n "$clusters" ] || die "PostgreSQL is installed but has no cluster under /etc/postgresql"
+  as_root pg_ctlcluster --skip-systemctl-redirect $clusters main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+if pg_isready -q -h 127.0.0.1 -p 5432; then
+  # The database named in the URL must exist (a fresh cluster has only 'postgres').
+  db="${CP247_TEST_PG_URL##*/}"; db="${db%%\?*}"
+  if ! psql "$CP247_TEST_PG_URL" -qtAc 'select 1' >/dev/null 2>&1; then
+    psql "${CP247_TEST_PG_URL%/*}/postgres" -qc "create database \"$db\"" >/dev/null 2>&1 \
+      || as_root su postgres -c "psql -qc 'create database \"$db\"'" >/dev/null 2>&1 || true
+  fi
+  psql "$CP247_TEST_PG_URL" -qtAc 'select 1' >/dev/null || die "PostgreSQL at $CP247_TEST_PG_URL does not accept connections"
+elif [ "${CI:-}" = "true" ]; then
+  die "PostgreSQL is not reachable on 127.0.0.1:5432 (needed by the storage and node tests)"
+fi
+
+# --- cargo tools -----------------------------------------------------------------------------
+if ! cargo deny --version >/dev/null 2>&1; then
+  log "installing cargo-deny"
+  cargo install cargo-deny --locked --quiet
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
+fi
+
+# --- static checks ---------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "cargo deny (licences, bans, sources)"
+cargo deny --log-level error check licenses bans sources
+
+# --- tests -----------------------------------------------------------------------------------
+log "doc tests"
+cargo test --workspace --doc --locked --quiet
+
+if [ -n "${CP247_FUZZ:-}" ]; then
+  log "fuzz smoke: ${CP247_FUZZ}s per target"
+  bash scripts/fuzz-smoke.sh "${CP247_FUZZ}"
+fi
+
+log "workspace tests (SQLite and PostgreSQL)"
+cargo nextest run --workspace --locked --no-fail-fast --profile ci
