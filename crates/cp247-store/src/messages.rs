@@ -1,0 +1,364 @@
+//! Messages in both directions: the exact sealed bytes (evidence, never modified), their
+//! SHA-256, and the verified payload JSON for our own use.
+
+use std::fmt;
+
+use cp247_domain::{Address, Instant, MessageId, PartyCode, TicketId, Urgency};
+use jiff::Timestamp;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::codec::{
+    self, get, get_address, get_ts, instant_from, parse_col, point_str, sha256_hex, token_type, us,
+};
+use crate::error::{StoreError, check_size, is_unique_violation};
+use crate::options::{Page, Paged, StoreOptions};
+use crate::store::{Store, Tx};
+use crate::tickets::Viewer;
+
+token_type!(
+    /// The type of a message (`request`, `acknowledgement`, `reply`, …), named by the
+    /// federation protocol.
+    MessageType,
+    "message type",
+    64
+);
+
+/// Which way a message travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Received from a peer.
+    In,
+    /// Sent by this node.
+    Out,
+}
+
+impl Direction {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "in" => Ok(Direction::In),
+            "out" => Ok(Direction::Out),
+            other => Err(format!("'{other}' is not in or out")),
+        }
+    }
+}
+
+/// A message this node sends: stored and queued for delivery in one step
+/// ([`Tx::insert_outgoing`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// Its id.
+    pub id: MessageId,
+    /// The ticket it belongs to (which must exist).
+    pub ticket: TicketId,
+    /// This node's address.
+    pub sender: Address,
+    /// The peer's address.
+    pub recipient: Address,
+    /// Its type.
+    pub message_type: MessageType,
+    /// The instant written in its header, with the offset it was written in.
+    pub written_at: Instant,
+    /// The exact sealed bytes, as they will go on the wire.
+    pub sealed: Vec<u8>,
+    /// The payload as JSON.
+    pub payload_json: String,
+    /// Urgent and emergency messages are sent before routine ones.
+    pub urgency: Urgency,
+    /// When it was queued; the first attempt is due then.
+    pub queued_at: Timestamp,
+}
+
+/// A message received from a peer, after its signature was verified (see
+/// [`Tx::accept_incoming`](crate::Tx::accept_incoming)).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IncomingMessage {
+    /// Its id (chosen by the sender).
+    pub id: MessageId,
+    /// The ticket it belongs to.
+    pub ticket: TicketId,
+    /// The verified sender.
+    pub sender: Address,
+    /// This node's address it was sent to.
+    pub recipient: Address,
+    /// Its type.
+    pub message_type: MessageType,
+    /// The instant written in its header, with the sender's offset.
+    pub written_at: Instant,
+    /// The exact bytes as received.
+    pub sealed: Vec<u8>,
+    /// The verified payload as JSON.
+    pub payload_json: String,
+    /// The signed receipt this node returns for it.
+    pub receipt: Vec<u8>,
+    /// When it was received.
+    pub received_at: Timestamp,
+}
+
+/// A stored message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Its id.
+    pub id: MessageId,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Which way.
+    pub direction: Direction,
+    /// Sender.
+    pub sender: Address,
+    /// Recipient.
+    pub recipient: Address,
+    /// Its type.
+    pub message_type: MessageType,
+    /// The header's instant, with its offset.
+    pub written_at: Instant,
+    /// When this node stored it.
+    pub stored_at: Timestamp,
+    /// The exact sealed bytes.
+    pub sealed: Vec<u8>,
+    /// Hex SHA-256 of `sealed`.
+    pub sealed_sha256: String,
+    /// The verified payload JSON.
+    pub payload_json: String,
+}
+
+macro_rules! redacted_debug {
+    ($name:ident { $($field:ident),* } redact { $($secret:ident),* }) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    $(.field(stringify!($secret), &format_args!("<{} bytes>", self.$secret.len())))*
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(OutgoingMessage { id, ticket, sender, recipient, message_type, written_at,
+    urgency, queued_at } redact { sealed, payload_json });
+redacted_debug!(IncomingMessage { id, ticket, sender, recipient, message_type, written_at,
+    received_at } redact { sealed, payload_json, receipt });
+redacted_debug!(StoredMessage { id, ticket, direction, sender, recipient, message_type,
+    written_at, stored_at, sealed_sha256 } redact { sealed, payload_json });
+
+/// The parts of a message row, whichever direction.
+pub(crate) struct MessageRow<'a> {
+    pub id: &'a MessageId,
+    pub ticket: &'a TicketId,
+    pub direction: Direction,
+    pub sender: Address,
+    pub recipient: Address,
+    pub message_type: &'a MessageType,
+    pub written_at: Instant,
+    pub stored_at: Timestamp,
+    pub sealed: &'a [u8],
+    pub payload_json: &'a str,
+}
+
+/// Checks sizes and that the payload is JSON.
+pub(crate) fn check_message(
+    opts: &StoreOptions,
+    sealed: &[u8],
+    payload_json: &str,
+) -> Result<(), StoreError> {
+    check_size("the sealed message", sealed.len(), opts.max_message_bytes)?;
+    if sealed.is_empty() {
+        return Err(StoreError::invalid("the sealed message", "it is empty"));
+    }
+    check_size(
+        "the payload JSON",
+        payload_json.len(),
+        opts.max_payload_bytes,
+    )?;
+    serde_json::from_str::<serde::de::IgnoredAny>(payload_json)
+        .map_err(|e| StoreError::invalid("the payload JSON", format!("it is not JSON: {e}")))?;
+    Ok(())
+}
+
+pub(crate) async fn insert(conn: &mut AnyConnection, m: &MessageRow<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO messages (sender_party, message_id, sender_point, direction, ticket_id, \
+         recipient_party, recipient_point, message_type, written_at_us, written_offset_s, \
+         stored_at_us, sealed, sealed_sha256, payload_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(m.sender.party.as_str())
+    .bind(m.id.to_string())
+    .bind(point_str(m.sender.point))
+    .bind(m.direction.as_str())
+    .bind(m.ticket.as_str())
+    .bind(m.recipient.party.as_str())
+    .bind(point_str(m.recipient.point))
+    .bind(m.message_type.as_str())
+    .bind(us(m.written_at.timestamp()))
+    .bind(i64::from(m.written_at.offset().seconds()))
+    .bind(us(m.stored_at))
+    .bind(m.sealed)
+    .bind(sha256_hex(m.sealed))
+    .bind(m.payload_json)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict {
+                what: "message",
+                key: m.id.to_string(),
+                reason: format!(
+                    "a message from {} with this id is already stored",
+                    m.sender.party
+                ),
+            }
+        } else if is_foreign_key_violation(&e) {
+            StoreError::NotFound {
+                what: "ticket",
+                key: m.ticket.to_string(),
+            }
+        } else {
+            StoreError::Database {
+                op: "storing a message",
+                source: e,
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// True when `e` is a foreign-key violation, on either backend.
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.is_foreign_key_violation(),
+        _ => false,
+    }
+}
+
+const COLUMNS: &str = "m.sender_party, m.message_id, m.sender_point, m.direction, m.ticket_id, \
+    m.recipient_party, m.recipient_point, m.message_type, m.written_at_us, m.written_offset_s, \
+    m.stored_at_us, m.sealed, m.sealed_sha256, m.payload_json";
+
+fn from_row(row: &AnyRow) -> Result<StoredMessage, StoreError> {
+    const T: &str = "messages";
+    let id_text: String = get(row, T, "message_id", &"?")?;
+    let key = &id_text as &dyn fmt::Display;
+    let ticket: String = get(row, T, "ticket_id", key)?;
+    let direction: String = get(row, T, "direction", key)?;
+    let message_type: String = get(row, T, "message_type", key)?;
+    Ok(StoredMessage {
+        id: parse_col(&id_text, MessageId::parse, T, "message_id", key)?,
+        ticket: parse_col(&ticket, TicketId::parse, T, "ticket_id", key)?,
+        direction: parse_col(&direction, Direction::parse, T, "direction", key)?,
+        sender: get_address(row, T, "sender_party", "sender_point", key)?,
+        recipient: get_address(row, T, "recipient_party", "recipient_point", key)?,
+        message_type: parse_col(&message_type, MessageType::parse, T, "message_type", key)?,
+        written_at: instant_from(
+            get(row, T, "written_at_us", key)?,
+            get(row, T, "written_offset_s", key)?,
+            T,
+            "written_at_us",
+            key,
+        )?,
+        stored_at: get_ts(row, T, "stored_at_us", key)?,
+        sealed: get(row, T, "sealed", key)?,
+        sealed_sha256: get(row, T, "sealed_sha256", key)?,
+        payload_json: get(row, T, "payload_json", key)?,
+    })
+}
+
+impl Tx {
+    /// Stores an outgoing message and queues it for delivery, in this unit of work (together
+    /// with the ticket change that caused it). A duplicate message id is a
+    /// [`StoreError::Conflict`]; an unknown ticket is [`StoreError::NotFound`].
+    pub async fn insert_outgoing(&mut self, m: &OutgoingMessage) -> Result<(), StoreError> {
+        let r = self.insert_outgoing_inner(m).await;
+        self.track(r)
+    }
+
+    async fn insert_outgoing_inner(&mut self, m: &OutgoingMessage) -> Result<(), StoreError> {
+        check_message(self.store.options(), &m.sealed, &m.payload_json)?;
+        let queued = codec::truncate_to_micros(m.queued_at);
+        insert(
+            self.conn(),
+            &MessageRow {
+                id: &m.id,
+                ticket: &m.ticket,
+                direction: Direction::Out,
+                sender: m.sender,
+                recipient: m.recipient,
+                message_type: &m.message_type,
+                written_at: m.written_at,
+                stored_at: queued,
+                sealed: &m.sealed,
+                payload_json: &m.payload_json,
+            },
+        )
+        .await?;
+        crate::outbox::enqueue(self.conn(), m, queued).await
+    }
+}
+
+impl Store {
+    /// The message `id` sent by `sender` (a Party: ids are unique per sender).
+    pub async fn message(
+        &self,
+        sender: PartyCode,
+        id: &MessageId,
+    ) -> Result<StoredMessage, StoreError> {
+        let op = "reading a message";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM messages m WHERE m.sender_party = $1 AND m.message_id = $2"
+            )))
+            .bind(sender.as_str())
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            match row {
+                Some(row) => from_row(&row),
+                None => Err(StoreError::NotFound {
+                    what: "message",
+                    key: id.to_string(),
+                }),
+            }
+        })
+        .await
+    }
+
+    /// The messages of ticket `ticket` that `viewer` may see, oldest first. A ticket the viewer
+    /// may not see yields [`StoreError::NotFound`], like a missing one.
+    pub async fn messages_for(
+        &self,
+        viewer: Viewer,
+        ticket: &TicketId,
+        page: Page,
+    ) -> Result<Paged<StoredMessage>, StoreError> {
+        let op = "listing a ticket's messages";
+        let (limit, offset) = self.page_bounds(page);
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            crate::tickets::find(&mut conn, viewer, ticket).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM messages m WHERE m.ticket_id = $1 \
+                 ORDER BY m.stored_at_us, m.message_id LIMIT $2 OFFSET $3"
+            )))
+            .bind(ticket.as_str())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+            Ok(crate::store::paged(items, page, limit))
+        })
+        .await
+    }
+}

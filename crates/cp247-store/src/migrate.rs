@@ -1,0 +1,72 @@
+//! The embedded migrations: one list per backend, applied in order, append-only.
+//!
+//! The two lists must have the same versions and descriptions; their SQL differs only where the
+//! dialects must (byte type, trigger syntax). `tests/schema.rs` migrates an empty database of
+//! each kind and compares the resulting schema with the committed snapshot and with each other.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+use crate::options::Backend;
+
+/// `(version, description, SQL)` of each SQLite migration.
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+/// `(version, description, SQL)` of each PostgreSQL migration.
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// The migrations of `backend`, in order.
+pub(crate) fn list(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {
+    match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    }
+}
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    SQLITE.iter().map(|(v, _, _)| *v).max().unwrap_or(0)
+}
+
+/// A migrator over the embedded migrations of `backend`.
+pub(crate) fn migrator(backend: Backend) -> Migrator {
+    let migrations = list(backend)
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                // The text is part of the binary (include_str!), never built from input.
+                AssertSqlSafe(*sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migrations_in_order() {
+        let s: Vec<_> = SQLITE.iter().map(|(v, d, _)| (*v, *d)).collect();
+        let p: Vec<_> = POSTGRES.iter().map(|(v, d, _)| (*v, *d)).collect();
+        assert_eq!(s, p);
+        assert!(s.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(s.first().map(|x| x.0), Some(1));
+        assert_eq!(latest_version(), s.last().map_or(0, |x| x.0));
+    }
+}

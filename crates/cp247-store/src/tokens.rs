@@ -1,0 +1,231 @@
+//! API tokens for integrators: only the SHA-256 of a token is stored, never the token.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::codec::{check_line, get, get_opt_ts, get_ts, parse_col, token_type, us};
+use crate::error::{StoreError, is_unique_violation};
+use crate::options::{Page, Paged};
+use crate::store::{Store, Tx};
+
+token_type!(
+    /// The role an API token grants (`integrator`, `read_only`, …), named by the server.
+    TokenRole,
+    "token role",
+    32
+);
+
+/// `last_used_at` is written at most this often per token (microseconds), so that checking a
+/// token is usually a read.
+const LAST_USED_RESOLUTION_US: i64 = 60_000_000;
+
+/// A token to record: its name, role and the SHA-256 of the token text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    /// A unique name (one line, at most 64 bytes).
+    pub name: String,
+    /// The role it grants.
+    pub role: TokenRole,
+    /// SHA-256 of the token as presented by clients.
+    pub token_sha256: [u8; 32],
+    /// When it was issued.
+    pub created_at: Timestamp,
+}
+
+impl fmt::Debug for NewApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewApiToken")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored token (without its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// The role it grants.
+    pub role: TokenRole,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<Timestamp>,
+}
+
+const COLUMNS: &str = "id, name, role, created_at_us, revoked_at_us, last_used_at_us";
+
+fn from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
+    const T: &str = "api_tokens";
+    let id: i64 = get(row, T, "id", &"?")?;
+    let key = &id as &dyn fmt::Display;
+    let role: String = get(row, T, "role", key)?;
+    Ok(ApiToken {
+        id: u64::try_from(id).unwrap_or(0),
+        name: get(row, T, "name", key)?,
+        role: parse_col(&role, TokenRole::parse, T, "role", key)?,
+        created_at: get_ts(row, T, "created_at_us", key)?,
+        revoked_at: get_opt_ts(row, T, "revoked_at_us", key)?,
+        last_used_at: get_opt_ts(row, T, "last_used_at_us", key)?,
+    })
+}
+
+async fn by_id(conn: &mut AnyConnection, id: u64) -> Result<ApiToken, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE id = $1"
+    )))
+    .bind(i64::try_from(id).unwrap_or(i64::MAX))
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(StoreError::db("reading an API token"))?;
+    match row {
+        Some(row) => from_row(&row),
+        None => Err(StoreError::NotFound {
+            what: "API token",
+            key: id.to_string(),
+        }),
+    }
+}
+
+impl Tx {
+    /// Records a new API token. A name or hash already in use is a [`StoreError::Conflict`].
+    pub async fn create_api_token(&mut self, t: &NewApiToken) -> Result<ApiToken, StoreError> {
+        let r = self.create_api_token_inner(t).await;
+        self.track(r)
+    }
+
+    async fn create_api_token_inner(&mut self, t: &NewApiToken) -> Result<ApiToken, StoreError> {
+        check_line("API token name", &t.name, 64)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO api_tokens (id, name, role, token_sha256, created_at_us) \
+             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM api_tokens \
+             RETURNING {COLUMNS}"
+        )))
+        .bind(&t.name)
+        .bind(t.role.as_str())
+        .bind(hex::encode(t.token_sha256))
+        .bind(us(t.created_at))
+        .fetch_one(self.conn())
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict {
+                    what: "API token",
+                    key: t.name.clone(),
+                    reason: "a token with this name or value already exists (or another was \
+                             created at the same moment: try again)"
+                        .to_owned(),
+                }
+            } else {
+                StoreError::Database {
+                    op: "recording an API token",
+                    source: e,
+                }
+            }
+        })?;
+        from_row(&row)
+    }
+
+    /// Revokes token `id` at `at` (revoking twice keeps the first time).
+    pub async fn revoke_api_token(
+        &mut self,
+        id: u64,
+        at: Timestamp,
+    ) -> Result<ApiToken, StoreError> {
+        let r = self.revoke_inner(id, at).await;
+        self.track(r)
+    }
+
+    async fn revoke_inner(&mut self, id: u64, at: Timestamp) -> Result<ApiToken, StoreError> {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at_us = $2 WHERE id = $1 AND revoked_at_us IS NULL",
+        )
+        .bind(i64::try_from(id).unwrap_or(i64::MAX))
+        .bind(us(at))
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::db("revoking an API token"))?;
+        by_id(self.conn(), id).await
+    }
+}
+
+impl Store {
+    /// The live token whose SHA-256 is `token_sha256`, or `None` (unknown or revoked). Notes
+    /// the use at `now` (at most once a minute per token).
+    pub async fn verify_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let op = "checking an API token";
+        self.timed(op, async {
+            let hash = hex::encode(token_sha256);
+            let token = {
+                let mut conn = self.conn(op).await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM api_tokens WHERE token_sha256 = $1 \
+                     AND revoked_at_us IS NULL"
+                )))
+                .bind(&hash)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(StoreError::db(op))?;
+                match row {
+                    Some(row) => from_row(&row)?,
+                    None => return Ok(None),
+                }
+            };
+            let now_us = us(now);
+            let stale = token
+                .last_used_at
+                .is_none_or(|t| us(t).saturating_add(LAST_USED_RESOLUTION_US) <= now_us);
+            if !stale {
+                return Ok(Some(token));
+            }
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at_us = $2 WHERE id = $1 \
+                 AND revoked_at_us IS NULL \
+                 AND (last_used_at_us IS NULL OR last_used_at_us < $2)",
+            )
+            .bind(i64::try_from(token.id).unwrap_or(i64::MAX))
+            .bind(now_us)
+            .execute(tx.conn())
+            .await
+            .map_err(StoreError::db(op))?;
+            let token = by_id(tx.conn(), token.id).await?;
+            tx.commit().await?;
+            Ok(token.revoked_at.is_none().then_some(token))
+        })
+        .await
+    }
+
+    /// Every token (live and revoked), by id.
+    pub async fn api_tokens(&self, page: Page) -> Result<Paged<ApiToken>, StoreError> {
+        let op = "listing API tokens";
+        let (limit, offset) = self.page_bounds(page);
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM api_tokens ORDER BY id LIMIT $1 OFFSET $2"
+            )))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+            Ok(crate::store::paged(items, page, limit))
+        })
+        .await
+    }
+}
