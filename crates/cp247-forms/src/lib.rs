@@ -54,14 +54,18 @@
 //! [`to_json_string`] writes canonical, indented JSON.
 #![warn(missing_docs)]
 
+mod decode;
 pub mod documents;
 mod encode;
 mod error;
+pub mod examples;
 pub mod field;
 pub mod node;
 pub mod problem;
 pub mod shared;
+pub mod xml;
 
+pub use decode::{MAX_LIST_ITEMS, Parsed, decode, parse_json};
 pub use documents::{
     Art30Ground, AssistanceRequest, AssistanceType, Document, Kind, MlaIntention,
     PreservationRequest, PreservationStatus, SubscriberElement, SubscriberInfoRequest,

@@ -1,0 +1,73 @@
+//! cp247 documents as XML: a safe, bounded reader and a canonical writer.
+//!
+//! XML is a second spelling of the same neutral tree as JSON ([`Node`]): the reader turns bytes
+//! into an element tree ([`read_tree`]; hostile input is refused fast, see [`reader`]), maps it
+//! to a [`Node`] (the dialect is described in [`tree`]), and hands it to the same decoder as
+//! JSON, so the problems, their codes and their paths are the same for both formats.
+//! [`to_xml_string`] writes a document as canonical, indented XML in the namespace
+//! [`NAMESPACE`]; reading it back gives the same document.
+//!
+//! The published schema of this dialect is [`crate::schemas::XSD`].
+
+pub mod reader;
+pub mod tree;
+
+pub use reader::{Attribute, Element, Limits, NAMESPACE, Position, XmlError};
+pub use tree::{ITEM, WriteError, write_node};
+
+use crate::documents::Document;
+use crate::encode::encode;
+use crate::error::FormsError;
+use crate::node::Node;
+
+/// Reads `bytes` as a cp247 XML element tree with the default [`Limits`].
+pub fn read_tree(bytes: &[u8]) -> Result<Element, XmlError> {
+    reader::read(bytes)
+}
+
+/// Reads `bytes` as cp247 XML and maps it to the neutral tree the decoder reads.
+pub fn to_node(bytes: &[u8]) -> Result<Node, XmlError> {
+    tree::to_node(&reader::read(bytes)?)
+}
+
+/// The XML text of a document: canonical (the encoder's field order, every field present),
+/// indented by two spaces, with the XML declaration and the cp247 namespace, ending with a
+/// newline.
+pub fn to_xml_string(doc: &Document) -> String {
+    tree::write(&encode(doc))
+}
+
+/// The error of the common API for input that cannot be read as XML: size and depth keep their
+/// own variants; everything else is "not well-formed XML" with its line, column and reason.
+pub fn forms_error(e: &XmlError) -> FormsError {
+    match e {
+        XmlError::TooLarge { size, limit } => FormsError::TooLarge {
+            size: *size,
+            max: *limit,
+        },
+        XmlError::TooDeep { limit, .. } => FormsError::TooDeep { max: *limit },
+        other => {
+            let at = other.position().unwrap_or(Position {
+                line: 1,
+                column: 1,
+                offset: 0,
+            });
+            let full = other.to_string();
+            // The message starts with the position; FormsError prints it itself.
+            let prefix = format!("{at}: ");
+            let reason = full.strip_prefix(&prefix).unwrap_or(&full).to_owned();
+            FormsError::Malformed {
+                format: "XML",
+                line: at.line,
+                column: at.column,
+                reason,
+            }
+        }
+    }
+}
+
+impl From<XmlError> for FormsError {
+    fn from(e: XmlError) -> Self {
+        forms_error(&e)
+    }
+}
