@@ -412,7 +412,7 @@ const COLUMNS: &str = "seq, at_us, actor, action, ticket_id, result, details, pr
 fn from_row(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     const T: &str = "audit_log";
     let seq: i64 = get(row, T, "seq", &"?")?;
-    let key = &seq as &dyn fmt::Display;
+    let key = &seq as &(dyn fmt::Display + Sync);
     let actor: String = get(row, T, "actor", key)?;
     let action: String = get(row, T, "action", key)?;
     let ticket: Option<String> = get(row, T, "ticket_id", key)?;
@@ -860,7 +860,7 @@ fn origin_of(e: &AuditEntry) -> Option<u64> {
 fn checkpoint_from_row(row: &AnyRow) -> Result<Checkpoint, StoreError> {
     const T: &str = "audit_checkpoints";
     let seq: i64 = get(row, T, "seq", &"?")?;
-    let key = &seq as &dyn fmt::Display;
+    let key = &seq as &(dyn fmt::Display + Sync);
     Ok(Checkpoint {
         seq: u64::try_from(seq).unwrap_or(0),
         head_hash: get(row, T, "head_hash", key)?,

@@ -29,7 +29,7 @@ pub(crate) fn get<'r, T>(
     row: &'r AnyRow,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
@@ -43,7 +43,7 @@ pub(crate) fn get_ts(
     row: &AnyRow,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<Timestamp, StoreError> {
     let v: i64 = get(row, table, col, key)?;
     ts_from_us(v, table, col, key)
@@ -54,7 +54,7 @@ pub(crate) fn get_opt_ts(
     row: &AnyRow,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<Option<Timestamp>, StoreError> {
     let v: Option<i64> = get(row, table, col, key)?;
     v.map(|v| ts_from_us(v, table, col, key)).transpose()
@@ -64,7 +64,7 @@ pub(crate) fn ts_from_us(
     v: i64,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(v).map_err(|_| {
         StoreError::corrupt(
@@ -82,7 +82,7 @@ pub(crate) fn instant_from(
     offset_s: i64,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<Instant, StoreError> {
     let at = ts_from_us(at_us, table, col, key)?;
     let offset = i32::try_from(offset_s)
@@ -105,7 +105,7 @@ pub(crate) fn parse_col<T, E: fmt::Display>(
     parse: impl FnOnce(&str) -> Result<T, E>,
     table: &'static str,
     col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<T, StoreError> {
     parse(text).map_err(|e| StoreError::corrupt(table, col, key.to_string(), e.to_string()))
 }
@@ -147,7 +147,7 @@ pub(crate) fn get_address(
     table: &'static str,
     party_col: &'static str,
     point_col: &'static str,
-    key: &dyn fmt::Display,
+    key: &(dyn fmt::Display + Sync),
 ) -> Result<Address, StoreError> {
     let party: String = get(row, table, party_col, key)?;
     let point: String = get(row, table, point_col, key)?;

@@ -57,7 +57,7 @@ async fn receipt_of(
     .await
     .map_err(StoreError::db("reading an inbox receipt"))?;
     row.map(|row| {
-        let key = id as &dyn std::fmt::Display;
+        let key = id as &(dyn std::fmt::Display + Sync);
         Ok((
             get(&row, "inbox", "receipt", key)?,
             get_ts(&row, "inbox", "received_at_us", key)?,

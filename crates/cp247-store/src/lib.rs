@@ -93,8 +93,35 @@ pub use migrate::latest_version;
 pub use options::{Backend, Page, Paged, StoreOptions};
 pub use outbox::{Claim, DeliveryEvent, DeliveryState, DeliveryStatus, TransitionError, WorkerId};
 pub use peers::PeerState;
-pub use store::{Health, Store, Tx};
+pub use store::{Diagnostics, Health, Store, Tx};
 pub use tickets::{
     CaseText, NewTicket, OurRole, Ticket, TicketChange, TicketKind, TicketState, Viewer,
 };
 pub use tokens::{ApiToken, NewApiToken, TokenRole};
+
+#[cfg(test)]
+mod send_tests {
+    //! Handlers and workers run on a multi-threaded runtime: the store's futures must be Send.
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[allow(dead_code)] // only compiled, never run: the check is the type-checking
+    async fn futures_are_send(store: Store, mut tx: Tx, w: WorkerId, m: IncomingMessage) {
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        assert_send(&store.claim_due(None, &w, now, std::time::Duration::ZERO, 1));
+        assert_send(&store.verify_chain(&[]));
+        assert_send(&store.begin());
+        assert_send(&store.health());
+        let audit = AuditRecord {
+            actor: Actor::node(),
+            action: AuditAction::Receive,
+            ticket: None,
+            result: AuditResult::Ok,
+            details: serde_json::Value::Null,
+            at: now,
+        };
+        assert_send(&tx.accept_incoming(&m, &TicketChange::Unchanged, &audit));
+        assert_send(&store.accept_incoming(&m, &TicketChange::Unchanged, &audit));
+    }
+}

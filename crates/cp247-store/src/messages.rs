@@ -247,7 +247,7 @@ const COLUMNS: &str = "m.sender_party, m.message_id, m.sender_point, m.direction
 fn from_row(row: &AnyRow) -> Result<StoredMessage, StoreError> {
     const T: &str = "messages";
     let id_text: String = get(row, T, "message_id", &"?")?;
-    let key = &id_text as &dyn fmt::Display;
+    let key = &id_text as &(dyn fmt::Display + Sync);
     let ticket: String = get(row, T, "ticket_id", key)?;
     let direction: String = get(row, T, "direction", key)?;
     let message_type: String = get(row, T, "message_type", key)?;

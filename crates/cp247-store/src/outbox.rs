@@ -264,7 +264,7 @@ const COLUMNS: &str = "message_id, ticket_id, peer_party, peer_point, state, att
 fn status_from_row(row: &AnyRow) -> Result<DeliveryStatus, StoreError> {
     const T: &str = "outbox";
     let id_text: String = get(row, T, "message_id", &"?")?;
-    let key = &id_text as &dyn fmt::Display;
+    let key = &id_text as &(dyn fmt::Display + Sync);
     let ticket: String = get(row, T, "ticket_id", key)?;
     let state_text: String = get(row, T, "state", key)?;
     let state = parse_col(&state_text, DeliveryState::parse, T, "state", key)?;
@@ -412,7 +412,7 @@ impl Store {
             for row in &rows {
                 const T: &str = "outbox";
                 let id_text: String = get(row, T, "message_id", &"?")?;
-                let key = &id_text as &dyn fmt::Display;
+                let key = &id_text as &(dyn fmt::Display + Sync);
                 let sender: String = get(row, T, "sender_party", key)?;
                 let ticket: String = get(row, T, "ticket_id", key)?;
                 let attempts: i64 = get(row, T, "attempts", key)?;

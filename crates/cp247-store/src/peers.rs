@@ -34,7 +34,7 @@ const COLUMNS: &str =
 fn from_row(row: &AnyRow) -> Result<PeerState, StoreError> {
     const T: &str = "peer_state";
     let party: String = get(row, T, "party", &"?")?;
-    let key = &party as &dyn fmt::Display;
+    let key = &party as &(dyn fmt::Display + Sync);
     Ok(PeerState {
         party: parse_col(&party, PartyCode::parse, T, "party", key)?,
         last_contact_at: get_opt_ts(row, T, "last_contact_at_us", key)?,

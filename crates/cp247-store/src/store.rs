@@ -43,6 +43,19 @@ impl fmt::Debug for Store {
     }
 }
 
+/// The settings in force on a connection of the store, for `cp247 doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// The backend.
+    pub backend: Backend,
+    /// Where (a SQLite path, or host:port/database — never credentials).
+    pub target: String,
+    /// `(setting, value)` pairs: SQLite `journal_mode`, `synchronous`, `foreign_keys`,
+    /// `busy_timeout`; PostgreSQL `server_version`, `statement_timeout`, `lock_timeout`,
+    /// `idle_in_transaction_session_timeout`, `TimeZone`.
+    pub settings: Vec<(String, String)>,
+}
+
 /// What [`Store::health`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Health {
@@ -172,6 +185,57 @@ impl Store {
                 backend: self.inner.backend,
                 schema_version,
                 expected_version: migrate::latest_version(),
+            })
+        })
+        .await
+    }
+
+    /// The settings in force on one of the store's connections (durability, timeouts).
+    pub async fn diagnostics(&self) -> Result<Diagnostics, StoreError> {
+        let op = "reading the database settings";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let mut settings = Vec::new();
+            match self.inner.backend {
+                Backend::Sqlite => {
+                    for (name, sql) in [
+                        ("journal_mode", "PRAGMA journal_mode"),
+                        ("synchronous", "PRAGMA synchronous"),
+                        ("foreign_keys", "PRAGMA foreign_keys"),
+                        ("busy_timeout", "PRAGMA busy_timeout"),
+                    ] {
+                        let row = sqlx::query(sql)
+                            .fetch_one(&mut *conn)
+                            .await
+                            .map_err(StoreError::db(op))?;
+                        let value = row
+                            .try_get::<String, _>(0)
+                            .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))
+                            .map_err(StoreError::db(op))?;
+                        settings.push((name.to_owned(), value));
+                    }
+                }
+                Backend::Postgres => {
+                    for name in [
+                        "server_version",
+                        "statement_timeout",
+                        "lock_timeout",
+                        "idle_in_transaction_session_timeout",
+                        "TimeZone",
+                    ] {
+                        let value: String = sqlx::query_scalar("SELECT current_setting($1)")
+                            .bind(name)
+                            .fetch_one(&mut *conn)
+                            .await
+                            .map_err(StoreError::db(op))?;
+                        settings.push((name.to_owned(), value));
+                    }
+                }
+            }
+            Ok(Diagnostics {
+                backend: self.inner.backend,
+                target: self.inner.target.clone(),
+                settings,
             })
         })
         .await

@@ -188,7 +188,7 @@ const COLUMNS: &str = "id, our_role, our_party, counterpart_party, kind, state, 
 fn from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
     const T: &str = "tickets";
     let id_text: String = get(row, T, "id", &"?")?;
-    let key = &id_text as &dyn fmt::Display;
+    let key = &id_text as &(dyn fmt::Display + Sync);
     let id = parse_col(&id_text, TicketId::parse, T, "id", key)?;
     let text = |col: &'static str| -> Result<String, StoreError> { get(row, T, col, key) };
     let reference: Option<String> = get(row, T, "reference", key)?;

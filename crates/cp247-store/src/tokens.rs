@@ -67,7 +67,7 @@ const COLUMNS: &str = "id, name, role, created_at_us, revoked_at_us, last_used_a
 fn from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
     const T: &str = "api_tokens";
     let id: i64 = get(row, T, "id", &"?")?;
-    let key = &id as &dyn fmt::Display;
+    let key = &id as &(dyn fmt::Display + Sync);
     let role: String = get(row, T, "role", key)?;
     Ok(ApiToken {
         id: u64::try_from(id).unwrap_or(0),
