@@ -63,6 +63,8 @@ pub mod field;
 pub mod node;
 pub mod problem;
 pub mod shared;
+#[cfg(feature = "strategies")]
+pub mod strategies;
 pub mod xml;
 
 pub use decode::{MAX_LIST_ITEMS, Parsed, decode, parse_json};
