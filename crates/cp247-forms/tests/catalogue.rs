@@ -17,7 +17,9 @@ fn sample(code: Code) -> Problem {
         .key("start");
     let p = Problem::new(code, path);
     match code {
-        Code::WrongType => p.with_arg("expected", "integer").with_arg("found", "string"),
+        Code::WrongType => p
+            .with_arg("expected", "integer")
+            .with_arg("found", "string"),
         Code::TooLong | Code::TooManyItems => p.with_arg("max", "500"),
         Code::InvalidChoice => p.with_arg("allowed", "new, extension"),
         Code::OutOfRange => p.with_arg("min", "1").with_arg("max", "1200"),
@@ -36,7 +38,10 @@ fn every_code_has_a_message_in_both_languages() {
             assert!(cp247_i18n::has(lang, &key), "{key} missing in {lang}");
             let msg = sample(*code).message(lang);
             assert!(!msg.contains('⟦'), "{key} in {lang}: {msg}");
-            assert!(!msg.contains("{ $") && !msg.contains('$'), "{key} in {lang}: {msg}");
+            assert!(
+                !msg.contains("{ $") && !msg.contains('$'),
+                "{key} in {lang}: {msg}"
+            );
             assert!(
                 msg.contains("data_items[1].identifiers[0].observed.start"),
                 "{key} in {lang} does not say where: {msg}"
@@ -59,8 +64,16 @@ fn arguments_are_used() {
         p.message(Lang::Fr),
         "data_items[1].identifiers[0].observed.start doit être un nombre entier, et non un texte."
     );
-    assert!(sample(Code::OutOfRange).message(Lang::Fr).contains("de 1 à 1200"));
-    assert!(sample(Code::InvalidIpAddress).message(Lang::En).contains("IPv4 address"));
+    assert!(
+        sample(Code::OutOfRange)
+            .message(Lang::Fr)
+            .contains("de 1 à 1200")
+    );
+    assert!(
+        sample(Code::InvalidIpAddress)
+            .message(Lang::En)
+            .contains("IPv4 address")
+    );
     assert_eq!(
         sample(Code::MissingField).line(Lang::En),
         format!(
