@@ -876,12 +876,25 @@ mod tests {
     #[test]
     fn entry_hash_is_stable_and_unambiguous() {
         let h = entry_hash(1, 0, "node", "create", None, "ok", "{}", GENESIS_HASH);
-        // Pinned: changing the encoding breaks every existing chain.
+        // Pinned against an independent implementation (a few lines of Python with hashlib):
+        // changing the encoding would break every existing chain.
         assert_eq!(
             h,
-            entry_hash(1, 0, "node", "create", None, "ok", "{}", GENESIS_HASH)
+            "c95b56802e6bfb2a3f1ad3db3c720144c4a27d46ea12b872476a85f5024088ed"
         );
-        assert_eq!(h.len(), 64);
+        assert_eq!(
+            entry_hash(
+                42,
+                1_796_241_600_123_456,
+                "user:agent",
+                "view",
+                Some("FR-2026-7K3QZP"),
+                "denied",
+                "{\"reason\":\"é\"}",
+                &"ab".repeat(32)
+            ),
+            "21408817511b01076b893205074ae0a0bb211bd88672dfeefa36a4a16e7938cd"
+        );
         // Moving a byte from one field to the next changes the hash (length prefixes).
         let a = entry_hash(1, 0, "nodec", "reate", None, "ok", "{}", GENESIS_HASH);
         assert_ne!(h, a);

@@ -133,6 +133,19 @@ async fn altered(ctx: Ctx) -> anyhow::Result<()> {
 }
 on_both!(an_altered_entry_is_named, altered);
 
+async fn unparseable(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    fill(&store, 4).await;
+    drop_trigger(&ctx, "audit_log_no_update").await;
+    ctx.exec("UPDATE audit_log SET action = 'erase-everything' WHERE seq = 2")
+        .await?;
+    let report = store.verify_chain(&[]).await?;
+    assert_eq!(report.faults, [ChainFault::Altered { seq: 2 }]);
+    assert_eq!(report.entries, 4);
+    Ok(())
+}
+on_both!(an_entry_that_no_longer_parses_is_named, unparseable);
+
 async fn rehashed(ctx: Ctx) -> anyhow::Result<()> {
     let store = ctx.store().await;
     fill(&store, 8).await;

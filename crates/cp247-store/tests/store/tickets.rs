@@ -222,3 +222,37 @@ fn case_text_and_tokens_refuse_bad_input_with_a_reason() {
         );
     }
 }
+
+async fn corrupt(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let mut ids = Ids::new(6);
+    let id = ids.ticket(fr());
+    let mut tx = store.begin().await?;
+    tx.create_ticket(&new_ticket(id.clone(), OurRole::Requester, de()))
+        .await?;
+    tx.commit().await?;
+    // Someone edits the database by hand.
+    ctx.exec(&format!(
+        "UPDATE tickets SET state = 'Not A State', counterpart_party = 'XX' WHERE id = '{id}'"
+    ))
+    .await?;
+    let err = store
+        .find_ticket_for(Viewer::Local(fr()), &id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "stored tickets.counterpart_party of {id} is invalid"
+        )),
+        "{text}"
+    );
+    let list = store
+        .list_tickets_for(Viewer::Local(fr()), Page::first(10))
+        .await
+        .unwrap_err();
+    assert!(matches!(list, StoreError::Corrupt { .. }), "{list:?}");
+    Ok(())
+}
+on_both!(a_row_changed_by_hand_is_reported_not_trusted, corrupt);
