@@ -1,0 +1,1031 @@
+//! The node's configuration: `cp247.toml` in the node directory, with environment overrides.
+//!
+//! One type, [`ConfigFile`], is what the file holds (serde, unknown keys refused); `cp247 init`
+//! writes it and `cp247 serve` reads it. [`ConfigFile::resolve`] turns it into a checked
+//! [`NodeConfig`]: paths made absolute against the file's directory, URLs parsed, and insecure
+//! combinations refused with a sentence that names the key.
+//!
+//! Environment overrides use `CP247__SECTION__KEY=value` (e.g. `CP247__LISTEN__ADDRESS=…`,
+//! `CP247__DATABASE__URL=…`). Only the CLI reads the environment; it hands the variables to
+//! [`ConfigFile::load`].
+//!
+//! ```toml
+//! [node]
+//! party = "FR"
+//! name = "OCLCTIC 24/7 contact point"
+//! contact_point = "primary"
+//!
+//! [listen]
+//! address = "0.0.0.0:8443"
+//! endpoint = "https://cp247.fr.example:8443/"
+//! tls = true
+//!
+//! [keys]
+//! secret_key = "node-key.asc"
+//! cert = "node-cert.asc"
+//! authority_cert = "authority-cert.asc"
+//! passphrase_file = "passphrase"
+//!
+//! [database]
+//! url = "sqlite://cp247.db"
+//!
+//! [directory]
+//! source = "https://directory.example/cp247/directory.json"
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use cp247_domain::{Address, ContactPointRole, PartyCode};
+use cp247_federation::client::ClientLimits;
+use cp247_federation::endpoint::PeerEndpoint;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The configuration file's name in a node directory.
+pub const CONFIG_FILE_NAME: &str = "cp247.toml";
+
+/// The prefix of environment overrides (`CP247__LISTEN__ADDRESS`).
+pub const ENV_PREFIX: &str = "CP247__";
+
+/// Why the configuration is refused. Each message names the key and says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read or parsed, or a value has the wrong type.
+    #[error("cannot read the configuration {path}: {reason}")]
+    Load {
+        /// The file.
+        path: String,
+        /// What went wrong, with the key.
+        reason: String,
+    },
+    /// A value is invalid or an insecure combination was asked for.
+    #[error("configuration key {key}: {reason}")]
+    Invalid {
+        /// The key (`listen.address`).
+        key: &'static str,
+        /// What is wrong, as a sentence.
+        reason: String,
+    },
+    /// The file could not be written.
+    #[error("cannot write the configuration {path}: {reason}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// A span of time written as a number and a unit: `500ms`, `30s`, `5m`, `2h`, `7d`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period(Duration);
+
+impl Period {
+    /// A period of `secs` seconds.
+    pub const fn secs(secs: u64) -> Self {
+        Self(Duration::from_secs(secs))
+    }
+
+    /// A period of `ms` milliseconds.
+    pub const fn millis(ms: u64) -> Self {
+        Self(Duration::from_millis(ms))
+    }
+
+    /// The duration.
+    pub fn duration(&self) -> Duration {
+        self.0
+    }
+
+    /// The duration as a signed jiff duration (saturating).
+    pub fn signed(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::try_from(self.0).unwrap_or(jiff::SignedDuration::MAX)
+    }
+}
+
+impl FromStr for Period {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "'{}' is not a period: write a whole number and a unit, e.g. 500ms, 30s, 5m, 2h or 7d",
+                text.chars().take(40).collect::<String>()
+            )
+        };
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (number, unit) = text.split_at(split);
+        if number.is_empty() || number.len() > 12 {
+            return Err(bad());
+        }
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        let ms_per = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(bad()),
+        };
+        Ok(Self(Duration::from_millis(n.saturating_mul(ms_per))))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        for (unit, per) in [
+            ("d", 86_400_000u128),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1_000),
+        ] {
+            if ms != 0 && ms.is_multiple_of(per) {
+                return write!(f, "{}{unit}", ms / per);
+            }
+        }
+        write!(f, "{ms}ms")
+    }
+}
+
+impl fmt::Debug for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Period({self})")
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `[node]`: who this node is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// The Party this node serves.
+    pub party: PartyCode,
+    /// The unit's name, for people.
+    pub name: String,
+    /// Which of the Party's contact points this node is.
+    #[serde(default = "primary")]
+    pub contact_point: ContactPointRole,
+}
+
+fn primary() -> ContactPointRole {
+    ContactPointRole::Primary
+}
+
+/// `[listen]`: where the node listens and how peers reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenSection {
+    /// The socket address to bind (`0.0.0.0:8443`, `127.0.0.1:0`).
+    pub address: String,
+    /// The URL peers use, as published in the directory.
+    pub endpoint: String,
+    /// Serve HTTPS (the default). `false` serves plain HTTP, allowed only on loopback.
+    #[serde(default = "yes")]
+    pub tls: bool,
+    /// The TLS certificate (PEM); generated (self-signed) at first start if it and the key are
+    /// both missing.
+    #[serde(default = "default_tls_cert")]
+    pub tls_cert: PathBuf,
+    /// The TLS private key (PEM, mode 0600).
+    #[serde(default = "default_tls_key")]
+    pub tls_key: PathBuf,
+    /// Host names and addresses written into a generated certificate (default: the
+    /// endpoint's host).
+    #[serde(default)]
+    pub tls_names: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_tls_cert() -> PathBuf {
+    PathBuf::from("tls-cert.pem")
+}
+fn default_tls_key() -> PathBuf {
+    PathBuf::from("tls-key.pem")
+}
+
+/// `[keys]`: the node's OpenPGP key and the pinned directory authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    /// The node's secret key, armored and locked with the passphrase (mode 0600).
+    pub secret_key: PathBuf,
+    /// The node's public certificate, armored.
+    pub cert: PathBuf,
+    /// The directory authority's certificate: the trust anchor of the network directory.
+    pub authority_cert: PathBuf,
+    /// A file holding the passphrase (mode 0600). Without it, the environment variable
+    /// `CP247_PASSPHRASE` is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `sqlite://PATH` (relative to the node directory) or `postgres://USER@HOST/DB`.
+    pub url: String,
+    /// Pool size (PostgreSQL).
+    #[serde(default = "default_pool")]
+    pub max_connections: u32,
+}
+
+fn default_pool() -> u32 {
+    10
+}
+
+/// `[directory]`: where the signed network directory comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySection {
+    /// A path (relative to the node directory) or an `https://` URL of `directory.json`; its
+    /// detached signature is at the same place with `.asc` appended.
+    pub source: String,
+    /// How often to fetch it.
+    #[serde(default = "default_refresh")]
+    pub refresh_every: Period,
+    /// How long an expired directory is still used, with a loud warning.
+    #[serde(default = "default_grace")]
+    pub grace: Period,
+}
+
+fn default_refresh() -> Period {
+    Period::secs(3600)
+}
+fn default_grace() -> Period {
+    Period::secs(7 * 86_400)
+}
+
+/// `[delivery]`: the outbox workers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySection {
+    /// How long a worker holds a claimed message before another may take it over.
+    #[serde(default = "default_lease")]
+    pub lease: Period,
+    /// The delay before the first retry; each later retry doubles it, with jitter.
+    #[serde(default = "default_first_retry")]
+    pub first_retry: Period,
+    /// The longest delay between two attempts.
+    #[serde(default = "default_max_backoff")]
+    pub max_backoff: Period,
+    /// After this long without a receipt, a message is marked undeliverable.
+    #[serde(default = "default_give_up")]
+    pub give_up_after: Period,
+    /// How often an idle worker looks for due messages (new messages wake it at once).
+    #[serde(default = "default_poll")]
+    pub poll_every: Period,
+    /// Messages sent to one peer at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency_per_peer: u32,
+    /// Messages claimed at once.
+    #[serde(default = "default_batch")]
+    pub batch: u32,
+}
+
+fn default_lease() -> Period {
+    Period::secs(120)
+}
+fn default_first_retry() -> Period {
+    Period::secs(5)
+}
+fn default_max_backoff() -> Period {
+    Period::secs(1800)
+}
+fn default_give_up() -> Period {
+    Period::secs(3 * 86_400)
+}
+fn default_poll() -> Period {
+    Period::secs(2)
+}
+fn default_concurrency() -> u32 {
+    8
+}
+fn default_batch() -> u32 {
+    32
+}
+
+impl Default for DeliverySection {
+    fn default() -> Self {
+        Self {
+            lease: default_lease(),
+            first_retry: default_first_retry(),
+            max_backoff: default_max_backoff(),
+            give_up_after: default_give_up(),
+            poll_every: default_poll(),
+            concurrency_per_peer: default_concurrency(),
+            batch: default_batch(),
+        }
+    }
+}
+
+/// `[peers]`: outbound calls to other nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersSection {
+    /// TCP connection and TLS handshake.
+    #[serde(default = "default_connect")]
+    pub connect_timeout: Period,
+    /// Between two reads.
+    #[serde(default = "default_read")]
+    pub read_timeout: Period,
+    /// One whole call.
+    #[serde(default = "default_total")]
+    pub total_timeout: Period,
+}
+
+fn default_connect() -> Period {
+    Period::secs(10)
+}
+fn default_read() -> Period {
+    Period::secs(30)
+}
+fn default_total() -> Period {
+    Period::secs(60)
+}
+
+impl Default for PeersSection {
+    fn default() -> Self {
+        Self {
+            connect_timeout: default_connect(),
+            read_timeout: default_read(),
+            total_timeout: default_total(),
+        }
+    }
+}
+
+/// `[limits]`: what the node accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// The largest sealed message accepted from a peer, in bytes.
+    #[serde(default = "default_max_message")]
+    pub max_message_bytes: usize,
+    /// The largest API request body, in bytes.
+    #[serde(default = "default_max_api_body")]
+    pub max_api_body_bytes: usize,
+    /// The longest any HTTP request may take.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: Period,
+    /// Connections served at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Messages older than this are refused (replays after the window).
+    #[serde(default = "default_max_age")]
+    pub max_message_age: Period,
+    /// Messages dated further ahead than this are refused.
+    #[serde(default = "default_max_future")]
+    pub max_clock_ahead: Period,
+}
+
+fn default_max_message() -> usize {
+    cp247_federation::wire::DEFAULT_MAX_MESSAGE_BYTES
+}
+fn default_max_api_body() -> usize {
+    2 * 1024 * 1024
+}
+fn default_request_timeout() -> Period {
+    Period::secs(30)
+}
+fn default_max_connections() -> usize {
+    1024
+}
+fn default_max_age() -> Period {
+    Period::secs(30 * 86_400)
+}
+fn default_max_future() -> Period {
+    Period::secs(300)
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: default_max_message(),
+            max_api_body_bytes: default_max_api_body(),
+            request_timeout: default_request_timeout(),
+            max_connections: default_max_connections(),
+            max_message_age: default_max_age(),
+            max_clock_ahead: default_max_future(),
+        }
+    }
+}
+
+/// `cp247.toml` as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Who.
+    pub node: NodeSection,
+    /// Where.
+    pub listen: ListenSection,
+    /// Keys.
+    pub keys: KeysSection,
+    /// Storage.
+    pub database: DatabaseSection,
+    /// The network directory.
+    pub directory: DirectorySection,
+    /// Outbox workers.
+    #[serde(default)]
+    pub delivery: DeliverySection,
+    /// Outbound calls.
+    #[serde(default)]
+    pub peers: PeersSection,
+    /// Inbound limits.
+    #[serde(default)]
+    pub limits: LimitsSection,
+}
+
+impl ConfigFile {
+    /// Reads `path`, applies the `CP247__SECTION__KEY` overrides among `env` (other variables
+    /// are ignored), and checks the result. Relative paths are resolved against the file's
+    /// directory.
+    pub fn load(path: &Path, env: &[(String, String)]) -> Result<NodeConfig, ConfigError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(ConfigError::Load {
+                path: shown,
+                reason: "there is no such file (create a node directory with `cp247 init`)".into(),
+            });
+        }
+        use figment::providers::Format;
+        let mut figment = figment::Figment::from(figment::providers::Toml::file_exact(path));
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let key = rest.to_ascii_lowercase().replace("__", ".");
+            if key.is_empty() {
+                continue;
+            }
+            let parsed: figment::value::Value = value
+                .parse()
+                .unwrap_or_else(|_| figment::value::Value::from(value.clone()));
+            // Periods, addresses and URLs are strings even when they look like numbers.
+            let parsed = match parsed {
+                figment::value::Value::Num(..) if is_string_key(&key) => {
+                    figment::value::Value::from(value.clone())
+                }
+                other => other,
+            };
+            figment = figment.merge((key, parsed));
+        }
+        let file: ConfigFile = figment.extract().map_err(|e| ConfigError::Load {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        let base = std::path::absolute(&base).map_err(|e| ConfigError::Load {
+            path: shown,
+            reason: format!("cannot resolve its directory: {e}"),
+        })?;
+        file.resolve(&base)
+    }
+
+    /// The file as TOML text, with a header comment.
+    pub fn to_toml(&self) -> Result<String, ConfigError> {
+        let body = toml::to_string_pretty(self).map_err(|e| ConfigError::Write {
+            path: CONFIG_FILE_NAME.into(),
+            reason: e.to_string(),
+        })?;
+        Ok(format!(
+            "# cp247 node configuration. Relative paths are relative to this file's directory.\n\
+             # Any key can be overridden by an environment variable CP247__SECTION__KEY.\n\n{body}"
+        ))
+    }
+
+    /// Checks the configuration and resolves it against the node directory `base`.
+    pub fn resolve(&self, base: &Path) -> Result<NodeConfig, ConfigError> {
+        if self.node.name.trim().is_empty() || self.node.name.len() > 200 {
+            return Err(invalid(
+                "node.name",
+                "the unit's name must be 1 to 200 characters",
+            ));
+        }
+        let address = Address {
+            party: self.node.party,
+            point: self.node.contact_point,
+        };
+        let listen: SocketAddr = self.listen.address.parse().map_err(|_| {
+            invalid(
+                "listen.address",
+                format!(
+                    "'{}' is not a socket address such as 0.0.0.0:8443 or 127.0.0.1:0",
+                    self.listen.address
+                ),
+            )
+        })?;
+        let endpoint = PeerEndpoint::parse(&self.listen.endpoint)
+            .map_err(|e| invalid("listen.endpoint", e.to_string()))?;
+        let tls = if self.listen.tls {
+            if !endpoint.is_tls() {
+                return Err(invalid(
+                    "listen.endpoint",
+                    format!(
+                        "the node serves HTTPS but its published endpoint {endpoint} is plain http; publish the https:// URL"
+                    ),
+                ));
+            }
+            let names = if self.listen.tls_names.is_empty() {
+                endpoint
+                    .as_url()
+                    .host_str()
+                    .map(|h| vec![h.trim_matches(['[', ']']).to_owned()])
+                    .unwrap_or_default()
+            } else {
+                self.listen.tls_names.clone()
+            };
+            Some(TlsPaths {
+                cert: base.join(&self.listen.tls_cert),
+                key: base.join(&self.listen.tls_key),
+                names,
+            })
+        } else {
+            cp247_federation::endpoint::check_plain_listen(listen)
+                .map_err(|e| invalid("listen.tls", e.to_string()))?;
+            if endpoint.is_tls() {
+                return Err(invalid(
+                    "listen.endpoint",
+                    format!(
+                        "the node serves plain HTTP (listen.tls = false) but publishes {endpoint}; a TLS-terminating proxy would break certificate pinning: serve HTTPS"
+                    ),
+                ));
+            }
+            None
+        };
+        let database_url = resolve_database_url(&self.database.url, base)?;
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "it must be at least 1"));
+        }
+        let directory_source = DirectorySource::parse(&self.directory.source, base)?;
+        if self.directory.refresh_every.duration() < Duration::from_secs(1) {
+            return Err(invalid("directory.refresh_every", "it must be at least 1s"));
+        }
+        let d = &self.delivery;
+        if d.first_retry.duration().is_zero() || d.first_retry > d.max_backoff {
+            return Err(invalid(
+                "delivery.first_retry",
+                format!(
+                    "it must be more than zero and at most delivery.max_backoff ({})",
+                    d.max_backoff
+                ),
+            ));
+        }
+        if d.lease.duration() <= self.peers.total_timeout.duration() {
+            return Err(invalid(
+                "delivery.lease",
+                format!(
+                    "the lease ({}) must be longer than peers.total_timeout ({}), or a slow attempt could be taken over and sent twice",
+                    d.lease, self.peers.total_timeout
+                ),
+            ));
+        }
+        if d.give_up_after <= d.max_backoff {
+            return Err(invalid(
+                "delivery.give_up_after",
+                "it must be longer than delivery.max_backoff",
+            ));
+        }
+        if d.give_up_after >= self.limits.max_message_age {
+            return Err(invalid(
+                "delivery.give_up_after",
+                format!(
+                    "it must be shorter than limits.max_message_age ({}): peers refuse messages older than that",
+                    self.limits.max_message_age
+                ),
+            ));
+        }
+        if d.concurrency_per_peer == 0 || d.concurrency_per_peer > 256 {
+            return Err(invalid(
+                "delivery.concurrency_per_peer",
+                "it must be 1 to 256",
+            ));
+        }
+        if d.batch == 0 || d.batch > 500 {
+            return Err(invalid("delivery.batch", "it must be 1 to 500"));
+        }
+        if d.poll_every.duration() < Duration::from_millis(10) {
+            return Err(invalid("delivery.poll_every", "it must be at least 10ms"));
+        }
+        let p = &self.peers;
+        for (key, period) in [
+            ("peers.connect_timeout", p.connect_timeout),
+            ("peers.read_timeout", p.read_timeout),
+            ("peers.total_timeout", p.total_timeout),
+        ] {
+            if period.duration().is_zero() {
+                return Err(invalid(key, "it must be more than zero"));
+            }
+        }
+        let l = &self.limits;
+        if !(1024..=256 * 1024 * 1024).contains(&l.max_message_bytes) {
+            return Err(invalid(
+                "limits.max_message_bytes",
+                "it must be 1 KiB to 256 MiB",
+            ));
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&l.max_api_body_bytes) {
+            return Err(invalid(
+                "limits.max_api_body_bytes",
+                "it must be 1 KiB to 256 MiB",
+            ));
+        }
+        if l.request_timeout.duration() < Duration::from_secs(1) {
+            return Err(invalid("limits.request_timeout", "it must be at least 1s"));
+        }
+        if l.max_connections == 0 {
+            return Err(invalid("limits.max_connections", "it must be at least 1"));
+        }
+        Ok(NodeConfig {
+            base_dir: base.to_path_buf(),
+            file: self.clone(),
+            address,
+            listen,
+            endpoint,
+            tls,
+            secret_key: base.join(&self.keys.secret_key),
+            cert: base.join(&self.keys.cert),
+            authority_cert: base.join(&self.keys.authority_cert),
+            passphrase_file: self.keys.passphrase_file.as_ref().map(|p| base.join(p)),
+            database_url,
+            directory_source,
+        })
+    }
+}
+
+fn is_string_key(key: &str) -> bool {
+    !matches!(
+        key,
+        "database.max_connections"
+            | "delivery.concurrency_per_peer"
+            | "delivery.batch"
+            | "limits.max_message_bytes"
+            | "limits.max_api_body_bytes"
+            | "limits.max_connections"
+    )
+}
+
+fn resolve_database_url(url: &str, base: &Path) -> Result<String, ConfigError> {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(invalid("database.url", "sqlite:// needs a file path"));
+        }
+        let full = base.join(path);
+        return Ok(format!("sqlite://{}", full.display()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_owned());
+    }
+    Err(invalid(
+        "database.url",
+        "use sqlite://PATH (relative to the node directory) or postgres://USER@HOST:PORT/DATABASE",
+    ))
+}
+
+/// The TLS files of a node that serves HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsPaths {
+    /// The certificate (PEM).
+    pub cert: PathBuf,
+    /// The private key (PEM).
+    pub key: PathBuf,
+    /// Names for a generated certificate.
+    pub names: Vec<String>,
+}
+
+/// Where the signed directory comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectorySource {
+    /// A local file; its signature is the same path with `.asc` appended.
+    Path(PathBuf),
+    /// A URL; its signature is the same URL with `.asc` appended.
+    Url(url::Url),
+}
+
+impl DirectorySource {
+    fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
+        if text.starts_with("https://") || text.starts_with("http://") {
+            // The document is signed, so the transport need not be trusted; plain HTTP is still
+            // kept to loopback like all of the node's traffic.
+            let endpoint = PeerEndpoint::parse(text)
+                .map_err(|e| invalid("directory.source", e.to_string()))?;
+            let mut url = endpoint.as_url().clone();
+            // PeerEndpoint normalises to a trailing slash; a file URL must not have one.
+            let path = url.path().trim_end_matches('/').to_owned();
+            if path.is_empty() {
+                return Err(invalid(
+                    "directory.source",
+                    "the URL must name the directory file, e.g. https://host/directory.json",
+                ));
+            }
+            url.set_path(&path);
+            Ok(Self::Url(url))
+        } else if text.contains("://") {
+            Err(invalid(
+                "directory.source",
+                format!("'{text}' is neither a file path nor an https:// URL"),
+            ))
+        } else if text.is_empty() {
+            Err(invalid("directory.source", "it is empty"))
+        } else {
+            Ok(Self::Path(base.join(text)))
+        }
+    }
+}
+
+impl fmt::Display for DirectorySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirectorySource::Path(p) => write!(f, "{}", p.display()),
+            DirectorySource::Url(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+/// The checked configuration of a node.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The node directory.
+    pub base_dir: PathBuf,
+    /// The file as read (with overrides), for the sections used as they are.
+    pub file: ConfigFile,
+    /// This node's contact point.
+    pub address: Address,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The endpoint peers use.
+    pub endpoint: PeerEndpoint,
+    /// TLS files, or `None` for plain HTTP on loopback.
+    pub tls: Option<TlsPaths>,
+    /// The locked secret key file.
+    pub secret_key: PathBuf,
+    /// The node's certificate file.
+    pub cert: PathBuf,
+    /// The pinned directory authority certificate file.
+    pub authority_cert: PathBuf,
+    /// The passphrase file, if configured.
+    pub passphrase_file: Option<PathBuf>,
+    /// The database URL (sqlite paths absolute).
+    pub database_url: String,
+    /// Where the directory comes from.
+    pub directory_source: DirectorySource,
+}
+
+impl NodeConfig {
+    /// The outbound client limits.
+    pub fn client_limits(&self) -> ClientLimits {
+        let p = &self.file.peers;
+        ClientLimits {
+            connect_timeout: p.connect_timeout.duration(),
+            read_timeout: p.read_timeout.duration(),
+            total_timeout: p.total_timeout.duration(),
+            ..ClientLimits::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ConfigFile {
+        ConfigFile {
+            node: NodeSection {
+                party: PartyCode::parse("FR").unwrap(),
+                name: "OCLCTIC".into(),
+                contact_point: ContactPointRole::Primary,
+            },
+            listen: ListenSection {
+                address: "127.0.0.1:0".into(),
+                endpoint: "http://127.0.0.1:8443".into(),
+                tls: false,
+                tls_cert: default_tls_cert(),
+                tls_key: default_tls_key(),
+                tls_names: vec![],
+            },
+            keys: KeysSection {
+                secret_key: "node-key.asc".into(),
+                cert: "node-cert.asc".into(),
+                authority_cert: "authority-cert.asc".into(),
+                passphrase_file: Some("passphrase".into()),
+            },
+            database: DatabaseSection {
+                url: "sqlite://cp247.db".into(),
+                max_connections: 4,
+            },
+            directory: DirectorySection {
+                source: "directory.json".into(),
+                refresh_every: default_refresh(),
+                grace: default_grace(),
+            },
+            delivery: DeliverySection::default(),
+            peers: PeersSection::default(),
+            limits: LimitsSection::default(),
+        }
+    }
+
+    #[test]
+    fn periods_parse_and_print() {
+        for (text, ms) in [
+            ("500ms", 500),
+            ("30s", 30_000),
+            ("5m", 300_000),
+            ("7d", 604_800_000),
+        ] {
+            let p: Period = text.parse().unwrap();
+            assert_eq!(p.duration().as_millis(), ms);
+            assert_eq!(p.to_string(), text);
+        }
+        assert_eq!(Period::secs(3600).to_string(), "1h");
+        for bad in ["", "5", "s", "5 s", "-5s", "5w", "1.5h", "99999999999999s"] {
+            let err = bad.parse::<Period>().unwrap_err();
+            assert!(err.contains("is not a period"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_valid_file_round_trips_and_resolves_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(config.file, sample());
+        assert_eq!(config.address.to_string(), "FR/primary");
+        assert!(config.secret_key.ends_with("node-key.asc") && config.secret_key.is_absolute());
+        assert_eq!(
+            config.database_url,
+            format!("sqlite://{}", dir.path().join("cp247.db").display())
+        );
+        assert!(config.tls.is_none());
+        assert_eq!(
+            config.directory_source,
+            DirectorySource::Path(dir.path().join("directory.json"))
+        );
+    }
+
+    #[test]
+    fn environment_overrides_apply_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
+        let env = vec![
+            (
+                "CP247__LISTEN__ADDRESS".to_owned(),
+                "127.0.0.1:9999".to_owned(),
+            ),
+            ("CP247__DELIVERY__LEASE".to_owned(), "10m".to_owned()),
+            ("CP247__DELIVERY__BATCH".to_owned(), "7".to_owned()),
+            ("CP247_PASSPHRASE".to_owned(), "ignored".to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ];
+        let config = ConfigFile::load(&path, &env).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9999");
+        assert_eq!(config.file.delivery.lease, Period::secs(600));
+        assert_eq!(config.file.delivery.batch, 7);
+
+        let typo = vec![("CP247__LISTEN__ADRESS".to_owned(), "x".to_owned())];
+        let err = ConfigFile::load(&path, &typo).unwrap_err().to_string();
+        assert!(err.contains("adress"), "{err}");
+
+        std::fs::write(
+            &path,
+            format!("{}\n[extra]\nx = 1\n", sample().to_toml().unwrap()),
+        )
+        .unwrap();
+        let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
+        assert!(err.contains("extra"), "{err}");
+
+        let err = ConfigFile::load(&dir.path().join("missing.toml"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cp247 init"), "{err}");
+    }
+
+    #[test]
+    fn insecure_combinations_are_refused_with_the_key() {
+        let base = Path::new("/srv/cp247");
+        type Change = Box<dyn Fn(&mut ConfigFile)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (
+                Box::new(|c| c.listen.address = "0.0.0.0:8080".into()),
+                "listen.tls",
+                "without TLS",
+            ),
+            (
+                Box::new(|c| c.listen.endpoint = "http://10.1.2.3:8080".into()),
+                "listen.endpoint",
+                "plain HTTP",
+            ),
+            (
+                Box::new(|c| c.listen.endpoint = "https://node.example".into()),
+                "listen.endpoint",
+                "TLS-terminating proxy",
+            ),
+            (
+                Box::new(|c| {
+                    c.listen.tls = true;
+                    c.listen.endpoint = "http://127.0.0.1:1".into();
+                }),
+                "listen.endpoint",
+                "publish the https:// URL",
+            ),
+            (
+                Box::new(|c| c.database.url = "mysql://x".into()),
+                "database.url",
+                "sqlite://",
+            ),
+            (
+                Box::new(|c| c.directory.source = "ftp://x/d.json".into()),
+                "directory.source",
+                "neither",
+            ),
+            (
+                Box::new(|c| c.directory.source = "http://192.0.2.1/d.json".into()),
+                "directory.source",
+                "plain HTTP",
+            ),
+            (
+                Box::new(|c| c.delivery.lease = Period::secs(30)),
+                "delivery.lease",
+                "sent twice",
+            ),
+            (
+                Box::new(|c| c.delivery.give_up_after = Period::secs(40 * 86_400)),
+                "delivery.give_up_after",
+                "max_message_age",
+            ),
+            (
+                Box::new(|c| c.delivery.first_retry = Period::secs(0)),
+                "delivery.first_retry",
+                "more than zero",
+            ),
+            (
+                Box::new(|c| c.node.name = " ".into()),
+                "node.name",
+                "1 to 200",
+            ),
+        ];
+        for (change, key, words) in cases {
+            let mut c = sample();
+            change(&mut c);
+            match c.resolve(base) {
+                Err(ConfigError::Invalid { key: k, reason }) => {
+                    assert_eq!(k, key, "{reason}");
+                    assert!(reason.contains(words), "{key}: {reason}");
+                }
+                other => panic!("{key}: expected a refusal, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn https_nodes_get_tls_paths_and_names_from_the_endpoint() {
+        let mut c = sample();
+        c.listen.tls = true;
+        c.listen.address = "0.0.0.0:8443".into();
+        c.listen.endpoint = "https://cp247.fr.example:8443".into();
+        c.directory.source = "https://dir.example/cp247/directory.json".into();
+        let r = c.resolve(Path::new("/srv/n")).unwrap();
+        let tls = r.tls.unwrap();
+        assert_eq!(tls.cert, Path::new("/srv/n/tls-cert.pem"));
+        assert_eq!(tls.names, vec!["cp247.fr.example".to_owned()]);
+        assert_eq!(
+            r.directory_source.to_string(),
+            "https://dir.example/cp247/directory.json"
+        );
+    }
+}
