@@ -15,10 +15,23 @@ pub mod tree;
 pub use reader::{Attribute, Element, Limits, NAMESPACE, Position, XmlError};
 pub use tree::{ITEM, WriteError, write_node};
 
+use crate::decode::{Parsed, decode};
 use crate::documents::Document;
 use crate::encode::encode;
 use crate::error::FormsError;
 use crate::node::Node;
+
+/// Reads a cp247 XML document: the same [`Parsed`] (document and [`crate::Report`]) as
+/// [`crate::parse_json`] gives for the same content, with the same problem paths.
+///
+/// Input that cannot be read at all — larger than 1 MiB, nested deeper than 32 levels, not
+/// UTF-8, not well-formed, or containing a DTD, an entity declaration, an unknown entity, a
+/// processing instruction or a foreign namespace — is a [`FormsError`] whose message says what
+/// and where (line and column). [`read_tree`] gives the same failure as a typed [`XmlError`].
+pub fn parse_xml(bytes: &[u8]) -> Result<Parsed, FormsError> {
+    let node = to_node(bytes)?;
+    Ok(decode(&node))
+}
 
 /// Reads `bytes` as a cp247 XML element tree with the default [`Limits`].
 pub fn read_tree(bytes: &[u8]) -> Result<Element, XmlError> {

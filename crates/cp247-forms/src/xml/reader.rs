@@ -572,13 +572,13 @@ impl<'a> TreeBuilder<'a> {
                 at,
             });
         }
-        if let Some(parent) = self.stack.last() {
-            if let Some(text_at) = parent.text_at {
-                return Err(XmlError::MixedContent {
-                    element: parent.element.name.clone(),
-                    at: self.pos(text_at),
-                });
-            }
+        if let Some(parent) = self.stack.last()
+            && let Some(text_at) = parent.text_at
+        {
+            return Err(XmlError::MixedContent {
+                element: parent.element.name.clone(),
+                at: self.pos(text_at),
+            });
         }
         let qname = tag.name().as_ref().to_owned();
         let (prefix, local) = self.split_name(&qname, at)?;
@@ -699,13 +699,11 @@ impl<'a> TreeBuilder<'a> {
     }
 
     fn text(&mut self, raw: &str, start: usize, cdata: bool) -> Result<(), XmlError> {
-        if !cdata {
-            if let Some(p) = raw.find("]]>") {
-                return Err(XmlError::Malformed {
-                    detail: "the sequence ']]>' is not allowed in text".into(),
-                    at: self.pos(start + p),
-                });
-            }
+        if !cdata && let Some(p) = raw.find("]]>") {
+            return Err(XmlError::Malformed {
+                detail: "the sequence ']]>' is not allowed in text".into(),
+                at: self.pos(start + p),
+            });
         }
         self.check_chars(raw, start)?;
         let whitespace = raw
