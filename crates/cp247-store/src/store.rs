@@ -84,6 +84,7 @@ impl Store {
         {
             let path = sqlite_path(rest)?;
             let lock = lock_sqlite(&path)?;
+            create_private(&path)?;
             let any_url = format!("sqlite://{}?mode=rwc", percent_encode_path(&path)?);
             (
                 Backend::Sqlite,
@@ -451,6 +452,26 @@ fn percent_encode_path(path: &Path) -> Result<String, StoreError> {
     Ok(out)
 }
 
+/// Creates the database file, readable by its owner only, if it does not exist (SQLite gives its
+/// `-wal` and `-shm` files the same permissions).
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Config(format!(
+            "cannot create the SQLite database {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// Takes the exclusive lock file next to a SQLite database, recording our process id in it.
 fn lock_sqlite(db: &Path) -> Result<File, StoreError> {
     let mut name = db.as_os_str().to_owned();
@@ -470,13 +491,14 @@ fn lock_sqlite(db: &Path) -> Result<File, StoreError> {
             dir.display()
         )));
     }
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io_err)?;
+    let mut options = File::options();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(io_err)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {

@@ -71,6 +71,15 @@ async fn a_second_process_on_the_same_sqlite_file_is_refused() {
         assert!(text.contains("cp247.db"), "{text}");
         // The first store still works, and once it is gone the file can be opened again.
         first.health().await?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let db = ctx.path.clone().unwrap();
+            let mode = std::fs::metadata(&db)?.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the database holds case data: owner only");
+            let wal = db.with_extension("db-wal");
+            assert_eq!(std::fs::metadata(&wal)?.permissions().mode() & 0o777, 0o600);
+        }
         first.close().await;
         drop(first);
         let again = ctx.store().await;

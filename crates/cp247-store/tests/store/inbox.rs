@@ -211,3 +211,25 @@ on_both!(
     concurrent_deliveries_of_one_message_have_one_effect,
     concurrent_replays
 );
+
+async fn binary(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let mut ids = Ids::new(23);
+    let t = ids.ticket(de());
+    let mut m = incoming(ids.message(), &t, de());
+    // Binary OpenPGP, NUL bytes, invalid UTF-8: kept byte for byte.
+    m.sealed = (0..=255u8).cycle().take(70_000).collect();
+    m.receipt = vec![0x00, 0xff, 0xfe, 0x80, 0x0a, 0x0d];
+    let create = TicketChange::Create(new_ticket(t.clone(), OurRole::Requested, de()));
+    store
+        .accept_incoming(&m, &create, &audit(AuditAction::Receive, None, at(5)))
+        .await?;
+    let stored = store.message(de(), &m.id).await?;
+    assert_eq!(stored.sealed, m.sealed);
+    assert_eq!(
+        store.incoming_receipt(de(), &m.id).await?.unwrap().0,
+        m.receipt
+    );
+    Ok(())
+}
+on_both!(evidence_bytes_are_kept_byte_for_byte, binary);
