@@ -713,6 +713,22 @@ impl Store {
         })
         .await
     }
+
+    /// How many entries are in `state` (all peers): the queue depth for metrics.
+    pub async fn count_deliveries(&self, state: DeliveryState) -> Result<u64, StoreError> {
+        let op = "counting outbox entries";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE state = $1")
+                .bind(state.as_str())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(StoreError::db(op))?;
+            let n: i64 = get(&row, "outbox", "n", &state.as_str())?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
 }
 
 async fn give_up(
