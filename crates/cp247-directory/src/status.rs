@@ -21,10 +21,11 @@ pub struct Standing {
 /// A suspension holds while it is listed: traffic is refused from `since` until a directory
 /// lists the entry as active again. A revocation is final: traffic signed from `since` on is
 /// refused, and a key once revoked never comes back (a new key is listed instead).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Takes part in traffic.
+    #[default]
     Active,
     /// Temporarily excluded.
     Suspended(Standing),
