@@ -62,6 +62,7 @@ pub mod examples;
 pub mod field;
 pub mod node;
 pub mod problem;
+pub mod schemas;
 pub mod shared;
 #[cfg(feature = "strategies")]
 pub mod strategies;
