@@ -613,8 +613,7 @@ impl NodeKey {
         let gen_err = |e: pgp::errors::Error| crypto("generating a key", e);
 
         // Primary key: Ed25519 (legacy EdDSA), certify only.
-        let (pub_params, sec_params) =
-            KeyType::Ed25519Legacy.generate(rng).map_err(gen_err)?;
+        let (pub_params, sec_params) = KeyType::Ed25519Legacy.generate(rng).map_err(gen_err)?;
         let primary_pub = PublicKey::from_inner(
             PubKeyInner::new(
                 KeyVersion::V4,
