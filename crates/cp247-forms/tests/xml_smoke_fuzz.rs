@@ -93,13 +93,13 @@ fn apply(mut bytes: Vec<u8>, m: &Mutation) -> Vec<u8> {
 /// Whatever cp247 accepts must survive its own writers unchanged, in both formats.
 fn check(bytes: &[u8]) {
     let _ = read_tree(bytes);
-    if let Ok(parsed) = parse_xml(bytes) {
-        if let Some(doc) = parsed.document {
-            let again = parse_xml(to_xml_string(&doc).as_bytes()).unwrap();
-            assert_eq!(again.document.as_ref(), Some(&doc));
-            let json = parse_json(to_json_string(&doc).as_bytes()).unwrap();
-            assert_eq!(json.document.as_ref(), Some(&doc));
-        }
+    if let Ok(parsed) = parse_xml(bytes)
+        && let Some(doc) = parsed.document
+    {
+        let again = parse_xml(to_xml_string(&doc).as_bytes()).unwrap();
+        assert_eq!(again.document.as_ref(), Some(&doc));
+        let json = parse_json(to_json_string(&doc).as_bytes()).unwrap();
+        assert_eq!(json.document.as_ref(), Some(&doc));
     }
 }
 
