@@ -165,6 +165,16 @@ impl Cert {
             });
         }
         let invalid = |e: pgp::errors::Error| SealError::InvalidCert(e.to_string());
+        if bytes
+            .windows(15)
+            .filter(|w| *w == b"-----BEGIN PGP ")
+            .count()
+            > 1
+        {
+            return Err(SealError::InvalidCert(
+                "expected exactly one armored block, found several".into(),
+            ));
+        }
         let mut keys: Vec<SignedPublicKey> = if looks_armored(bytes) {
             let (iter, _headers) =
                 SignedPublicKey::from_armor_many(Cursor::new(bytes)).map_err(invalid)?;

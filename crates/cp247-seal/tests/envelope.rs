@@ -8,9 +8,7 @@ use cp247_seal::{
     KeyStatus, Limits, NodeKey, OpenError, OpenPolicy, Passphrase, SealError, open, seal,
 };
 use jiff::{SignedDuration, Timestamp};
-use pgp::crypto::hash::HashAlgorithm;
-use pgp::packet::{SignatureConfig, SignatureType, Subpacket, SubpacketData};
-use pgp::types::{CompressionAlgorithm, KeyDetails as _, Password};
+use pgp::types::{CompressionAlgorithm, KeyDetails as _};
 
 struct World {
     fr: NodeKey,
@@ -186,36 +184,6 @@ fn refuses_a_certificate_revoked_by_its_owner() {
         .verify(&dir, &md(), w.now, &OpenPolicy::default())
         .unwrap_err();
     assert!(matches!(err, OpenError::KeyRevoked { .. }), "{err}");
-}
-
-/// The certificate of `key` with a key revocation signature added (made by its primary key).
-pub fn revoke(key: &NodeKey, at: Timestamp) -> cp247_seal::Cert {
-    let sk = secret_of(key);
-    let mut config = SignatureConfig::v4(
-        SignatureType::KeyRevocation,
-        sk.primary_key.algorithm(),
-        HashAlgorithm::Sha512,
-    );
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::SignatureCreationTime(pgp_time(at))).unwrap(),
-        Subpacket::regular(SubpacketData::IssuerFingerprint(
-            sk.primary_key.fingerprint(),
-        ))
-        .unwrap(),
-    ];
-    let sig = config
-        .sign_key(
-            &sk.primary_key,
-            &Password::empty(),
-            sk.primary_key.public_key(),
-        )
-        .unwrap();
-    let mut pk = sk.to_public_key();
-    pk.details.revocation_signatures.push(sig);
-    let text = pk
-        .to_armored_string(pgp::composed::ArmorOptions::default())
-        .unwrap();
-    cp247_seal::Cert::from_armored(&text).unwrap()
 }
 
 #[test]

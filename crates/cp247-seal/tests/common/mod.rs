@@ -18,7 +18,7 @@ use pgp::crypto::hash::HashAlgorithm;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{
     Packet, PacketParser, PacketTrait, PublicKeyEncryptedSessionKey, PublicSubkey, SecretSubkey,
-    Subpacket, SubpacketData,
+    SignatureConfig, SignatureType, Subpacket, SubpacketData,
 };
 use pgp::types::{CompressionAlgorithm, KeyDetails as _, Password};
 
@@ -367,4 +367,90 @@ pub fn dearmor(armored: &[u8]) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .unwrap()
+}
+
+/// The certificate of `key` with a key revocation signature added (made by its primary key).
+pub fn revoke(key: &NodeKey, at: Timestamp) -> cp247_seal::Cert {
+    let sk = secret_of(key);
+    let mut config = SignatureConfig::v4(
+        SignatureType::KeyRevocation,
+        sk.primary_key.algorithm(),
+        HashAlgorithm::Sha512,
+    );
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::SignatureCreationTime(pgp_time(at))).unwrap(),
+        Subpacket::regular(SubpacketData::IssuerFingerprint(
+            sk.primary_key.fingerprint(),
+        ))
+        .unwrap(),
+    ];
+    let sig = config
+        .sign_key(
+            &sk.primary_key,
+            &Password::empty(),
+            sk.primary_key.public_key(),
+        )
+        .unwrap();
+    let mut pk = sk.to_public_key();
+    pk.details.revocation_signatures.push(sig);
+    let text = pk
+        .to_armored_string(pgp::composed::ArmorOptions::default())
+        .unwrap();
+    cp247_seal::Cert::from_armored(&text).unwrap()
+}
+
+/// The certificate of `key` whose signing subkey is re-bound by the primary key with `flags`
+/// and, if `backsig`, the subkey's original back-signature. Returns the cert and the secret key.
+pub fn rebind_signing_subkey(
+    key: &NodeKey,
+    sign_flag: bool,
+    backsig: bool,
+    at: Timestamp,
+) -> (Cert, SignedSecretKey) {
+    let sk = secret_of(key);
+    let mut pk = sk.to_public_key();
+    let idx = pk
+        .public_subkeys
+        .iter()
+        .position(|s| s.key.algorithm().can_sign())
+        .unwrap();
+    let old = pk.public_subkeys[idx].signatures[0].clone();
+    let mut flags = pgp::packet::KeyFlags::default();
+    if sign_flag {
+        flags.set_sign(true);
+    } else {
+        flags.set_authentication(true);
+    }
+    let mut config = SignatureConfig::v4(
+        SignatureType::SubkeyBinding,
+        sk.primary_key.algorithm(),
+        HashAlgorithm::Sha512,
+    );
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::SignatureCreationTime(pgp_time(at))).unwrap(),
+        Subpacket::regular(SubpacketData::IssuerFingerprint(
+            sk.primary_key.fingerprint(),
+        ))
+        .unwrap(),
+        Subpacket::regular(SubpacketData::KeyFlags(flags)).unwrap(),
+    ];
+    if backsig {
+        let embedded = old.embedded_signature().unwrap().clone();
+        config.hashed_subpackets.push(
+            Subpacket::regular(SubpacketData::EmbeddedSignature(Box::new(embedded))).unwrap(),
+        );
+    }
+    let sig = config
+        .sign_subkey_binding(
+            &sk.primary_key,
+            sk.primary_key.public_key(),
+            &Password::empty(),
+            &pk.public_subkeys[idx].key,
+        )
+        .unwrap();
+    pk.public_subkeys[idx].signatures = vec![sig];
+    let text = pk
+        .to_armored_string(pgp::composed::ArmorOptions::default())
+        .unwrap();
+    (Cert::from_armored(&text).unwrap(), sk)
 }
