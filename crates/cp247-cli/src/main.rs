@@ -1,0 +1,57 @@
+//! `cp247`: the one command of the cp247 node.
+//!
+//! The CLI is thin: it parses arguments, reads files and the environment, calls a library,
+//! prints, and chooses the exit code. Each top-level command lives in its own module with a
+//! `run(args) -> anyhow::Result<ExitCode>`; adding a command is one variant here and one module.
+//!
+//! Exit codes: each command documents its own. An error that a command does not handle itself
+//! (an output file that cannot be written, …) is printed on standard error and exits with 1.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod directory;
+mod envelope;
+mod form;
+mod node;
+
+/// cp247 — structured requests between the 24/7 contact points of the Budapest Convention.
+#[derive(Debug, Parser)]
+#[command(name = "cp247", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Request documents: examples, validation, conversion between JSON and XML, schemas.
+    Form(form::FormArgs),
+    /// Create a node directory: configuration, locked node key, pinned authority certificate.
+    Init(node::InitArgs),
+    /// The node's key: export its public certificate.
+    Key(node::KeyArgs),
+    /// The signed network directory: the authority's commands, show, verify, update a node.
+    Directory(directory::DirectoryArgs),
+    /// Sealed messages: seal a document to a Party, open a message, verify a receipt.
+    Envelope(envelope::EnvelopeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Form(args) => form::run(args),
+        Command::Init(args) => node::run_init(args),
+        Command::Key(args) => node::run_key(args),
+        Command::Directory(args) => directory::run(args),
+        Command::Envelope(args) => envelope::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cp247: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
