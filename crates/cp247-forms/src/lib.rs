@@ -52,6 +52,15 @@
 //!
 //! [`encode`] is the inverse of [`decode()`]: `decode(&encode(&d))` gives back `d`, and
 //! [`to_json_string`] writes canonical, indented JSON.
+//!
+//! # Examples, tests and decisions
+//!
+//! [`examples`] holds one complete, valid document per kind (one fictional case through all
+//! four). The feature `strategies` exposes proptest strategies that generate valid documents
+//! (`cp247_forms::strategies`, for the tests of this crate and of the crates that read or render
+//! documents). `tests/corpus/` holds faulty documents, each with the exact codes and paths
+//! expected (see its README). The design choices are recorded in
+//! `docs/adr/0006-request-document-model-and-validation.md`.
 #![warn(missing_docs)]
 
 mod decode;
