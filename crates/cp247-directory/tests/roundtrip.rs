@@ -223,7 +223,7 @@ fn directory() -> impl Strategy<Value = Directory> {
                     alternate: alternate.map(&mut fill),
                 });
             }
-            entries.sort_by(|a, b| a.party.cmp(&b.party));
+            entries.sort_by_key(|e| e.party);
             let expires = Instant::utc(issued.timestamp() + jiff::SignedDuration::from_secs(secs));
             Directory::new(
                 serial,
