@@ -196,6 +196,7 @@ mod tests {
                 ],
             )],
             footer: value.into(),
+            running_head: value.into(),
         }
     }
 

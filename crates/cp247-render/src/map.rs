@@ -586,7 +586,13 @@ impl M {
         self.t(&format!("{kind}-s{n}"))
     }
 
-    fn frame(&self, kind: &str, meta: Vec<Row>, sections: Vec<SectionView>) -> DocumentView {
+    fn frame(
+        &self,
+        kind: &str,
+        reference: &str,
+        meta: Vec<Row>,
+        sections: Vec<SectionView>,
+    ) -> DocumentView {
         DocumentView {
             lang: self.lang,
             title: self.t(&format!("{kind}-title")),
@@ -594,6 +600,7 @@ impl M {
             meta,
             sections,
             footer: self.t("render-footer"),
+            running_head: format!("{} — {}", self.t(&format!("{kind}-short")), reference),
         }
     }
 }
@@ -751,7 +758,7 @@ fn art29(d: &PreservationRequest, lang: Lang) -> DocumentView {
         Some(&d.requested_authority),
         Some(d.urgency.level()),
     );
-    m.frame("art29", meta, sections)
+    m.frame("art29", d.requesting_reference.as_str(), meta, sections)
 }
 
 fn art30(d: &TrafficDisclosure, lang: Lang) -> DocumentView {
@@ -817,7 +824,7 @@ fn art30(d: &TrafficDisclosure, lang: Lang) -> DocumentView {
             m.official_line(&d.authorising_official),
         ),
     ];
-    m.frame("art30", meta, sections)
+    m.frame("art30", d.disclosing_reference.as_str(), meta, sections)
 }
 
 fn art31(d: &SubscriberInfoRequest, lang: Lang) -> DocumentView {
@@ -960,7 +967,7 @@ fn art31(d: &SubscriberInfoRequest, lang: Lang) -> DocumentView {
         Some(&d.requested_authority),
         Some(d.urgency.level()),
     );
-    m.frame("art31", meta, sections)
+    m.frame("art31", d.requesting_reference.as_str(), meta, sections)
 }
 
 fn art35(d: &AssistanceRequest, lang: Lang) -> DocumentView {
@@ -1043,5 +1050,5 @@ fn art35(d: &AssistanceRequest, lang: Lang) -> DocumentView {
         "label-authorised-by",
         m.official_line(&d.authorising_official),
     ));
-    m.frame("art35", meta, sections)
+    m.frame("art35", d.requesting_reference.as_str(), meta, sections)
 }

@@ -63,8 +63,8 @@ struct Input<'a> {
     view: &'a DocumentView,
     /// "Page" in the view's language.
     page: String,
-    /// A short identification for the running header of pages 2 and after.
-    short: String,
+    /// What separates a label from its value on one line (French puts a space before the colon).
+    sep: &'static str,
 }
 
 impl PdfEngine {
@@ -100,18 +100,10 @@ impl PdfEngine {
         date: jiff::civil::Date,
     ) -> Result<Vec<u8>, PdfError> {
         let prepared = breakable(view);
-        let short = view
-            .meta
-            .first()
-            .map(|r| match &r.value {
-                Value::Text(s) => visible(s).into_owned(),
-                _ => String::new(),
-            })
-            .unwrap_or_default();
         let input = Input {
             view: &prepared,
             page: text(view.lang, "render-page"),
-            short: short.clone(),
+            sep: crate::text::label_separator(view.lang),
         };
         let json = serde_json::to_string(&input).map_err(|e| PdfError::Input(e.to_string()))?;
         let mut inputs = Dict::new();
@@ -129,7 +121,7 @@ impl PdfEngine {
         )
         .map(typst_pdf::Timestamp::new_utc);
         let options = PdfOptions {
-            ident: Smart::Custom(format!("cp247:{}:{}", view.lang.code(), short)),
+            ident: Smart::Custom(format!("cp247:{}:{}", view.lang.code(), view.running_head)),
             creator: Smart::Custom(Some("cp247".to_owned())),
             timestamp,
             standards,
@@ -183,6 +175,7 @@ fn breakable(view: &DocumentView) -> DocumentView {
             })
             .collect(),
         footer: soften(&view.footer),
+        running_head: soften(&view.running_head),
     }
 }
 

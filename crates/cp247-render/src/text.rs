@@ -6,8 +6,19 @@
 //! below it. List items start with `- `; a table prints one item per row, each cell labelled with
 //! its column. Text is never wrapped or cut: long lines stay as recorded.
 
+use cp247_i18n::Lang;
+
 use crate::view::{DocumentView, Row, Value};
 use crate::visible::visible;
+
+/// What separates a label from the value on its line: typography, not wording, so it is not in
+/// the catalogue. French puts a (no-break) space before the colon.
+pub fn label_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ": ",
+        Lang::Fr => "\u{a0}: ",
+    }
+}
 
 /// Lays `view` out as plain text (UTF-8, LF line ends, ending with a newline).
 pub fn layout(view: &DocumentView) -> String {
@@ -19,8 +30,9 @@ pub fn layout(view: &DocumentView) -> String {
     out.push('\n');
     out.push_str(&visible(&view.basis));
     out.push_str("\n\n");
+    let sep = label_separator(view.lang);
     for row in &view.meta {
-        write_row(&mut out, 0, row);
+        write_row(&mut out, sep, 0, row);
     }
     for section in &view.sections {
         out.push('\n');
@@ -30,7 +42,7 @@ pub fn layout(view: &DocumentView) -> String {
             visible(&section.heading)
         ));
         for row in &section.rows {
-            write_row(&mut out, 4, row);
+            write_row(&mut out, sep, 4, row);
         }
     }
     out.push_str("\n-- \n");
@@ -54,25 +66,25 @@ fn one_line(value: &Value) -> Option<String> {
     }
 }
 
-fn write_row(out: &mut String, indent: usize, row: &Row) {
+fn write_row(out: &mut String, sep: &str, indent: usize, row: &Row) {
     pad(out, indent);
     out.push_str(&visible(&row.label));
-    out.push(':');
     match one_line(&row.value) {
         Some(line) => {
-            out.push(' ');
+            out.push_str(sep);
             out.push_str(&line);
             out.push('\n');
         }
         None => {
+            out.push_str(sep.trim_end());
             out.push('\n');
-            write_block(out, indent + 2, &row.value);
+            write_block(out, sep, indent + 2, &row.value);
         }
     }
 }
 
 /// Writes `value` as lines that all start at `indent`.
-fn write_block(out: &mut String, indent: usize, value: &Value) {
+fn write_block(out: &mut String, sep: &str, indent: usize, value: &Value) {
     match value {
         Value::Text(s) | Value::Long(s) | Value::NotApplicable(s) | Value::Unknown(s) => {
             for line in visible(s).split('\n') {
@@ -85,12 +97,12 @@ fn write_block(out: &mut String, indent: usize, value: &Value) {
         }
         Value::List(items) => {
             for item in items {
-                write_item(out, indent, item);
+                write_item(out, sep, indent, item);
             }
         }
         Value::Record(rows) => {
             for row in rows {
-                write_row(out, indent, row);
+                write_row(out, sep, indent, row);
             }
         }
         Value::Table(table) => {
@@ -101,16 +113,16 @@ fn write_block(out: &mut String, indent: usize, value: &Value) {
                     .zip(cells)
                     .map(|(c, v)| Row::new(c.clone(), v.clone()))
                     .collect();
-                write_item(out, indent, &Value::Record(rows));
+                write_item(out, sep, indent, &Value::Record(rows));
             }
         }
     }
 }
 
 /// Writes a list item: the value as a block two spaces in, with `- ` on its first line.
-fn write_item(out: &mut String, indent: usize, value: &Value) {
+fn write_item(out: &mut String, sep: &str, indent: usize, value: &Value) {
     let mut block = String::new();
-    write_block(&mut block, indent + 2, value);
+    write_block(&mut block, sep, indent + 2, value);
     let mut first = true;
     for line in block.split_inclusive('\n') {
         if first {
@@ -171,6 +183,7 @@ mod tests {
                 ],
             )],
             footer: "Foot".into(),
+            running_head: "Head".into(),
         };
         let expected = "Title\n=====\nBasis\n\nTicket: FR-1\n\n1. Heading\n    \
              Name: Jeanne⟨U+202E⟩Dupont\n    Facts:\n      line 1\n\n      line 3\n    \

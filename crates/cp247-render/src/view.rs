@@ -30,6 +30,8 @@ pub struct DocumentView {
     pub sections: Vec<SectionView>,
     /// The line printed at the foot of every page.
     pub footer: String,
+    /// The short identification at the head of the second and later pages (kind and reference).
+    pub running_head: String,
 }
 
 fn ser_lang<S: serde::Serializer>(lang: &Lang, s: S) -> Result<S::Ok, S::Error> {
@@ -259,6 +261,16 @@ impl DocumentView {
                 path: "title".into(),
             });
         }
+        if blank(&self.running_head) {
+            out.push(EmptySlot {
+                path: "running_head".into(),
+            });
+        }
+        if blank(&self.footer) {
+            out.push(EmptySlot {
+                path: "footer".into(),
+            });
+        }
         if blank(&self.basis) {
             out.push(EmptySlot {
                 path: "basis".into(),
@@ -430,6 +442,7 @@ mod tests {
                 },
             ],
             footer: "f".into(),
+            running_head: "r".into(),
         };
         let slots: Vec<_> = view.empty_slots().into_iter().map(|s| s.path).collect();
         assert_eq!(slots, vec!["basis".to_owned(), "§4 › L[1]".to_owned()]);

@@ -55,6 +55,7 @@ fn hostile_view() -> DocumentView {
             ),
         ],
         footer: "Footer #footer".into(),
+        running_head: "Head #head ]".into(),
     }
 }
 

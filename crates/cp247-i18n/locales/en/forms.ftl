@@ -14,6 +14,7 @@ render-page = Page
 ## Article 29 and 30 preservation request (T-CY(2018)11)
 art29-title = Data Preservation Request under Articles 29 and 30 of the Budapest Convention on Cybercrime
 art29-basis = T-CY(2018)11 template — Articles 29 and 30 of the Convention on Cybercrime (ETS No. 185)
+art29-short = Art. 29/30 preservation request
 art29-s1 = Date
 art29-s2 = Reference / case number
 art29-s3 = Request status
@@ -34,6 +35,7 @@ art29-s16 = Authorisation
 ## Article 31 subscriber information request (T-CY(2018)10)
 art31-title = Mutual Legal Assistance Request for subscriber information under Article 31 of the Budapest Convention on Cybercrime
 art31-basis = T-CY(2018)10 template — Article 31 of the Convention on Cybercrime (ETS No. 185)
+art31-short = Art. 31 subscriber information request
 art31-s1 = Date
 art31-s2 = Reference / case number
 art31-s3 = Request status
@@ -56,6 +58,7 @@ art31-s18 = Authorisation
 ## Article 30 expedited disclosure of preserved traffic data
 art30-title = Expedited Disclosure of Preserved Traffic Data under Article 30 of the Budapest Convention on Cybercrime
 art30-basis = Reply on a preservation request — Article 30 of the Convention on Cybercrime (ETS No. 185)
+art30-short = Art. 30 disclosure of traffic data
 art30-s1 = Preservation request concerned
 art30-s2 = Communication traced
 art30-s3 = Service provider(s) in another State
@@ -67,6 +70,7 @@ art30-s7 = Conditions
 ## Article 35 technical or legal assistance request
 art35-title = Request for Technical or Legal Assistance under Article 35 of the Budapest Convention on Cybercrime
 art35-basis = 24/7 Network — Article 35 of the Convention on Cybercrime (ETS No. 185)
+art35-short = Art. 35 assistance request
 art35-s1 = Date and reference
 art35-s2 = Requesting and requested contact points
 art35-s3 = Type of assistance

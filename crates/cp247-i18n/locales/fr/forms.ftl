@@ -14,6 +14,7 @@ render-page = Page
 ## Demande de conservation au titre des articles 29 et 30 (T-CY(2018)11)
 art29-title = Demande de conservation de données au titre des articles 29 et 30 de la Convention de Budapest sur la cybercriminalité
 art29-basis = Modèle T-CY(2018)11 — articles 29 et 30 de la Convention sur la cybercriminalité (STE n° 185)
+art29-short = Demande de conservation (art. 29 et 30)
 art29-s1 = Date
 art29-s2 = Référence / numéro de dossier
 art29-s3 = Statut de la demande
@@ -34,6 +35,7 @@ art29-s16 = Autorisation
 ## Demande d'informations sur les abonnés au titre de l'article 31 (T-CY(2018)10)
 art31-title = Demande d'entraide judiciaire relative aux informations sur les abonnés au titre de l'article 31 de la Convention de Budapest sur la cybercriminalité
 art31-basis = Modèle T-CY(2018)10 — article 31 de la Convention sur la cybercriminalité (STE n° 185)
+art31-short = Demande d'informations sur les abonnés (art. 31)
 art31-s1 = Date
 art31-s2 = Référence / numéro de dossier
 art31-s3 = Statut de la demande
@@ -56,6 +58,7 @@ art31-s18 = Autorisation
 ## Divulgation rapide de données relatives au trafic conservées (article 30)
 art30-title = Divulgation rapide de données relatives au trafic conservées au titre de l'article 30 de la Convention de Budapest sur la cybercriminalité
 art30-basis = Réponse à une demande de conservation — article 30 de la Convention sur la cybercriminalité (STE n° 185)
+art30-short = Divulgation de données relatives au trafic (art. 30)
 art30-s1 = Demande de conservation concernée
 art30-s2 = Communication tracée
 art30-s3 = Fournisseur(s) de services dans un autre État
@@ -67,6 +70,7 @@ art30-s7 = Conditions
 ## Demande d'assistance technique ou juridique (article 35)
 art35-title = Demande d'assistance technique ou juridique au titre de l'article 35 de la Convention de Budapest sur la cybercriminalité
 art35-basis = Réseau 24/7 — article 35 de la Convention sur la cybercriminalité (STE n° 185)
+art35-short = Demande d'assistance (art. 35)
 art35-s1 = Date et référence
 art35-s2 = Points de contact requérant et requis
 art35-s3 = Nature de l'assistance
