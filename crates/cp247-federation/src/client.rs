@@ -101,6 +101,23 @@ pub enum TransportError {
     },
 }
 
+impl TransportError {
+    /// A stable snake_case name of the kind of failure, for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransportError::Endpoint(_) => "endpoint",
+            TransportError::NoPin(_) => "no_pin",
+            TransportError::Tls(_) => "tls_config",
+            TransportError::PinMismatch { .. } => "pin_mismatch",
+            TransportError::Connect { .. } => "connect",
+            TransportError::Timeout { .. } => "timeout",
+            TransportError::ResponseTooLarge { .. } => "response_too_large",
+            TransportError::BadResponse { .. } => "bad_response",
+            TransportError::Http { .. } => "http",
+        }
+    }
+}
+
 /// A peer's refusal of a request, as it reported it. The code and message come from an
 /// untrusted peer: they are bounded and stripped of control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +201,8 @@ impl PeerClient {
             builder
                 .tls_backend_preconfigured(pinned_client_config(pin)?)
                 .https_only(true)
+        } else if let Some(addrs) = endpoint.localhost_addrs() {
+            builder.resolve_to_addrs("localhost", &addrs)
         } else {
             builder
         };
@@ -366,6 +385,15 @@ fn pin_mismatch_in(e: &(dyn StdError + 'static)) -> Option<PinMismatch> {
             other.0.downcast_ref::<PinMismatch>().cloned()
         }
         _ => None,
+    }
+}
+
+/// An outbound HTTP error in words (for calls that are not to a pinned peer).
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer in time".to_owned()
+    } else {
+        root_cause(error)
     }
 }
 

@@ -96,13 +96,30 @@ impl PeerEndpoint {
     pub fn as_url(&self) -> &url::Url {
         &self.url
     }
+
+    /// For a plain-HTTP `localhost` endpoint, the loopback addresses to connect to instead of
+    /// asking the resolver.
+    pub fn localhost_addrs(&self) -> Option<[SocketAddr; 2]> {
+        match self.url.host() {
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+                let port = self.url.port_or_known_default().unwrap_or(80);
+                Some([
+                    SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), port),
+                    SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), port),
+                ])
+            }
+            _ => None,
+        }
+    }
 }
 
 fn is_loopback_host(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(_)) | None => false,
+        // The client resolves `localhost` itself to 127.0.0.1 and ::1, never through DNS.
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -162,7 +179,7 @@ mod tests {
         }
         for bad in [
             "http://10.0.0.5:8080",
-            "http://localhost:8080",
+            "http://localhost.example:8080",
             "http://node.example",
             "http://[::ffff:10.0.0.1]/",
         ] {

@@ -8,14 +8,23 @@
 //! - [`listen`]: the inbound listener (TLS or loopback HTTP, bounded connections, graceful
 //!   shutdown).
 //! - [`wire`]: the protocol's paths, media types and JSON bodies (`docs/protocol/federation.md`).
+//! - [`inbound`]: sealed bytes → verified → stored with a signed receipt, or refused with a
+//!   stable code, an HTTP status and an audit entry.
+//! - [`delivery`]: per-peer workers that drain the outbox with capped, jittered backoff.
+//! - [`directory`]: fetching, accepting, storing and sharing the signed network directory.
+//! - [`metrics`]: counters in the Prometheus text format.
 //!
 //! Whatever the transport, the peer is who the verified OpenPGP signature says it is: TLS pins
 //! protect the wire, they do not identify the sender of a message.
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod delivery;
+pub mod directory;
 pub mod endpoint;
+pub mod inbound;
 pub mod listen;
+pub mod metrics;
 pub mod tls;
 pub mod wire;
 

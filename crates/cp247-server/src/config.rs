@@ -41,6 +41,7 @@ use std::time::Duration;
 
 use cp247_domain::{Address, ContactPointRole, PartyCode};
 use cp247_federation::client::ClientLimits;
+pub use cp247_federation::directory::DirectorySource;
 use cp247_federation::endpoint::PeerEndpoint;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -587,7 +588,7 @@ impl ConfigFile {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "it must be at least 1"));
         }
-        let directory_source = DirectorySource::parse(&self.directory.source, base)?;
+        let directory_source = parse_source(&self.directory.source, base)?;
         if self.directory.refresh_every.duration() < Duration::from_secs(1) {
             return Err(invalid("directory.refresh_every", "it must be at least 1s"));
         }
@@ -727,52 +728,32 @@ pub struct TlsPaths {
     pub names: Vec<String>,
 }
 
-/// Where the signed directory comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DirectorySource {
-    /// A local file; its signature is the same path with `.asc` appended.
-    Path(PathBuf),
-    /// A URL; its signature is the same URL with `.asc` appended.
-    Url(url::Url),
-}
-
-impl DirectorySource {
-    fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        if text.starts_with("https://") || text.starts_with("http://") {
-            // The document is signed, so the transport need not be trusted; plain HTTP is still
-            // kept to loopback like all of the node's traffic.
-            let endpoint = PeerEndpoint::parse(text)
-                .map_err(|e| invalid("directory.source", e.to_string()))?;
-            let mut url = endpoint.as_url().clone();
-            // PeerEndpoint normalises to a trailing slash; a file URL must not have one.
-            let path = url.path().trim_end_matches('/').to_owned();
-            if path.is_empty() {
-                return Err(invalid(
-                    "directory.source",
-                    "the URL must name the directory file, e.g. https://host/directory.json",
-                ));
-            }
-            url.set_path(&path);
-            Ok(Self::Url(url))
-        } else if text.contains("://") {
-            Err(invalid(
+fn parse_source(text: &str, base: &Path) -> Result<DirectorySource, ConfigError> {
+    if text.starts_with("https://") || text.starts_with("http://") {
+        // The document is signed, so the transport need not be trusted; plain HTTP is still
+        // kept to loopback like all of the node's traffic.
+        let endpoint =
+            PeerEndpoint::parse(text).map_err(|e| invalid("directory.source", e.to_string()))?;
+        let mut url = endpoint.as_url().clone();
+        // PeerEndpoint normalises to a trailing slash; a file URL must not have one.
+        let path = url.path().trim_end_matches('/').to_owned();
+        if path.is_empty() {
+            return Err(invalid(
                 "directory.source",
-                format!("'{text}' is neither a file path nor an https:// URL"),
-            ))
-        } else if text.is_empty() {
-            Err(invalid("directory.source", "it is empty"))
-        } else {
-            Ok(Self::Path(base.join(text)))
+                "the URL must name the directory file, e.g. https://host/directory.json",
+            ));
         }
-    }
-}
-
-impl fmt::Display for DirectorySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DirectorySource::Path(p) => write!(f, "{}", p.display()),
-            DirectorySource::Url(u) => write!(f, "{u}"),
-        }
+        url.set_path(&path);
+        Ok(DirectorySource::Url(url))
+    } else if text.contains("://") {
+        Err(invalid(
+            "directory.source",
+            format!("'{text}' is neither a file path nor an https:// URL"),
+        ))
+    } else if text.is_empty() {
+        Err(invalid("directory.source", "it is empty"))
+    } else {
+        Ok(DirectorySource::Path(base.join(text)))
     }
 }
 

@@ -1,0 +1,454 @@
+//! The delivery workers: one per peer Party, each claiming that peer's due outbox entries,
+//! sending the exact sealed bytes to the endpoint the directory lists (TLS pinned), verifying
+//! the signed receipt and recording the outcome. All state is in the store, so a restart — or a
+//! `kill -9` — loses nothing: claimed entries whose worker died are claimed again when their
+//! lease expires, and the receiver's de-duplication makes the second copy a no-op that returns
+//! the original receipt.
+//!
+//! Failures are retried with capped exponential backoff and jitter; a permanent refusal (the
+//! message itself is refused) or a message older than the give-up time becomes undeliverable.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cp247_directory::{Channel, DirectoryState, TrafficRefusal};
+use cp247_domain::{Clock, PartyCode};
+use cp247_seal::Sealed;
+use cp247_store::{Claim, DeliveryState, Store, WorkerId};
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{ClientLimits, PeerClient, PostOutcome};
+use crate::directory::DirectoryHandle;
+use crate::endpoint::PeerEndpoint;
+use crate::metrics::Metrics;
+use crate::tls::TlsPin;
+
+/// How the workers behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// How long a claim is held.
+    pub lease: Duration,
+    /// The first retry delay.
+    pub first_retry: Duration,
+    /// The longest retry delay.
+    pub max_backoff: Duration,
+    /// After this long without a receipt, a message is undeliverable.
+    pub give_up_after: SignedDuration,
+    /// How often an idle worker looks for due entries.
+    pub poll_every: Duration,
+    /// Messages in flight to one peer.
+    pub concurrency_per_peer: usize,
+    /// Entries claimed at once.
+    pub batch: u32,
+    /// Outbound call limits.
+    pub client: ClientLimits,
+}
+
+/// The delay before retry number `attempt` (1 after the first failure): `first · 2^(n-1)`,
+/// capped at `max`, then scaled by a random factor in [0.5, 1] so that many messages failing
+/// together do not come back together.
+pub fn backoff(attempt: u32, first: Duration, max: Duration, rng: &mut impl Rng) -> Duration {
+    let exp = attempt.saturating_sub(1).min(30);
+    let raw = first.saturating_mul(1u32 << exp).min(max);
+    raw.mul_f64(rng.random_range(0.5..=1.0))
+}
+
+enum Failure {
+    /// Worth trying again later.
+    Transient { code: String, reason: String },
+    /// Sending the same bytes again cannot succeed.
+    Permanent { code: String, reason: String },
+}
+
+/// The delivery machinery of one node (or one process sharing a PostgreSQL database with
+/// others: each process names its workers differently).
+#[derive(Debug)]
+pub struct Deliverer {
+    store: Store,
+    directory: DirectoryHandle,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    settings: DeliverySettings,
+    worker_prefix: String,
+    clients: Mutex<HashMap<(String, [u8; 32]), PeerClient>>,
+    wakers: Mutex<HashMap<PartyCode, Arc<Notify>>>,
+}
+
+impl Deliverer {
+    /// A deliverer. `worker_prefix` names this process in leases (e.g. `FR/primary@host#pid`).
+    pub fn new(
+        store: Store,
+        directory: DirectoryHandle,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        settings: DeliverySettings,
+        worker_prefix: String,
+    ) -> Self {
+        Self {
+            store,
+            directory,
+            clock,
+            metrics,
+            settings,
+            worker_prefix,
+            clients: Mutex::new(HashMap::new()),
+            wakers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Wakes `peer`'s worker (a message was just queued for it).
+    pub fn wake(&self, peer: PartyCode) {
+        self.waker(peer).notify_one();
+    }
+
+    fn waker(&self, peer: PartyCode) -> Arc<Notify> {
+        let mut guard = self.wakers.lock().unwrap_or_else(|p| p.into_inner());
+        guard.entry(peer).or_default().clone()
+    }
+
+    /// Runs the workers until `shutdown`: one per Party in the directory, started and stopped
+    /// as the directory changes, restarted if one ends unexpectedly; plus the sweeper that
+    /// gives up on messages older than the give-up time and counts the queue for metrics.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut directory_changes = self.directory.subscribe();
+        let mut workers: HashMap<PartyCode, CancellationToken> = HashMap::new();
+        let mut tasks: JoinSet<PartyCode> = JoinSet::new();
+        let mut sweep = tokio::time::interval(Duration::from_secs(15));
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let wanted = self.peers();
+            workers.retain(|party, token| {
+                let keep = wanted.contains(party);
+                if !keep {
+                    token.cancel();
+                }
+                keep
+            });
+            for party in wanted {
+                if let std::collections::hash_map::Entry::Vacant(slot) = workers.entry(party) {
+                    let token = shutdown.child_token();
+                    slot.insert(token.clone());
+                    let this = self.clone();
+                    tasks.spawn(async move {
+                        this.worker(party, token).await;
+                        party
+                    });
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                changed = directory_changes.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                _ = sweep.tick() => self.sweep().await,
+                Some(ended) = tasks.join_next() => {
+                    // A worker ends only when told to; otherwise it is restarted on the next
+                    // pass of the loop.
+                    if let Ok(party) = ended {
+                        if workers.get(&party).is_some_and(|t| !t.is_cancelled()) {
+                            tracing::error!(peer = %party, "a delivery worker stopped; restarting it");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        workers.remove(&party);
+                    }
+                }
+            }
+        }
+        for token in workers.values() {
+            token.cancel();
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    fn peers(&self) -> Vec<PartyCode> {
+        self.directory
+            .snapshot()
+            .current()
+            .map(|d| d.directory().parties().iter().map(|p| p.party).collect())
+            .unwrap_or_default()
+    }
+
+    async fn sweep(&self) {
+        let now = self.clock.now();
+        let before = now
+            .checked_sub(self.settings.give_up_after)
+            .unwrap_or(Timestamp::MIN);
+        match self.store.expire_undeliverable(before, now).await {
+            Ok(expired) => {
+                for id in &expired {
+                    tracing::warn!(message_id = %id, "message not delivered in time: undeliverable");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "expiring old outbox entries failed"),
+        }
+        for state in [
+            DeliveryState::Queued,
+            DeliveryState::InFlight,
+            DeliveryState::Retrying,
+            DeliveryState::Undeliverable,
+        ] {
+            match self.store.count_deliveries(state).await {
+                Ok(n) => self.metrics.set_queue(state.as_str(), n),
+                Err(e) => tracing::debug!(error = %e, "counting the outbox failed"),
+            }
+        }
+    }
+
+    /// One peer's worker.
+    async fn worker(self: Arc<Self>, party: PartyCode, stop: CancellationToken) {
+        let Ok(worker) = WorkerId::new(format!("{}/{party}", self.worker_prefix)) else {
+            tracing::error!(peer = %party, "invalid worker name");
+            return;
+        };
+        let wake = self.waker(party);
+        tracing::debug!(peer = %party, "delivery worker started");
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            let now = self.clock.now();
+            let claims = match self
+                .store
+                .claim_due(
+                    Some(party),
+                    &worker,
+                    now,
+                    self.settings.lease,
+                    self.settings.batch,
+                )
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(peer = %party, error = %e, "claiming due messages failed");
+                    Vec::new()
+                }
+            };
+            if claims.is_empty() {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(self.settings.poll_every) => {}
+                }
+                continue;
+            }
+            let mut in_flight = JoinSet::new();
+            for claim in claims {
+                while in_flight.len() >= self.settings.concurrency_per_peer.max(1) {
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        _ = in_flight.join_next() => {}
+                    }
+                }
+                let this = self.clone();
+                in_flight.spawn(async move { this.deliver(claim).await });
+            }
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    next = in_flight.join_next() => if next.is_none() { break },
+                }
+            }
+        }
+        tracing::debug!(peer = %party, "delivery worker stopped");
+    }
+
+    /// One attempt at one claimed message, and its outcome recorded.
+    async fn deliver(&self, claim: Claim) {
+        let started = std::time::Instant::now();
+        let snapshot = self.directory.snapshot();
+        let peer = claim.peer.party;
+        match self.attempt(&snapshot, &claim).await {
+            Ok(receipt) => {
+                let now = self.clock.now();
+                match self
+                    .store
+                    .mark_delivered(&claim.message_id, &receipt, now)
+                    .await
+                {
+                    Ok(_) => {
+                        self.metrics
+                            .delivered(peer, started.elapsed().as_secs_f64());
+                        tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, "delivered");
+                        if let Err(e) = self.store.record_peer_contact(peer, now, None).await {
+                            tracing::debug!(error = %e, "recording a peer contact failed");
+                        }
+                    }
+                    Err(e) => {
+                        // The lease will expire and the message be sent again; the peer
+                        // returns the same receipt.
+                        tracing::error!(message_id = %claim.message_id, error = %e, "storing a receipt failed");
+                    }
+                }
+            }
+            Err(Failure::Permanent { code, reason }) => {
+                self.metrics.delivery_failed(peer, &code);
+                self.metrics.undeliverable(peer);
+                let now = self.clock.now();
+                tracing::warn!(message_id = %claim.message_id, peer = %claim.peer, code = %code, "refused for good: undeliverable");
+                let _ = self.store.record_peer_error(peer, now, &reason).await;
+                if let Err(e) = self
+                    .store
+                    .mark_undeliverable(&claim.message_id, &reason, now)
+                    .await
+                {
+                    tracing::error!(message_id = %claim.message_id, error = %e, "marking a message undeliverable failed");
+                }
+            }
+            Err(Failure::Transient { code, reason }) => {
+                self.metrics.delivery_failed(peer, &code);
+                let now = self.clock.now();
+                let _ = self.store.record_peer_error(peer, now, &reason).await;
+                let age = now.duration_since(claim.first_queued_at);
+                if age >= self.settings.give_up_after {
+                    self.metrics.undeliverable(peer);
+                    let why = format!(
+                        "not delivered within {} hours of being queued; last error: {reason}",
+                        self.settings.give_up_after.as_hours()
+                    );
+                    tracing::warn!(message_id = %claim.message_id, peer = %claim.peer, "given up: undeliverable");
+                    if let Err(e) = self
+                        .store
+                        .mark_undeliverable(&claim.message_id, &why, now)
+                        .await
+                    {
+                        tracing::error!(message_id = %claim.message_id, error = %e, "marking a message undeliverable failed");
+                    }
+                    return;
+                }
+                let delay = backoff(
+                    claim.attempt,
+                    self.settings.first_retry,
+                    self.settings.max_backoff,
+                    &mut rand::rng(),
+                );
+                let next = now
+                    .checked_add(SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX))
+                    .unwrap_or(now);
+                tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, code = %code, retry_in_ms = delay.as_millis() as u64, "delivery failed; will retry");
+                if let Err(e) = self.store.mark_retry(&claim, next, &reason).await {
+                    tracing::debug!(message_id = %claim.message_id, error = %e, "scheduling a retry failed (lease lost?)");
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, snapshot: &DirectoryState, claim: &Claim) -> Result<Vec<u8>, Failure> {
+        let now = self.clock.now();
+        let transient = |code: &str, reason: String| Failure::Transient {
+            code: code.to_owned(),
+            reason,
+        };
+        let traffic = snapshot
+            .traffic(now)
+            .map_err(|e| transient("directory_unusable", e.to_string()))?;
+        let cp = traffic.contact_point(&claim.peer).map_err(|e| match e {
+            TrafficRefusal::PartyRevoked { .. } | TrafficRefusal::ContactPointRevoked { .. } => {
+                Failure::Permanent {
+                    code: e.code().to_owned(),
+                    reason: e.to_string(),
+                }
+            }
+            other => transient(other.code(), other.to_string()),
+        })?;
+        let node = match &cp.channel {
+            Channel::Node(node) => node,
+            Channel::Email(_) => {
+                return Err(transient(
+                    "email_channel",
+                    format!(
+                        "{} is reached by OpenPGP e-mail, which this node does not send yet",
+                        claim.peer
+                    ),
+                ));
+            }
+        };
+        let client = self
+            .client_for(node.endpoint.as_str(), *node.tls_sha256.bytes())
+            .map_err(|reason| transient("endpoint", reason))?;
+        match client.post_sealed(&claim.sealed).await {
+            Ok(PostOutcome::Accepted { receipt, .. }) => {
+                let checked =
+                    cp247_seal::verify_receipt(&receipt, &traffic, &claim.peer, self.clock.now())
+                        .and_then(|r| {
+                            r.check_acknowledges(
+                                &Sealed::from_stored(claim.sealed.clone()),
+                                &claim.message_id,
+                            )
+                        });
+                match checked {
+                    Ok(()) => Ok(receipt),
+                    Err(e) => Err(transient(
+                        "bad_receipt",
+                        format!(
+                            "{} answered with a receipt that does not verify: {e}",
+                            claim.peer
+                        ),
+                    )),
+                }
+            }
+            Ok(PostOutcome::Refused(r)) => {
+                let reason = format!("{} {r}", claim.peer);
+                if r.is_permanent() {
+                    Err(Failure::Permanent {
+                        code: r.code,
+                        reason,
+                    })
+                } else {
+                    Err(Failure::Transient {
+                        code: r.code,
+                        reason,
+                    })
+                }
+            }
+            Err(e) => Err(transient(e.kind(), e.to_string())),
+        }
+    }
+
+    fn client_for(&self, endpoint: &str, pin: [u8; 32]) -> Result<PeerClient, String> {
+        let key = (endpoint.to_owned(), pin);
+        let mut guard = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = guard.get(&key) {
+            return Ok(client.clone());
+        }
+        let parsed = PeerEndpoint::parse(endpoint).map_err(|e| e.to_string())?;
+        let client = PeerClient::new(parsed, Some(TlsPin::from_bytes(pin)), self.settings.client)
+            .map_err(|e| e.to_string())?;
+        guard.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let first = Duration::from_secs(5);
+        let max = Duration::from_secs(1800);
+        for attempt in 1..=40u32 {
+            let raw = first
+                .saturating_mul(1u32 << attempt.saturating_sub(1).min(30))
+                .min(max);
+            for _ in 0..50 {
+                let d = backoff(attempt, first, max, &mut rng);
+                assert!(
+                    d <= raw && d >= raw / 2,
+                    "attempt {attempt}: {d:?} vs {raw:?}"
+                );
+            }
+        }
+        assert!(backoff(1, first, max, &mut rng) <= first);
+        assert!(backoff(100, first, max, &mut rng) >= max / 2);
+    }
+}

@@ -1,0 +1,389 @@
+//! Starting and stopping a node: load and check everything, open the store, restore and
+//! refresh the directory, bind the listener, then run the listener, the delivery workers and
+//! the directory schedule as supervised tasks until shutdown.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cp247_directory::{AcceptancePolicy, PinnedAuthority};
+use cp247_domain::{Address, Clock};
+use cp247_federation::delivery::{Deliverer, DeliverySettings};
+use cp247_federation::directory::{DirectoryHandle, DirectorySync};
+use cp247_federation::inbound::Inbound;
+use cp247_federation::listen::{self, ListenMode, ServeLimits};
+use cp247_federation::metrics::Metrics;
+use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
+use cp247_seal::{Cert, Limits, NodeKey, OpenPolicy, Passphrase};
+use cp247_store::{Store, StoreOptions};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::NodeConfig;
+
+/// The largest key or certificate file read.
+const MAX_KEY_FILE: u64 = 256 * 1024;
+
+/// Why the node did not start. Each says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A file the node needs is missing or unreadable.
+    #[error("{what} {path}: {reason}")]
+    File {
+        /// What the file is.
+        what: &'static str,
+        /// Where.
+        path: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// No passphrase was given.
+    #[error(
+        "no passphrase for the node's secret key: set keys.passphrase_file in the configuration or the environment variable CP247_PASSPHRASE"
+    )]
+    NoPassphrase,
+    /// The secret key does not open or does not match.
+    #[error("the node's secret key {path} cannot be used: {reason}")]
+    Key {
+        /// The key file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] cp247_federation::tls::TlsError),
+    /// The database cannot be opened.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] cp247_store::StoreError),
+    /// The stored directory is unusable.
+    #[error(transparent)]
+    Directory(#[from] cp247_federation::directory::RestoreError),
+    /// The directory synchroniser could not be built.
+    #[error(transparent)]
+    Refresh(#[from] cp247_federation::directory::RefreshError),
+    /// The listener could not start.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: cp247_federation::listen::ListenError,
+    },
+}
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub struct NodeContext {
+    /// The configuration.
+    pub config: NodeConfig,
+    /// This node's contact point.
+    pub me: Address,
+    /// Its key.
+    pub key: Arc<NodeKey>,
+    /// Its certificate.
+    pub cert: Cert,
+    /// The TLS pin it serves with, if HTTPS.
+    pub tls_pin: Option<TlsPin>,
+    /// The store.
+    pub store: Store,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The current directory.
+    pub directory: DirectoryHandle,
+    /// The directory synchroniser.
+    pub sync: Arc<DirectorySync>,
+    /// The inbound pipeline.
+    pub inbound: Inbound,
+    /// The delivery workers.
+    pub deliverer: Arc<Deliverer>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Reads the passphrase file (which must be private), without its final line break.
+pub fn read_passphrase_file(path: &Path) -> Result<Passphrase, StartError> {
+    let text = read_small("passphrase file", path)?;
+    check_private(path).map_err(|e| StartError::File {
+        what: "passphrase file",
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    if trimmed.is_empty() {
+        return Err(StartError::File {
+            what: "passphrase file",
+            path: path.display().to_string(),
+            reason: "it is empty".into(),
+        });
+    }
+    Ok(Passphrase::new(trimmed.to_owned()))
+}
+
+fn read_small(what: &'static str, path: &Path) -> Result<String, StartError> {
+    use std::io::Read;
+    let err = |reason: String| StartError::File {
+        what,
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut text = String::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| err(e.to_string()))?;
+    if text.len() as u64 > MAX_KEY_FILE {
+        return Err(err(format!("it is larger than {MAX_KEY_FILE} bytes")));
+    }
+    Ok(text)
+}
+
+/// Loads the pinned directory authority certificate. Without it no directory could be trusted,
+/// so its absence stops the node.
+pub fn load_authority(config: &NodeConfig) -> Result<PinnedAuthority, StartError> {
+    let path = &config.authority_cert;
+    let text = read_small("the pinned directory authority certificate", path).map_err(|e| {
+        match e {
+            StartError::File { what, path, reason } => StartError::File {
+                what,
+                path,
+                reason: format!(
+                    "{reason}; without a pinned authority certificate no network directory can be trusted, so the node refuses to start"
+                ),
+            },
+            other => other,
+        }
+    })?;
+    PinnedAuthority::from_armored(&text).map_err(|e| StartError::File {
+        what: "the pinned directory authority certificate",
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Loads the node's secret key, refusing a key file other users can read, and checks it
+/// against the certificate file.
+pub fn load_key(config: &NodeConfig, passphrase: &Passphrase) -> Result<NodeKey, StartError> {
+    let path = &config.secret_key;
+    let shown = path.display().to_string();
+    let text = read_small("the node's secret key", path)?;
+    check_private(path).map_err(|e| StartError::Key {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let key = NodeKey::from_locked_armored(&text, passphrase).map_err(|e| StartError::Key {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    if config.cert.exists() {
+        let cert_text = read_small("the node's certificate", &config.cert)?;
+        let cert = Cert::from_armored(&cert_text).map_err(|e| StartError::File {
+            what: "the node's certificate",
+            path: config.cert.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if cert.fingerprint() != key.fingerprint() {
+            return Err(StartError::Key {
+                path: shown,
+                reason: format!(
+                    "it is key {}, but the certificate file {} is for key {}",
+                    key.fingerprint(),
+                    config.cert.display(),
+                    cert.fingerprint()
+                ),
+            });
+        }
+    }
+    Ok(key)
+}
+
+/// A started node: listening, with its tasks running.
+#[derive(Debug)]
+pub struct RunningNode {
+    /// The shared context.
+    pub context: Arc<NodeContext>,
+    /// Where it listens.
+    pub local_addr: SocketAddr,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl RunningNode {
+    /// The token whose cancellation stops the node.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits until the node has stopped (after the shutdown token is cancelled).
+    pub async fn wait(self) {
+        self.tasks.wait().await;
+        self.context.store.close().await;
+        tracing::info!(node = %self.context.me, "node stopped");
+    }
+}
+
+/// Starts a node. `passphrase` is the one from the environment, used when the configuration
+/// names no passphrase file.
+pub async fn start(
+    config: NodeConfig,
+    env_passphrase: Option<Passphrase>,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningNode, StartError> {
+    cp247_federation::tls::install_crypto_provider();
+    let now = clock.now();
+    let anchor = load_authority(&config)?;
+    let passphrase = match &config.passphrase_file {
+        Some(path) => read_passphrase_file(path)?,
+        None => env_passphrase.ok_or(StartError::NoPassphrase)?,
+    };
+    let key = Arc::new(load_key(&config, &passphrase)?);
+    drop(passphrase);
+    let cert = key.cert();
+    let me = config.address;
+
+    let (mode, tls_pin) = match &config.tls {
+        Some(paths) => {
+            let (identity, created) =
+                TlsIdentity::load_or_generate(&paths.cert, &paths.key, &paths.names, now)?;
+            if created {
+                tracing::warn!(
+                    cert = %paths.cert.display(),
+                    tls_sha256 = %identity.pin(),
+                    "generated a self-signed TLS certificate: publish its fingerprint in the directory"
+                );
+            }
+            (
+                ListenMode::Tls(Arc::new(identity.server_config()?)),
+                Some(identity.pin()),
+            )
+        }
+        None => (ListenMode::PlainLoopback, None),
+    };
+
+    let limits_cfg = &config.file.limits;
+    let store_options = StoreOptions {
+        max_connections: config.file.database.max_connections,
+        max_message_bytes: limits_cfg.max_message_bytes,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect(&config.database_url, store_options).await?;
+
+    let policy = AcceptancePolicy {
+        grace: config.file.directory.grace.signed(),
+        ..AcceptancePolicy::default()
+    };
+    let state = cp247_federation::directory::restore(&store, anchor, policy, now).await?;
+    let handle = DirectoryHandle::new(state);
+    let metrics = Arc::new(Metrics::default());
+    let sync = Arc::new(DirectorySync::new(
+        handle.clone(),
+        store.clone(),
+        config.directory_source.clone(),
+        clock.clone(),
+        metrics.clone(),
+        config.file.peers.total_timeout.duration(),
+    )?);
+
+    let open_limits = Limits {
+        max_sealed_bytes: limits_cfg.max_message_bytes,
+        ..Limits::default()
+    };
+    let open_policy = OpenPolicy {
+        max_age: limits_cfg.max_message_age.signed(),
+        max_future: limits_cfg.max_clock_ahead.signed(),
+        ..OpenPolicy::default()
+    };
+    let inbound = Inbound {
+        key: key.clone(),
+        me,
+        store: store.clone(),
+        clock: clock.clone(),
+        limits: open_limits,
+        policy: open_policy,
+        metrics: metrics.clone(),
+    };
+    let d = &config.file.delivery;
+    let settings = DeliverySettings {
+        lease: d.lease.duration(),
+        first_retry: d.first_retry.duration(),
+        max_backoff: d.max_backoff.duration(),
+        give_up_after: d.give_up_after.signed(),
+        poll_every: d.poll_every.duration(),
+        concurrency_per_peer: usize::try_from(d.concurrency_per_peer).unwrap_or(8),
+        batch: d.batch,
+        client: config.client_limits(),
+    };
+    let worker_prefix = format!("{me}#{}", std::process::id());
+    let deliverer = Arc::new(Deliverer::new(
+        store.clone(),
+        handle.clone(),
+        clock.clone(),
+        metrics.clone(),
+        settings,
+        worker_prefix,
+    ));
+
+    let listener = listen::bind(config.listen, tls_pin.is_some())
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|e| StartError::Listen {
+        address: config.listen,
+        source: e.into(),
+    })?;
+
+    let refresh_every = config.file.directory.refresh_every.duration();
+    let serve_limits = ServeLimits {
+        max_connections: limits_cfg.max_connections,
+        ..ServeLimits::default()
+    };
+    let context = Arc::new(NodeContext {
+        config,
+        me,
+        key,
+        cert,
+        tls_pin,
+        store,
+        clock,
+        directory: handle,
+        sync: sync.clone(),
+        inbound,
+        deliverer: deliverer.clone(),
+        metrics,
+    });
+
+    // The first refresh before serving, so that a node with a reachable directory is ready
+    // as soon as it listens. A failure is logged: the stored directory (if any) still serves.
+    let _ = sync.refresh().await;
+
+    let shutdown = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let router = crate::routes::router(context.clone());
+    tasks.spawn({
+        let token = shutdown.clone();
+        async move {
+            if let Err(e) = listen::serve(listener, mode, router, serve_limits, token.clone()).await
+            {
+                tracing::error!(error = %e, "the listener failed");
+                token.cancel();
+            }
+        }
+    });
+    tasks.spawn(deliverer.run(shutdown.clone()));
+    tasks.spawn(sync.run(refresh_every, shutdown.clone()));
+    tasks.close();
+    tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
+    Ok(RunningNode {
+        context,
+        local_addr,
+        shutdown,
+        tasks,
+    })
+}
+
+/// How long [`RunningNode::wait`] callers may wait before giving up on a clean stop.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);

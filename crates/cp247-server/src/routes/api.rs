@@ -1,0 +1,679 @@
+//! The officer REST API (bearer tokens): create and send requests, list tickets, show a
+//! ticket's messages with each outbound message's delivery state; plus the admin operations
+//! (directory refresh, tokens, peers).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cp247_directory::{Channel, TrafficDirectory};
+use cp247_domain::{Address, ContactPointRole, Instant, MessageId, PartyCode, TicketId, Urgency};
+use cp247_federation::directory::Refreshed;
+use cp247_forms::{Document, Kind};
+use cp247_i18n::Lang;
+use cp247_seal::{Handling, Header, MessageType, Payload, TlpMarking};
+use cp247_store::{
+    Actor, AuditAction, AuditRecord, AuditResult, CaseText, DeliveryState, DeliveryStatus,
+    Direction, NewTicket, OurRole, OutgoingMessage, Page, StoreError, StoredMessage, Ticket,
+    TicketKind, TicketState, Viewer,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{Admin, IssuedToken, Officer, Role};
+use crate::error::ApiError;
+use crate::node::NodeContext;
+
+/// The state of a ticket this node opens by sending a request.
+pub const SENT_STATE: &str = "sent";
+
+/// `POST /api/v1/requests` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// The requested Party.
+    pub to: PartyCode,
+    /// Which of its contact points (default: primary).
+    #[serde(default)]
+    pub contact_point: Option<ContactPointRole>,
+    /// The request document (cp247-forms JSON).
+    pub document: Value,
+    /// An existing ticket this document follows up (required for an Art. 30 disclosure).
+    #[serde(default)]
+    pub ticket: Option<TicketId>,
+    /// A reference of the requesting authority, shown in lists.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Keep the fact and subject of the request confidential (default true).
+    #[serde(default)]
+    pub confidential: Option<bool>,
+    /// A TLP marking.
+    #[serde(default)]
+    pub marking: Option<TlpMarking>,
+}
+
+/// The message type and ticket kind of a document.
+pub fn message_type_of(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Art29 => ("art29_request", "art29"),
+        Kind::Art30 => ("art30_disclosure", "art30"),
+        Kind::Art31 => ("art31_request", "art31"),
+        Kind::Art35 => ("art35_request", "art35"),
+    }
+}
+
+fn requested_party(doc: &Document) -> Option<PartyCode> {
+    match doc {
+        Document::Art29(d) => Some(d.requested_authority.party.code()),
+        Document::Art31(d) => Some(d.requested_authority.party.code()),
+        Document::Art35(d) => Some(d.requested_authority.party.code()),
+        Document::Art30(_) => None,
+    }
+}
+
+fn urgency_of(doc: &Document) -> Urgency {
+    match doc {
+        Document::Art29(d) => d.urgency.level(),
+        Document::Art31(d) => d.urgency.level(),
+        Document::Art35(d) => d.urgency.level(),
+        Document::Art30(_) => Urgency::Urgent,
+    }
+}
+
+/// The recipient's contact point, refused unless it can take traffic and has a node.
+fn recipient_node(traffic: &TrafficDirectory<'_>, to: &Address) -> Result<(), ApiError> {
+    let cp = traffic.contact_point(to).map_err(|e| {
+        ApiError::unprocessable(
+            "recipient_unavailable",
+            format!("{to} cannot receive messages now: {e}"),
+        )
+    })?;
+    match &cp.channel {
+        Channel::Node(_) => Ok(()),
+        Channel::Email(_) => Err(ApiError::unprocessable(
+            "recipient_has_no_node",
+            format!(
+                "{to} is reached by OpenPGP e-mail, which this node does not send yet; use the e-mail channel listed in the directory"
+            ),
+        )),
+    }
+}
+
+/// `POST /api/v1/requests`: validate, seal, and commit ticket + message + outbox + audit in one
+/// transaction; the delivery worker sends it.
+pub async fn create_request(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    body: Result<Json<NewRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let now = ctx.clock.now();
+
+    let document_bytes = serde_json::to_vec(&req.document)
+        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+    let parsed = cp247_forms::parse_json(&document_bytes).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_document",
+            format!("the document cannot be read: {e}"),
+        )
+    })?;
+    let problems: Vec<Value> = parsed
+        .report
+        .problems()
+        .iter()
+        .map(|p| {
+            json!({
+                "code": p.code().to_string(),
+                "path": p.path().to_string(),
+                "severity": format!("{:?}", p.severity()).to_lowercase(),
+                "message": p.message(Lang::En),
+            })
+        })
+        .collect();
+    let Some(document) = parsed.document else {
+        return Err(ApiError::unprocessable(
+            "invalid_document",
+            format!(
+                "the document has {} problem(s); nothing was sent",
+                parsed.report.errors().count()
+            ),
+        )
+        .with("problems", Value::Array(problems)));
+    };
+    let kind = document.kind();
+    let (message_type, ticket_kind) = message_type_of(kind);
+    let to = Address {
+        party: req.to,
+        point: req.contact_point.unwrap_or(ContactPointRole::Primary),
+    };
+    if to == ctx.me {
+        return Err(ApiError::unprocessable(
+            "recipient_is_self",
+            "a node does not send requests to itself",
+        ));
+    }
+    if let Some(addressed) = requested_party(&document)
+        && addressed != to.party
+    {
+        return Err(ApiError::unprocessable(
+            "recipient_mismatch",
+            format!(
+                "the document is addressed to {addressed} (requested_authority.party) but would be sent to {}",
+                to.party
+            ),
+        ));
+    }
+
+    let snapshot = ctx.directory.snapshot();
+    let traffic = snapshot
+        .traffic(now)
+        .map_err(|e| ApiError::unavailable("directory_unusable", e.to_string()))?;
+    recipient_node(&traffic, &to)?;
+    let recipient_cert = traffic
+        .encryption_cert(&to)
+        .map_err(|e| ApiError::unprocessable("recipient_unavailable", e.to_string()))?
+        .clone();
+
+    // The ticket: a follow-up joins an existing one shared with the same Party.
+    let existing = match &req.ticket {
+        Some(id) => {
+            let ticket = ctx
+                .store
+                .find_ticket_for(Viewer::Local(ctx.me.party), id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
+                    other => ApiError::store("reading a ticket", &other),
+                })?;
+            if ticket.counterpart != to.party {
+                return Err(ApiError::unprocessable(
+                    "ticket_mismatch",
+                    format!(
+                        "ticket {id} is shared with {}, not with {}",
+                        ticket.counterpart, to.party
+                    ),
+                ));
+            }
+            Some(ticket)
+        }
+        None if kind == Kind::Art30 => {
+            return Err(ApiError::unprocessable(
+                "ticket_required",
+                "an Art. 30 disclosure answers a preservation request: give the request's ticket",
+            ));
+        }
+        None => None,
+    };
+    // The thread-local generator must not live across an await.
+    let (ticket_id, message_id) = {
+        let mut rng = rand::rng();
+        let ticket_id = match &existing {
+            Some(t) => t.id.clone(),
+            None => TicketId::generate(ctx.me.party, now, &mut rng),
+        };
+        (ticket_id, MessageId::generate(now, &mut rng))
+    };
+    let urgency = urgency_of(&document);
+    let body: Value = serde_json::from_str(&cp247_forms::to_json_string(&document))
+        .map_err(|e| ApiError::internal("encoding a document", &e))?;
+    let payload = Payload {
+        header: Header {
+            message_id,
+            ticket: ticket_id.clone(),
+            message_type: MessageType::parse(message_type)
+                .map_err(|e| ApiError::internal("naming a message type", &e))?,
+            sender: ctx.me,
+            recipient: to,
+            created_at: Instant::utc(now),
+            urgency,
+            handling: Handling {
+                confidential: req.confidential.unwrap_or(true),
+                marking: req.marking,
+            },
+        },
+        body,
+    };
+    let sealed = cp247_seal::seal(&payload, &ctx.key, &recipient_cert, now)
+        .map_err(|e| ApiError::internal("sealing a request", &e))?;
+    let payload_json = String::from_utf8(payload.canonical_json())
+        .map_err(|e| ApiError::internal("encoding a payload", &e))?;
+
+    let reference = req
+        .reference
+        .as_deref()
+        .map(CaseText::new)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable("invalid_reference", e.to_string()))?;
+    let store_err = |e: StoreError| ApiError::store("recording a request", &e);
+    let actor = Actor::token(officer.name()).map_err(store_err)?;
+    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    if existing.is_none() {
+        tx.create_ticket(&NewTicket {
+            id: ticket_id.clone(),
+            our_role: OurRole::Requester,
+            our_party: ctx.me.party,
+            counterpart: to.party,
+            kind: TicketKind::parse(ticket_kind).map_err(store_err)?,
+            state: TicketState::parse(SENT_STATE).map_err(store_err)?,
+            urgency,
+            title: CaseText::new(format!("{ticket_kind} request to {}", to.party))
+                .map_err(store_err)?,
+            reference,
+            created_at: now,
+        })
+        .await
+        .map_err(store_err)?;
+    }
+    tx.insert_outgoing(&OutgoingMessage {
+        id: message_id,
+        ticket: ticket_id.clone(),
+        sender: ctx.me,
+        recipient: to,
+        message_type: cp247_store::MessageType::parse(message_type).map_err(store_err)?,
+        written_at: payload.header.created_at,
+        sealed: sealed.as_bytes().to_vec(),
+        payload_json,
+        urgency,
+        queued_at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.append_audit(&AuditRecord {
+        actor,
+        action: AuditAction::Send,
+        ticket: Some(ticket_id.clone()),
+        result: AuditResult::Ok,
+        details: json!({
+            "message_id": message_id.to_string(),
+            "message_type": message_type,
+            "recipient": to.to_string(),
+            "sealed_sha256": sealed.sha256_hex(),
+        }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.commit().await.map_err(store_err)?;
+    ctx.deliverer.wake(to.party);
+    tracing::info!(message_id = %message_id, ticket = %ticket_id, recipient = %to, "request queued");
+
+    let warnings: Vec<Value> = problems;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "ticket": ticket_id,
+            "message_id": message_id,
+            "recipient": to.to_string(),
+            "state": DeliveryState::Queued.as_str(),
+            "warnings": warnings,
+        })),
+    )
+        .into_response())
+}
+
+/// Paging parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: u64,
+    /// Rows to return (at most 500).
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// Only deliveries in this state (for `/api/v1/deliveries`).
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+fn page(q: &PageQuery) -> Result<Page, ApiError> {
+    if q.limit == 0 || q.limit > 500 {
+        return Err(ApiError::bad_request(
+            "invalid_page",
+            "limit must be between 1 and 500",
+        ));
+    }
+    Ok(Page {
+        offset: q.offset,
+        limit: q.limit,
+    })
+}
+
+fn ticket_json(t: &Ticket) -> Value {
+    json!({
+        "id": t.id,
+        "our_role": t.our_role.as_str(),
+        "counterpart": t.counterpart,
+        "kind": t.kind.as_str(),
+        "state": t.state.as_str(),
+        "urgency": t.urgency,
+        "title": t.title.as_str(),
+        "reference": t.reference.as_ref().map(|r| r.as_str()),
+        "created_at": Instant::utc(t.created_at),
+        "updated_at": Instant::utc(t.updated_at),
+    })
+}
+
+/// `GET /api/v1/tickets?offset=&limit=`.
+pub async fn list_tickets(
+    State(ctx): State<Arc<NodeContext>>,
+    _officer: Officer,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let paged = ctx
+        .store
+        .list_tickets_for(Viewer::Local(ctx.me.party), page(&q)?)
+        .await
+        .map_err(|e| ApiError::store("listing tickets", &e))?;
+    Ok(Json(json!({
+        "items": paged.items.iter().map(ticket_json).collect::<Vec<_>>(),
+        "next": paged.next.map(|p| json!({ "offset": p.offset, "limit": p.limit })),
+    })))
+}
+
+/// The delivery state of an outgoing message, as shown to officers. For an undeliverable
+/// message, the recipient's duty phones from the directory, so someone can call.
+fn delivery_json(d: &DeliveryStatus, ctx: &NodeContext) -> Value {
+    let duty_phones: Option<Vec<String>> = (d.state == DeliveryState::Undeliverable).then(|| {
+        ctx.directory
+            .snapshot()
+            .current()
+            .and_then(|dir| dir.directory().contact_point(&d.peer))
+            .map(|cp| {
+                cp.duty_phones
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    json!({
+        "state": d.state.as_str(),
+        "attempts": d.attempts,
+        "first_queued_at": Instant::utc(d.first_queued_at),
+        "next_attempt_at": d.next_attempt_at.map(Instant::utc),
+        "last_attempt_at": d.last_attempt_at.map(Instant::utc),
+        "last_error": d.last_error,
+        "delivered_at": d.delivered_at.map(Instant::utc),
+        "receipt": d.receipt.as_ref().map(|r| String::from_utf8_lossy(r).into_owned()),
+        "undeliverable_reason": d.undeliverable_reason,
+        "duty_phones": duty_phones,
+    })
+}
+
+fn message_json(m: &StoredMessage, delivery: Option<Value>) -> Value {
+    let payload: Value = serde_json::from_str(&m.payload_json).unwrap_or(Value::Null);
+    json!({
+        "message_id": m.id,
+        "direction": m.direction.as_str(),
+        "sender": m.sender.to_string(),
+        "recipient": m.recipient.to_string(),
+        "message_type": m.message_type.as_str(),
+        "written_at": m.written_at,
+        "stored_at": Instant::utc(m.stored_at),
+        "sealed_sha256": m.sealed_sha256,
+        "payload": payload,
+        "delivery": delivery,
+    })
+}
+
+/// `GET /api/v1/tickets/{id}`: the ticket, its messages (with payloads) and the delivery state
+/// of each outgoing one. The read is audited.
+pub async fn show_ticket(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = TicketId::parse(&id)
+        .map_err(|e| ApiError::bad_request("invalid_ticket_id", e.to_string()))?;
+    let viewer = Viewer::Local(ctx.me.party);
+    let ticket = ctx
+        .store
+        .find_ticket_for(viewer, &id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
+            other => ApiError::store("reading a ticket", &other),
+        })?;
+    let messages = ctx
+        .store
+        .messages_for(
+            viewer,
+            &id,
+            Page {
+                offset: 0,
+                limit: 500,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::store("listing messages", &e))?;
+    let deliveries = ctx
+        .store
+        .deliveries_for_ticket(
+            &id,
+            Page {
+                offset: 0,
+                limit: 500,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::store("listing deliveries", &e))?;
+    let shown: Vec<Value> = messages
+        .items
+        .iter()
+        .map(|m| {
+            let delivery = match m.direction {
+                Direction::Out => deliveries
+                    .items
+                    .iter()
+                    .find(|d| d.message_id == m.id)
+                    .map(|d| delivery_json(d, &ctx)),
+                Direction::In => None,
+            };
+            message_json(m, delivery)
+        })
+        .collect();
+    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
+    ctx.store
+        .append_audit(&AuditRecord {
+            actor,
+            action: AuditAction::View,
+            ticket: Some(id.clone()),
+            result: AuditResult::Ok,
+            details: json!({ "messages": shown.len() }),
+            at: ctx.clock.now(),
+        })
+        .await
+        .map_err(|e| ApiError::store("auditing a view", &e))?;
+    Ok(Json(json!({
+        "ticket": ticket_json(&ticket),
+        "messages": shown,
+        "more_messages": messages.next.is_some(),
+    })))
+}
+
+/// `GET /api/v1/deliveries?state=undeliverable`: outgoing messages by delivery state.
+pub async fn list_deliveries(
+    State(ctx): State<Arc<NodeContext>>,
+    _officer: Officer,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let state_text = q.state.as_deref().unwrap_or("undeliverable");
+    let state = DeliveryState::ALL
+        .into_iter()
+        .find(|s| s.as_str() == state_text)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_state",
+                "state must be queued, in_flight, delivered, retrying or undeliverable",
+            )
+        })?;
+    let paged = ctx
+        .store
+        .deliveries_in_state(state, page(&q)?)
+        .await
+        .map_err(|e| ApiError::store("listing deliveries", &e))?;
+    let items: Vec<Value> = paged
+        .items
+        .iter()
+        .map(|d| {
+            let mut v = delivery_json(d, &ctx);
+            if let Some(map) = v.as_object_mut() {
+                map.insert("message_id".into(), json!(d.message_id));
+                map.insert("ticket".into(), json!(d.ticket));
+                map.insert("peer".into(), json!(d.peer.to_string()));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "items": items,
+        "next": paged.next.map(|p| json!({ "offset": p.offset, "limit": p.limit })),
+    })))
+}
+
+/// `GET /api/v1/directory`: what the node uses now.
+pub async fn directory_status(
+    State(ctx): State<Arc<NodeContext>>,
+    _officer: Officer,
+) -> Json<Value> {
+    let snapshot = ctx.directory.snapshot();
+    let health = snapshot.health(ctx.clock.now());
+    let current = snapshot.current().map(|d| {
+        let dir = d.directory();
+        json!({
+            "serial": dir.serial(),
+            "issued_at": dir.issued_at(),
+            "expires_at": dir.expires_at(),
+            "parties": dir.parties().iter().map(|p| p.party).collect::<Vec<_>>(),
+        })
+    });
+    Json(json!({
+        "health": health.code(),
+        "permits_traffic": health.permits_traffic(),
+        "warning": health.warning(),
+        "current": current,
+        "source": ctx.config.directory_source.to_string(),
+    }))
+}
+
+/// `POST /api/v1/directory/refresh` (admin): fetch and offer the published directory now.
+pub async fn refresh_directory(
+    State(ctx): State<Arc<NodeContext>>,
+    _admin: Admin,
+) -> Result<Json<Value>, ApiError> {
+    match ctx.sync.refresh().await {
+        Ok(Refreshed::Accepted { previous, serial }) => Ok(Json(
+            json!({ "outcome": "accepted", "serial": serial, "previous": previous }),
+        )),
+        Ok(Refreshed::Unchanged { serial }) => {
+            Ok(Json(json!({ "outcome": "unchanged", "serial": serial })))
+        }
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "directory_refresh_failed",
+            e.to_string(),
+        )
+        .with("reason_code", json!(e.code()))),
+    }
+}
+
+/// `GET /api/v1/peers` (admin): what this node saw of each peer.
+pub async fn peers(
+    State(ctx): State<Arc<NodeContext>>,
+    _admin: Admin,
+) -> Result<Json<Value>, ApiError> {
+    let states = ctx
+        .store
+        .peer_states(Page {
+            offset: 0,
+            limit: 500,
+        })
+        .await
+        .map_err(|e| ApiError::store("listing peers", &e))?;
+    let items: Vec<Value> = states
+        .items
+        .iter()
+        .map(|p| {
+            json!({
+                "party": p.party,
+                "last_contact_at": p.last_contact_at.map(Instant::utc),
+                "last_error": p.last_error,
+                "last_error_at": p.last_error_at.map(Instant::utc),
+                "clock_skew_ms": p.clock_skew_ms,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `POST /api/v1/tokens` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// A unique name.
+    pub name: String,
+    /// `officer`, `admin` or `monitor`.
+    pub role: String,
+}
+
+/// The answer to a token creation: the token, shown this once.
+#[derive(Serialize)]
+struct IssuedBody<'a> {
+    name: &'a str,
+    role: &'a str,
+    token: &'a str,
+}
+
+/// `POST /api/v1/tokens` (admin): issue a token; it is shown once and stored as a hash.
+pub async fn create_token(
+    State(ctx): State<Arc<NodeContext>>,
+    admin: Admin,
+    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let role = Role::parse(&req.role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
+    let now = ctx.clock.now();
+    let issued = IssuedToken::generate();
+    let record = issued
+        .record(&req.name, role, now)
+        .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
+    let store_err = |e: StoreError| match e {
+        StoreError::Conflict { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "token_name_taken",
+            format!("a token named '{}' exists already", req.name),
+        ),
+        StoreError::Invalid { .. } => ApiError::unprocessable("invalid_token_name", e.to_string()),
+        other => ApiError::store("issuing a token", &other),
+    };
+    let actor = Actor::token(admin.name()).map_err(store_err)?;
+    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    tx.create_api_token(&record).await.map_err(store_err)?;
+    tx.append_audit(&AuditRecord {
+        actor,
+        action: AuditAction::TokenIssue,
+        ticket: None,
+        result: AuditResult::Ok,
+        details: json!({ "name": req.name, "role": role.as_str() }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.commit().await.map_err(store_err)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedBody {
+            name: &req.name,
+            role: role.as_str(),
+            token: issued.reveal(),
+        }),
+    )
+        .into_response())
+}
