@@ -131,6 +131,7 @@ pub struct Table {
 impl Table {
     /// A table from parts that already satisfy the invariant (used to transform a table cell by
     /// cell).
+    #[cfg(feature = "pdf")]
     pub(crate) fn from_parts(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Self {
         Self { columns, rows }
     }
