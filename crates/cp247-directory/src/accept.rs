@@ -23,6 +23,7 @@
 use std::fmt;
 
 use cp247_domain::{Address, Instant, PartyCode};
+use cp247_i18n::{Lang, text, text_args};
 use cp247_seal::{
     Cert, DirectoryKey, Fingerprint, KeyDirectory, KeyStatus, SealError, SignatureInfo,
     verify_detached,
@@ -209,6 +210,14 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// What the refusal means, in one sentence in `lang`, from the message catalogue.
+    pub fn summary(&self, lang: Lang) -> String {
+        text(
+            lang,
+            &format!("directory-refusal-{}", self.code().replace('_', "-")),
+        )
+    }
+
     /// A stable snake_case code for logs, audit and the CLI's exit message.
     pub fn code(&self) -> &'static str {
         match self {
@@ -352,28 +361,46 @@ impl DirectoryHealth {
         }
     }
 
-    /// The warning an operator must see, or `None` while the directory is valid.
+    /// The warning an operator must see (in English, for logs and the command line), or
+    /// `None` while the directory is valid.
     pub fn warning(&self) -> Option<String> {
         match self {
             DirectoryHealth::Valid { .. } => None,
-            DirectoryHealth::Missing => Some(
-                "NO NETWORK DIRECTORY: this node refuses all traffic until a directory signed by the pinned authority is accepted".to_owned(),
-            ),
+            DirectoryHealth::Missing
+            | DirectoryHealth::Grace { .. }
+            | DirectoryHealth::Expired { .. } => Some(self.message(Lang::En)),
+        }
+    }
+
+    /// The health for people, in `lang`, from the message catalogue (`directory.ftl`).
+    pub fn message(&self, lang: Lang) -> String {
+        let key = format!("directory-health-{}", self.code().replace('_', "-"));
+        let (serial, expired_at, until) = match self {
+            DirectoryHealth::Missing => return text(lang, &key),
+            DirectoryHealth::Valid { serial, expires_at } => (serial, None, expires_at),
             DirectoryHealth::Grace {
                 serial,
                 expired_at,
                 refuse_after,
-            } => Some(format!(
-                "THE NETWORK DIRECTORY HAS EXPIRED: serial {serial} expired at {expired_at}; traffic continues in the grace period and STOPS at {refuse_after} unless a fresh directory is accepted"
-            )),
+            } => (serial, Some(expired_at), refuse_after),
             DirectoryHealth::Expired {
                 serial,
                 expired_at,
                 refused_since,
-            } => Some(format!(
-                "THE NETWORK DIRECTORY HAS EXPIRED: serial {serial} expired at {expired_at}; its grace period ended at {refused_since} and this node refuses all traffic until a fresh directory is accepted"
-            )),
-        }
+            } => (serial, Some(expired_at), refused_since),
+        };
+        let serial = serial.to_string();
+        let expired_at = expired_at.map(ToString::to_string).unwrap_or_default();
+        let until = until.to_string();
+        text_args(
+            lang,
+            &key,
+            &[
+                ("serial", &serial),
+                ("expired_at", &expired_at),
+                ("until", &until),
+            ],
+        )
     }
 }
 
@@ -435,6 +462,14 @@ pub enum TrafficRefusal {
 }
 
 impl TrafficRefusal {
+    /// What the refusal means, in one sentence in `lang`, from the message catalogue.
+    pub fn summary(&self, lang: Lang) -> String {
+        text(
+            lang,
+            &format!("traffic-refusal-{}", self.code().replace('_', "-")),
+        )
+    }
+
     /// A stable snake_case code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -689,5 +724,117 @@ impl KeyDirectory for TrafficDirectory<'_> {
             owner,
             status,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_health_and_refusal_has_a_message_in_both_languages() {
+        let healths = [
+            DirectoryHealth::Missing,
+            DirectoryHealth::Valid {
+                serial: 3,
+                expires_at: t("2026-12-02T09:00:00Z"),
+            },
+            DirectoryHealth::Grace {
+                serial: 3,
+                expired_at: t("2026-12-02T09:00:00Z"),
+                refuse_after: t("2026-12-09T09:00:00Z"),
+            },
+            DirectoryHealth::Expired {
+                serial: 3,
+                expired_at: t("2026-12-02T09:00:00Z"),
+                refused_since: t("2026-12-09T09:00:00Z"),
+            },
+        ];
+        for h in healths {
+            for lang in Lang::ALL {
+                let m = h.message(lang);
+                assert!(!m.contains('⟦'), "{lang}: {m}");
+                if !matches!(h, DirectoryHealth::Missing) {
+                    assert!(m.contains('3') && m.contains("2026-12-0"), "{lang}: {m}");
+                }
+            }
+        }
+        assert!(
+            healths[2].message(Lang::Fr).contains("DÉLAI")
+                || healths[2].message(Lang::Fr).contains("délai")
+        );
+        let fp = Fingerprint::parse(&"AB".repeat(20)).unwrap();
+        let refusals = [
+            Refusal::TooLarge {
+                what: "directory",
+                size: 2,
+                limit: 1,
+            },
+            Refusal::BadSignature {
+                pinned: fp,
+                source: SealError::BadSignature,
+            },
+            Refusal::Malformed(DirectoryError::NotCanonical),
+            Refusal::AuthorityMismatch {
+                listed: fp,
+                pinned: fp,
+            },
+            Refusal::IssuedInFuture {
+                issued_at: Instant::utc(t("2026-12-02T09:00:00Z")),
+                now: t("2026-12-01T09:00:00Z"),
+            },
+            Refusal::Stale {
+                expired_at: Instant::utc(t("2026-12-02T09:00:00Z")),
+                refuse_after: t("2026-12-09T09:00:00Z"),
+            },
+            Refusal::Rollback {
+                current: 2,
+                offered: 1,
+            },
+            Refusal::SerialReused { serial: 2 },
+        ];
+        for r in &refusals {
+            for lang in Lang::ALL {
+                assert!(!r.summary(lang).contains('⟦'), "{}", r.code());
+            }
+        }
+        let party = PartyCode::parse("MD").unwrap();
+        let addr = Address::primary(party);
+        let since = Instant::utc(t("2026-12-02T09:00:00Z"));
+        let traffic = [
+            TrafficRefusal::Directory(String::new()),
+            TrafficRefusal::PartyAbsent(party),
+            TrafficRefusal::NoSuchContactPoint(addr),
+            TrafficRefusal::PartySuspended {
+                party,
+                since,
+                reason: String::new(),
+            },
+            TrafficRefusal::PartyRevoked {
+                party,
+                since,
+                reason: String::new(),
+            },
+            TrafficRefusal::ContactPointSuspended {
+                address: addr,
+                since,
+                reason: String::new(),
+            },
+            TrafficRefusal::ContactPointRevoked {
+                address: addr,
+                since,
+                reason: String::new(),
+            },
+            TrafficRefusal::NoKeyInForce(addr),
+        ];
+        for r in &traffic {
+            for lang in Lang::ALL {
+                assert!(!r.summary(lang).contains('⟦'), "{}", r.code());
+            }
+        }
     }
 }
