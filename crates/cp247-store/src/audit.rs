@@ -590,8 +590,7 @@ impl Tx {
 
     /// The chain head as this unit of work sees it.
     pub async fn audit_head(&mut self) -> Result<AuditHead, StoreError> {
-        let r = head_in(self.conn()).await;
-        self.track(r)
+        head_in(self.conn()).await
     }
 }
 

@@ -317,7 +317,7 @@ impl fmt::Debug for Tx {
 impl Tx {
     /// Makes every change of this unit of work durable.
     ///
-    /// If any step of the unit of work failed, nothing is committed: the transaction is rolled
+    /// If any write step of the unit of work failed, nothing is committed: the transaction is rolled
     /// back and the answer is [`StoreError::Aborted`], so a half-done step can never be made
     /// durable by mistake.
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -354,7 +354,8 @@ impl Tx {
         &mut self.tx
     }
 
-    /// Remembers a failed step, so that [`Tx::commit`] refuses.
+    /// Remembers a failed write step, so that [`Tx::commit`] refuses. (Reads do not call it: a
+    /// ticket that is not found changes nothing.)
     pub(crate) fn track<T>(&mut self, r: Result<T, StoreError>) -> Result<T, StoreError> {
         if r.is_err() {
             self.failed = true;

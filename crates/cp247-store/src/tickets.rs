@@ -367,8 +367,8 @@ impl Tx {
         viewer: Viewer,
         id: &TicketId,
     ) -> Result<Ticket, StoreError> {
-        let r = find(self.conn(), viewer, id).await;
-        self.track(r)
+        // A read changes nothing: its failure does not stop the unit of work from committing.
+        find(self.conn(), viewer, id).await
     }
 
     pub(crate) async fn apply_ticket_change(

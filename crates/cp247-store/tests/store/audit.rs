@@ -335,3 +335,77 @@ async fn limits(ctx: Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 on_both!(audit_details_are_bounded, limits);
+
+async fn anywhere(ctx: Ctx) -> anyhow::Result<()> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let store = ctx.store().await;
+    fill(&store, 30).await;
+    drop_trigger(&ctx, "audit_log_no_update").await;
+    drop_trigger(&ctx, "audit_log_no_delete").await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (1u64..=30, 0u8..3);
+    for _ in 0..24 {
+        let (seq, how) = strategy.new_tree(&mut runner).unwrap().current();
+        let original = store.audit_entries(seq - 1, 1).await?.remove(0);
+        let (tamper, expected) = match how {
+            0 => (
+                format!("UPDATE audit_log SET result = 'denied' WHERE seq = {seq}"),
+                ChainFault::Altered { seq },
+            ),
+            1 => (
+                format!("UPDATE audit_log SET at_us = at_us + 1 WHERE seq = {seq}"),
+                ChainFault::Altered { seq },
+            ),
+            _ => (
+                format!("DELETE FROM audit_log WHERE seq = {seq}"),
+                if seq == 30 {
+                    ChainFault::Truncated {
+                        last: 29,
+                        anchor: 30,
+                        by: AnchorSource::Head,
+                    }
+                } else {
+                    ChainFault::Missing {
+                        first: seq,
+                        last: seq,
+                    }
+                },
+            ),
+        };
+        ctx.exec(&tamper).await?;
+        let report = store.verify_chain(&[]).await?;
+        assert_eq!(report.faults, [expected], "{tamper}");
+        // Put the entry back as it was: the chain is whole again.
+        ctx.exec(&format!("DELETE FROM audit_log WHERE seq = {seq}"))
+            .await?;
+        drop_trigger_if_exists(&ctx, "audit_log_links_to_head").await;
+        let ticket = original
+            .ticket
+            .as_ref()
+            .map_or("NULL".to_owned(), |t| format!("'{t}'"));
+        ctx.exec(&format!(
+            "INSERT INTO audit_log (seq, at_us, actor, action, ticket_id, result, details, \
+             prev_hash, hash) VALUES ({}, {}, '{}', '{}', {ticket}, '{}', '{}', '{}', '{}')",
+            original.seq,
+            original.at.as_microsecond(),
+            original.actor,
+            original.action.as_str(),
+            original.result.as_str(),
+            original.details,
+            original.prev_hash,
+            original.hash
+        ))
+        .await?;
+        assert!(store.verify_chain(&[]).await?.is_intact());
+    }
+    Ok(())
+}
+on_both!(tampering_with_any_entry_is_named, anywhere);
+
+async fn drop_trigger_if_exists(ctx: &Ctx, name: &str) {
+    let sql = match ctx.backend {
+        Backend::Sqlite => format!("DROP TRIGGER IF EXISTS {name}"),
+        Backend::Postgres => format!("DROP TRIGGER IF EXISTS {name} ON audit_log"),
+    };
+    ctx.exec(&sql).await.unwrap();
+}

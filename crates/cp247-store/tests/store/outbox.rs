@@ -22,6 +22,7 @@ async fn lifecycle(ctx: Ctx) -> anyhow::Result<()> {
 
     let s = store.delivery_status(&m).await?;
     assert_eq!(s.state, DeliveryState::Queued);
+    assert_eq!(store.count_deliveries(DeliveryState::Queued).await?, 1);
     assert_eq!(
         (s.attempts, s.next_attempt_at),
         (0, Some(cp247_store::truncate_to_micros(t0())))
@@ -112,6 +113,8 @@ async fn lifecycle(ctx: Ctx) -> anyhow::Result<()> {
         "{err}"
     );
 
+    assert_eq!(store.count_deliveries(DeliveryState::Delivered).await?, 1);
+    assert_eq!(store.count_deliveries(DeliveryState::Queued).await?, 0);
     let list = store.deliveries_for_ticket(&t, Page::first(10)).await?;
     assert_eq!(list.items.len(), 1);
     let audit = store.audit_for_ticket(&t, Page::first(10)).await?;
@@ -303,6 +306,23 @@ async fn atomic(ctx: Ctx) -> anyhow::Result<()> {
             .await
             .is_err()
     );
+
+    // A read that finds nothing does not spoil the unit of work ("find, else create").
+    let t4 = ids.ticket(fr());
+    let mut tx = store.begin().await?;
+    assert!(matches!(
+        tx.find_ticket_for(Viewer::Local(fr()), &t4).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    tx.create_ticket(&new_ticket(t4.clone(), OurRole::Requester, de()))
+        .await?;
+    let head = tx.audit_head().await?;
+    tx.commit().await?;
+    assert_eq!(
+        store.find_ticket_for(Viewer::Local(fr()), &t4).await?.id,
+        t4
+    );
+    assert_eq!(store.audit_head().await?, head);
 
     // A message for a ticket that does not exist.
     let mut tx = store.begin().await?;
