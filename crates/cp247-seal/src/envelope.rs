@@ -508,3 +508,137 @@ impl Verified {
         self.payload.canonical_json()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use cp247_domain::{Instant, MessageId, PartyCode, TicketId, Urgency};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::directory::{DirectoryKey, KeyStatus};
+    use crate::payload::{Handling, MessageType};
+
+    struct Fixture {
+        md: NodeKey,
+        dir: Vec<DirectoryKey>,
+        sealed: Sealed,
+        binary: Vec<u8>,
+        now: Timestamp,
+    }
+
+    impl KeyDirectory for Vec<DirectoryKey> {
+        fn key_by_fingerprint(&self, fp: &Fingerprint) -> Option<DirectoryKey> {
+            self.iter().find(|e| e.cert.has_key(fp)).cloned()
+        }
+    }
+
+    fn md_addr() -> Address {
+        Address::primary(PartyCode::parse("MD").unwrap())
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: OnceLock<Fixture> = OnceLock::new();
+        F.get_or_init(|| {
+            let created: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+            let now: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+            let fr = Address::primary(PartyCode::parse("FR").unwrap());
+            let fr_key = NodeKey::generate("fr", created, None).unwrap();
+            let md = NodeKey::generate("md", created, None).unwrap();
+            let mut rng = rand::rng();
+            let payload = Payload {
+                header: Header {
+                    message_id: MessageId::generate(now, &mut rng),
+                    ticket: TicketId::generate(fr.party, now, &mut rng),
+                    message_type: MessageType::parse("acknowledgement").unwrap(),
+                    sender: fr,
+                    recipient: md_addr(),
+                    created_at: Instant::utc(now),
+                    urgency: Urgency::Routine,
+                    handling: Handling {
+                        confidential: false,
+                        marking: None,
+                    },
+                },
+                body: serde_json::json!({"note": "x".repeat(300)}),
+            };
+            let sealed = seal(&payload, &fr_key, &md.cert(), now).unwrap();
+            let binary = dearmor(sealed.as_bytes(), "MESSAGE", 1 << 20).unwrap();
+            let dir = vec![
+                DirectoryKey {
+                    cert: fr_key.cert(),
+                    owner: fr,
+                    status: KeyStatus::Active,
+                },
+                DirectoryKey {
+                    cert: md.cert(),
+                    owner: md_addr(),
+                    status: KeyStatus::Active,
+                },
+            ];
+            Fixture {
+                md,
+                dir,
+                sealed,
+                binary,
+                now,
+            }
+        })
+    }
+
+    /// Opens and verifies; a success must be the original payload.
+    fn check(bytes: &[u8]) {
+        let f = fixture();
+        if let Ok(u) = open(bytes, &f.md, &Limits::default())
+            && let Ok(v) = u.verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+        {
+            let original = open(f.sealed.as_bytes(), &f.md, &Limits::default())
+                .unwrap()
+                .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+                .unwrap();
+            assert_eq!(v.canonical_json(), original.canonical_json());
+        }
+    }
+
+    #[test]
+    fn the_fixture_opens() {
+        let f = fixture();
+        open(f.sealed.as_bytes(), &f.md, &Limits::default())
+            .unwrap()
+            .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+            .unwrap();
+        open(&f.binary, &f.md, &Limits::default()).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+            check(&bytes);
+            let mut armored = b"-----BEGIN PGP MESSAGE-----\n\n".to_vec();
+            armored.extend_from_slice(&bytes);
+            check(&armored);
+        }
+
+        #[test]
+        fn mutated_messages_never_panic_nor_change(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            truncate in any::<bool>(),
+            armored in any::<bool>(),
+        ) {
+            let f = fixture();
+            let mut bytes = if armored { f.sealed.as_bytes().to_vec() } else { f.binary.clone() };
+            for (i, b) in edits {
+                let at = i.index(bytes.len());
+                bytes[at] = b;
+            }
+            if truncate {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            check(&bytes);
+        }
+    }
+}

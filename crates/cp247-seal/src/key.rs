@@ -137,11 +137,86 @@ impl<'de> serde::Deserialize<'de> for Fingerprint {
 }
 
 /// A public certificate (transferable public key) of a node or of the directory authority.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Cert {
     key: SignedPublicKey,
     fingerprint: Fingerprint,
     armored: String,
+    /// Which self-signatures verify: computed once when the certificate is read, since the
+    /// policy (which depends on the instant) consults them on every message.
+    checks: SigChecks,
+}
+
+impl PartialEq for Cert {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Cert {}
+
+/// The outcome of every self-signature's cryptographic check (independent of time).
+#[derive(Debug, Clone)]
+struct SigChecks {
+    /// Per key revocation signature: a valid revocation by the primary key.
+    revocations: Vec<bool>,
+    /// Per user id, per signature: a valid self-certification.
+    users: Vec<Vec<bool>>,
+    /// Per subkey, per signature: (valid binding or revocation, valid back-signature).
+    subkeys: Vec<Vec<(bool, bool)>>,
+}
+
+impl SigChecks {
+    fn compute(key: &SignedPublicKey) -> Self {
+        let primary = &key.primary_key;
+        let revocations = key
+            .details
+            .revocation_signatures
+            .iter()
+            .map(|sig| {
+                sig.typ() == Some(SignatureType::KeyRevocation) && sig.verify_key(primary).is_ok()
+            })
+            .collect();
+        let users = key
+            .details
+            .users
+            .iter()
+            .map(|user| {
+                user.signatures
+                    .iter()
+                    .map(|sig| {
+                        sig.is_certification()
+                            && sig
+                                .verify_certification(primary, Tag::UserId, &user.id)
+                                .is_ok()
+                    })
+                    .collect()
+            })
+            .collect();
+        let subkeys = key
+            .public_subkeys
+            .iter()
+            .map(|sub| {
+                sub.signatures
+                    .iter()
+                    .map(|sig| {
+                        let valid = sig.verify_subkey_binding(primary, &sub.key).is_ok();
+                        let back = valid
+                            && sig.key_flags().sign()
+                            && sig.embedded_signature().is_some_and(|b| {
+                                b.verify_primary_key_binding(&sub.key, primary).is_ok()
+                            });
+                        (valid, back)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            revocations,
+            users,
+            subkeys,
+        }
+    }
 }
 
 impl Cert {
@@ -206,10 +281,12 @@ impl Cert {
         let armored = key
             .to_armored_string(ArmorOptions::default())
             .map_err(|e| crypto("armoring a certificate", e))?;
+        let checks = SigChecks::compute(&key);
         Ok(Cert {
             key,
             fingerprint,
             armored,
+            checks,
         })
     }
 
@@ -253,7 +330,7 @@ impl Cert {
     /// When the primary key expires, according to its newest valid self-signature.
     pub fn expires_at(&self) -> Option<Timestamp> {
         let primary = &self.key.primary_key;
-        newest_user_self_sig(&self.key, None)
+        newest_user_self_sig(&self.key, &self.checks, None)
             .and_then(|sig| sig.key_expiration_time())
             .filter(|d| d.as_secs() > 0)
             .map(|d| plus_secs(primary.created_at(), d.as_secs()))
@@ -265,7 +342,7 @@ impl Cert {
 
     /// Applies the policy at `at` and returns what the certificate may be used for.
     pub(crate) fn analyze(&self, at: Timestamp) -> Result<Analysis, PolicyError> {
-        analyze(&self.key, self.fingerprint, at)
+        analyze(&self.key, &self.checks, self.fingerprint, at)
     }
 }
 
@@ -381,21 +458,18 @@ fn sig_created(sig: &Signature) -> Option<Timestamp> {
 }
 
 /// The newest user-id self-signature that verifies (and was made at or before `at`, if given).
-fn newest_user_self_sig(key: &SignedPublicKey, at: Option<Timestamp>) -> Option<&Signature> {
-    let primary = &key.primary_key;
+fn newest_user_self_sig<'a>(
+    key: &'a SignedPublicKey,
+    checks: &SigChecks,
+    at: Option<Timestamp>,
+) -> Option<&'a Signature> {
     let mut best: Option<&Signature> = None;
-    for user in &key.details.users {
-        for sig in &user.signatures {
+    for (user, valid) in key.details.users.iter().zip(&checks.users) {
+        for (sig, ok) in user.signatures.iter().zip(valid) {
             let Some(created) = sig_created(sig) else {
                 continue;
             };
-            if at.is_some_and(|t| created > t) || !sig.is_certification() {
-                continue;
-            }
-            if sig
-                .verify_certification(primary, Tag::UserId, &user.id)
-                .is_err()
-            {
+            if !ok || at.is_some_and(|t| created > t) {
                 continue;
             }
             if best.is_none_or(|b| sig_created(b).is_none_or(|bc| created > bc)) {
@@ -408,6 +482,7 @@ fn newest_user_self_sig(key: &SignedPublicKey, at: Option<Timestamp>) -> Option<
 
 fn analyze(
     key: &SignedPublicKey,
+    checks: &SigChecks,
     fingerprint: Fingerprint,
     at: Timestamp,
 ) -> Result<Analysis, PolicyError> {
@@ -426,10 +501,8 @@ fn analyze(
     }
 
     // Revocations of the whole key.
-    for sig in &key.details.revocation_signatures {
-        if sig.typ() == Some(SignatureType::KeyRevocation) && sig.verify_key(primary).is_ok() {
-            return Err(PolicyError::Revoked(fingerprint));
-        }
+    if checks.revocations.iter().any(|ok| *ok) {
+        return Err(PolicyError::Revoked(fingerprint));
     }
 
     // Every self-signature on a user id must use a strong hash.
@@ -445,7 +518,8 @@ fn analyze(
             }
         }
     }
-    let self_sig = newest_user_self_sig(key, Some(at)).ok_or(PolicyError::NoUserId(fingerprint))?;
+    let self_sig =
+        newest_user_self_sig(key, checks, Some(at)).ok_or(PolicyError::NoUserId(fingerprint))?;
     check_hash(fingerprint, self_sig)?;
 
     let flags = self_sig.key_flags();
@@ -491,7 +565,8 @@ fn analyze(
     for (index, sub) in key.public_subkeys.iter().enumerate() {
         let sub_fp = pfp(&sub.key);
         check_algorithm(&sub.key)?;
-        let state = subkey_state(primary, sub, index, sub_fp, at)?;
+        let sub_checks = checks.subkeys.get(index).map(Vec::as_slice).unwrap_or(&[]);
+        let state = subkey_state(primary, sub, sub_checks, index, sub_fp, at)?;
         if let Some(state) = state {
             subkeys.push(state);
         }
@@ -522,15 +597,15 @@ fn analyze(
 fn subkey_state(
     primary: &PublicKey,
     sub: &SignedPublicSubKey,
+    checks: &[(bool, bool)],
     index: usize,
     sub_fp: Fingerprint,
     at: Timestamp,
 ) -> Result<Option<SubkeyState>, PolicyError> {
     let primary_fp = pfp(primary);
-    let mut binding: Option<&Signature> = None;
+    let mut binding: Option<(&Signature, bool)> = None;
     let mut revoked = false;
-    for sig in &sub.signatures {
-        let valid = sig.verify_subkey_binding(primary, &sub.key).is_ok();
+    for (sig, (valid, backsig)) in sub.signatures.iter().zip(checks) {
         if !valid {
             continue;
         }
@@ -544,28 +619,20 @@ fn subkey_state(
                 if created > at {
                     continue;
                 }
-                if binding.is_none_or(|b| sig_created(b).is_none_or(|bc| created > bc)) {
-                    binding = Some(sig);
+                if binding.is_none_or(|(b, _)| sig_created(b).is_none_or(|bc| created > bc)) {
+                    binding = Some((sig, *backsig));
                 }
             }
             _ => {}
         }
     }
-    let Some(binding) = binding else {
+    let Some((binding, backsig_ok)) = binding else {
         return Ok(None);
     };
     let flags = binding.key_flags();
-    let backsig_ok = if flags.sign() {
-        match binding.embedded_signature() {
-            Some(back) => {
-                check_hash(sub_fp, back)?;
-                back.verify_primary_key_binding(&sub.key, primary).is_ok()
-            }
-            None => false,
-        }
-    } else {
-        false
-    };
+    if let Some(back) = binding.embedded_signature() {
+        check_hash(sub_fp, back)?;
+    }
     Ok(Some(SubkeyState {
         index,
         fingerprint: sub_fp,
