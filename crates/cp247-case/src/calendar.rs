@@ -223,8 +223,14 @@ mod tests {
             c.days_before(ts("2026-04-10T15:00:00Z"), 14),
             Some(ts("2026-03-27T16:00:00Z"))
         );
-        assert_eq!(c.end_of("2026-03-28".parse().unwrap()), Some(ts("2026-03-28T23:00:00Z")));
+        assert_eq!(
+            c.end_of("2026-03-28".parse().unwrap()),
+            Some(ts("2026-03-28T23:00:00Z"))
+        );
         // 29 March, the day of the change, has 23 hours: it ends at 22:00 UTC.
-        assert_eq!(c.end_of("2026-03-29".parse().unwrap()), Some(ts("2026-03-29T22:00:00Z")));
+        assert_eq!(
+            c.end_of("2026-03-29".parse().unwrap()),
+            Some(ts("2026-03-29T22:00:00Z"))
+        );
     }
 }

@@ -69,7 +69,12 @@ impl Opening {
                     PreservationStatus::New { .. } => None,
                     PreservationStatus::Extension { previous_ticket } => id_of(previous_ticket),
                 };
-                (d.urgency.level(), previous, Vec::new(), d.planned_mla_by.value().copied())
+                (
+                    d.urgency.level(),
+                    previous,
+                    Vec::new(),
+                    d.planned_mla_by.value().copied(),
+                )
             }
             Document::Art31(d) => {
                 let preservation = d.request_status.previous_preservation();
@@ -419,7 +424,11 @@ impl Case {
     }
 
     /// Records `event` at `at`, or says why it cannot happen (and changes nothing).
-    pub fn record(&mut self, event: CaseEvent, at: Timestamp) -> Result<CaseState, TransitionError> {
+    pub fn record(
+        &mut self,
+        event: CaseEvent,
+        at: Timestamp,
+    ) -> Result<CaseState, TransitionError> {
         let err = |why: Why| TransitionError::new(&event, self.state, why);
         // Checks that need the case, not only its state.
         match &event {
@@ -449,7 +458,9 @@ impl Case {
                             return Err(err(Why::Inconsistent));
                         }
                     }
-                    Msg::InformationRequested { id, .. } if self.rfis.iter().any(|r| r.id == *id) => {
+                    Msg::InformationRequested { id, .. }
+                        if self.rfis.iter().any(|r| r.id == *id) =>
+                    {
                         return Err(err(Why::Inconsistent));
                     }
                     Msg::Request
@@ -522,7 +533,9 @@ impl Case {
             self.human_ack_at = Some(at);
         }
         match event {
-            CaseEvent::Sent(m) | CaseEvent::Received(m) => self.update_message(m, before, after, at),
+            CaseEvent::Sent(m) | CaseEvent::Received(m) => {
+                self.update_message(m, before, after, at)
+            }
             CaseEvent::SystemReceipt => {
                 self.receipt_at.get_or_insert(at);
             }

@@ -383,7 +383,10 @@ fn mla_due_at(
     policy: &DeadlinePolicy,
     until: Timestamp,
 ) -> Option<Timestamp> {
-    let planned = case.opening().planned_mla_by.and_then(|d| requester.end_of(d));
+    let planned = case
+        .opening()
+        .planned_mla_by
+        .and_then(|d| requester.end_of(d));
     let margin = requester.days_before(until, policy.mla_margin_days);
     match (planned, margin) {
         (Some(p), _) => Some(p.min(until)),
@@ -422,15 +425,24 @@ pub fn reminders(case: &Case, calendars: &Calendars, policy: &DeadlinePolicy) ->
                 due.due_at,
                 due.due_at,
             ),
-            DueKind::RiskDecision => {
-                add(ReminderKind::RiskDecisionDue, due.owed_by, due.due_at, due.due_at)
-            }
-            DueKind::MlaFollowUp => {
-                add(ReminderKind::MlaFollowUpDue, due.owed_by, due.due_at, due.due_at)
-            }
-            DueKind::NextStep => {
-                add(ReminderKind::NextStepOverdue, due.owed_by, due.due_at, due.due_at)
-            }
+            DueKind::RiskDecision => add(
+                ReminderKind::RiskDecisionDue,
+                due.owed_by,
+                due.due_at,
+                due.due_at,
+            ),
+            DueKind::MlaFollowUp => add(
+                ReminderKind::MlaFollowUpDue,
+                due.owed_by,
+                due.due_at,
+                due.due_at,
+            ),
+            DueKind::NextStep => add(
+                ReminderKind::NextStepOverdue,
+                due.owed_by,
+                due.due_at,
+                due.due_at,
+            ),
             DueKind::PreservationExpiry => {
                 let set_at = case
                     .preservation()

@@ -42,7 +42,11 @@ pub enum GroundKind {
 }
 
 impl Choice for GroundKind {
-    const ALL: &'static [Self] = &[GroundKind::Legal, GroundKind::Impossibility, GroundKind::Other];
+    const ALL: &'static [Self] = &[
+        GroundKind::Legal,
+        GroundKind::Impossibility,
+        GroundKind::Other,
+    ];
     fn as_str(&self) -> &'static str {
         match self {
             GroundKind::Legal => "legal",

@@ -61,7 +61,12 @@ pub enum Article {
 
 impl Article {
     /// Every article.
-    pub const ALL: [Article; 4] = [Article::Art29, Article::Art30, Article::Art31, Article::Art35];
+    pub const ALL: [Article; 4] = [
+        Article::Art29,
+        Article::Art30,
+        Article::Art31,
+        Article::Art35,
+    ];
 
     /// The articles a case can be opened under.
     pub const CASES: [Article; 3] = [Article::Art29, Article::Art31, Article::Art35];
@@ -205,7 +210,9 @@ impl MessageKind {
     /// The article of a request kind; `None` for a reply.
     pub fn request_article(self) -> Option<Article> {
         match self {
-            MessageKind::PreservationRequest | MessageKind::ExtensionRequest => Some(Article::Art29),
+            MessageKind::PreservationRequest | MessageKind::ExtensionRequest => {
+                Some(Article::Art29)
+            }
             MessageKind::SubscriberInfoRequest => Some(Article::Art31),
             MessageKind::AssistanceRequest => Some(Article::Art35),
             MessageKind::Acknowledgement

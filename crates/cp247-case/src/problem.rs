@@ -318,7 +318,10 @@ mod tests {
                     .with_arg("header", "refused");
                 let m = p.message(lang);
                 assert!(!m.contains('⟦'), "{c} has no {lang} message: {m}");
-                assert!(m.contains("grounds[0]"), "{c} ({lang}) does not name the path");
+                assert!(
+                    m.contains("grounds[0]"),
+                    "{c} ({lang}) does not name the path"
+                );
             }
         }
     }
@@ -331,7 +334,10 @@ mod tests {
         )
         .with_arg("max", "5");
         let moved = Problem::from_forms(&inner, &FieldPath::root().key("disclosure"));
-        assert_eq!(moved.path().to_string(), "disclosure.communication.description");
+        assert_eq!(
+            moved.path().to_string(),
+            "disclosure.communication.description"
+        );
         assert_eq!(moved.code(), ProblemCode::Forms(cp247_forms::Code::Blank));
         assert_eq!(moved.args(), &[("max", "5".to_owned())]);
     }

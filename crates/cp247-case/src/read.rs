@@ -7,14 +7,16 @@
 //! numbers. The walk never stops at the first problem, and its depth is fixed by the reply
 //! model, so hostile input cannot make it recurse without bound.
 
-use cp247_domain::{Channel, Instant, InstantError, MessageId, PartyCode, PartyCodeError, TicketId};
+use cp247_domain::{
+    Channel, Instant, InstantError, MessageId, PartyCode, PartyCodeError, TicketId,
+};
 use cp247_forms::shared::{
     Choice, Condition, ConditionKind, Country, LongText, ProviderRef, Sha256, Text, TextError,
     TicketRef,
 };
 use cp247_forms::{
-    Applicable, Code as FormsCode, Document, Field, FieldPath, Kind, MAX_LIST_ITEMS, NonEmpty,
-    Node, Reason, ReasonError,
+    Applicable, Code as FormsCode, Document, Field, FieldPath, Kind, MAX_LIST_ITEMS, Node,
+    NonEmpty, Reason, ReasonError,
 };
 use jiff::civil::Date;
 
@@ -165,7 +167,9 @@ impl<'n> Obj<'n> {
         key: &str,
         f: impl FnMut(&mut Ctx, &'n Node, &FieldPath) -> Option<T>,
     ) -> Option<NonEmpty<T>> {
-        self.req(c, key, |c, n, p| non_empty(c, n, p, FormsCode::EmptyList, f))
+        self.req(c, key, |c, n, p| {
+            non_empty(c, n, p, FormsCode::EmptyList, f)
+        })
     }
 
     /// An optional list: a non-empty list, or not_applicable/unknown.
@@ -316,9 +320,9 @@ pub(crate) fn string<'n>(c: &mut Ctx, node: &'n Node, path: &FieldPath) -> Optio
 fn text_error(c: &mut Ctx, path: &FieldPath, e: TextError) {
     match e {
         TextError::Blank => c.problem(FormsCode::Blank, path.clone()),
-        TextError::TooLong { max } => c.push(
-            Problem::new(FormsCode::TooLong, path.clone()).with_arg("max", max.to_string()),
-        ),
+        TextError::TooLong { max } => {
+            c.push(Problem::new(FormsCode::TooLong, path.clone()).with_arg("max", max.to_string()))
+        }
         TextError::ControlCharacter => c.problem(FormsCode::ControlCharacter, path.clone()),
     }
 }
@@ -398,7 +402,13 @@ fn integer(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<i128> {
 }
 
 /// An integer in `min..=max`.
-pub(crate) fn ranged(c: &mut Ctx, node: &Node, path: &FieldPath, min: u64, max: u64) -> Option<u64> {
+pub(crate) fn ranged(
+    c: &mut Ctx,
+    node: &Node,
+    path: &FieldPath,
+    min: u64,
+    max: u64,
+) -> Option<u64> {
     let n = integer(c, node, path)?;
     match u64::try_from(n) {
         Ok(v) if (min..=max).contains(&v) => Some(v),
@@ -433,7 +443,8 @@ pub(crate) fn invalid_choice<'a>(
 ) {
     let allowed: Vec<&str> = allowed.collect();
     c.push(
-        Problem::new(FormsCode::InvalidChoice, path.clone()).with_arg("allowed", allowed.join(", ")),
+        Problem::new(FormsCode::InvalidChoice, path.clone())
+            .with_arg("allowed", allowed.join(", ")),
     );
 }
 

@@ -436,13 +436,13 @@ pub enum CaseEvent {
 
 impl CaseEvent {
     /// What the event does, in words, ready for "cannot … a case that is …":
-    /// "receive a refused message on".
+    /// "receive a message of type refused on".
     pub fn describe(&self) -> String {
         match self {
             CaseEvent::Sent(Msg::Request) => "send the request of".to_owned(),
             CaseEvent::Received(Msg::Request) => "receive the request of".to_owned(),
-            CaseEvent::Sent(m) => format!("send a {} message on", m.name()),
-            CaseEvent::Received(m) => format!("receive a {} message on", m.name()),
+            CaseEvent::Sent(m) => format!("send a message of type {} on", m.name()),
+            CaseEvent::Received(m) => format!("receive a message of type {} on", m.name()),
             CaseEvent::SystemReceipt => "record a system receipt for".to_owned(),
             CaseEvent::Escalated => "escalate".to_owned(),
             CaseEvent::EscalationReceived => "record an escalation of".to_owned(),
@@ -521,8 +521,8 @@ pub enum Why {
     NoOutcome,
 }
 
-/// An event that cannot happen to a case in its state: "cannot receive a refused message on a
-/// case that is preserved". The case is left unchanged and nothing is stored.
+/// An event that cannot happen to a case in its state: "cannot receive a message of type
+/// refused on a case that is preserved". The case is left unchanged and nothing is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransitionError {
     /// The event, in words.
@@ -579,11 +579,9 @@ impl TransitionError {
                 &[("current", &current.to_string())],
             ),
             Why::NothingBlocked => cp247_i18n::text(lang, "case-why-nothing-blocked"),
-            Why::ArticleNotAllowed { article } => cp247_i18n::text_args(
-                lang,
-                "case-why-article",
-                &[("article", article.as_str())],
-            ),
+            Why::ArticleNotAllowed { article } => {
+                cp247_i18n::text_args(lang, "case-why-article", &[("article", article.as_str())])
+            }
             Why::NotAnExtension => cp247_i18n::text(lang, "case-why-not-an-extension"),
             Why::UnknownRequestForInformation => cp247_i18n::text(lang, "case-why-unknown-rfi"),
             Why::Inconsistent => cp247_i18n::text(lang, "case-why-inconsistent"),
@@ -591,7 +589,11 @@ impl TransitionError {
             Why::SelfReference => cp247_i18n::text(lang, "case-why-self-reference"),
             Why::NoOutcome => cp247_i18n::text(lang, "case-why-no-outcome"),
         };
-        format!("{head}: {why}")
+        cp247_i18n::text_args(
+            lang,
+            "case-transition-because",
+            &[("head", head.as_str()), ("why", why.as_str())],
+        )
     }
 }
 
@@ -733,7 +735,11 @@ fn message(state: CaseState, m: &Msg, sent: bool, now: Timestamp) -> Result<Case
             }
         }
         Msg::InformationProvided { unblocks, .. } => match state {
-            S::InfoRequested => Ok(if *unblocks { S::InProgress } else { S::InfoRequested }),
+            S::InfoRequested => Ok(if *unblocks {
+                S::InProgress
+            } else {
+                S::InfoRequested
+            }),
             S::InProgress
             | S::ConditionsProposed
             | S::RiskNotified

@@ -6,7 +6,7 @@ use cp247_domain::{Channel, Instant, MessageId, TicketId};
 use cp247_forms::shared::{
     Choice, Condition, Country, LongText, ProviderRef, Sha256, Text, TicketRef,
 };
-use cp247_forms::{Applicable, Document, Field, NonEmpty, Node, Reason};
+use cp247_forms::{Applicable, Document, Field, Node, NonEmpty, Reason};
 use jiff::civil::Date;
 
 /// A value that has a tree form.

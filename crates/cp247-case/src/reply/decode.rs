@@ -11,8 +11,8 @@ use super::{
     ItemStatus, MediaType, Message, MessageError, MlaSubmittedNotice, NotExecuted, ParsedMessage,
     ParsedReply, PartialTrafficDisclosure, PartiallyExecuted, Postponed, PreservationConfirmed,
     PreservationExpiryWarning, PreservationItemStatus, PreservationReleased,
-    PreservationRiskNotice, Referred, Refused, Reply, ReplyContext, RequestForInformation,
-    RequesterDecision, RiskKind, ReleaseReason, Withdrawn,
+    PreservationRiskNotice, Referred, Refused, ReleaseReason, Reply, ReplyContext,
+    RequestForInformation, RequesterDecision, RiskKind, Withdrawn,
 };
 use crate::grounds::{GroundError, GroundKind, RefusalGround};
 use crate::kind::{Article, MessageKind};
@@ -141,7 +141,9 @@ fn reply(
     if let Some(h) = header
         && h != kind
     {
-        c.push(Problem::new(Code::KindHeaderMismatch, kind_path.clone()).with_arg("header", h.name()));
+        c.push(
+            Problem::new(Code::KindHeaderMismatch, kind_path.clone()).with_arg("header", h.name()),
+        );
     }
     if let Some(ctx) = ctx
         && !kind.allowed_for(ctx.article)
@@ -157,14 +159,17 @@ fn reply(
         MessageKind::RequestForInformation => {
             request_for_information(c, &mut o).map(Reply::RequestForInformation)
         }
-        MessageKind::InformationProvided => information_provided(c, &mut o, ctx)
-            .map(|r| Reply::InformationProvided(Box::new(r))),
+        MessageKind::InformationProvided => {
+            information_provided(c, &mut o, ctx).map(|r| Reply::InformationProvided(Box::new(r)))
+        }
         MessageKind::PreservationConfirmed => preservation_confirmed(c, &mut o, ctx)
             .map(|r| Reply::PreservationConfirmed(Box::new(r))),
         MessageKind::PreservationRiskNotice => {
             risk_notice(c, &mut o).map(Reply::PreservationRiskNotice)
         }
-        MessageKind::RequesterDecision => requester_decision(c, &mut o).map(Reply::RequesterDecision),
+        MessageKind::RequesterDecision => {
+            requester_decision(c, &mut o).map(Reply::RequesterDecision)
+        }
         MessageKind::PartialTrafficDisclosure => partial_traffic_disclosure(c, &mut o)
             .map(|r| Reply::PartialTrafficDisclosure(Box::new(r))),
         MessageKind::Executed => executed(c, &mut o, ctx).map(Reply::Executed),
@@ -212,7 +217,13 @@ fn reply(
 // Rules between fields
 
 /// Reports `later` (at `path`) when it is before `earlier` (the field named `after`).
-fn not_before(c: &mut Ctx, earlier: &Instant, later: &Instant, path: FieldPath, after: &str) -> bool {
+fn not_before(
+    c: &mut Ctx,
+    earlier: &Instant,
+    later: &Instant,
+    path: FieldPath,
+    after: &str,
+) -> bool {
     if later.timestamp() < earlier.timestamp() {
         c.push(Problem::new(Code::NotLater, path).with_arg("after", after));
         false
@@ -239,7 +250,12 @@ fn strictly_after(
 
 /// A refusal ground: `{"ground": …, "kind": …}`, checked against the article when the case is
 /// known.
-fn ground(c: &mut Ctx, node: &Node, path: &FieldPath, ctx: Option<&ReplyContext>) -> Option<Ground> {
+fn ground(
+    c: &mut Ctx,
+    node: &Node,
+    path: &FieldPath,
+    ctx: Option<&ReplyContext>,
+) -> Option<Ground> {
     let mut o = c.object(node, path)?;
     let g = o.req(c, "ground", choice::<RefusalGround>);
     let k = o.req(c, "kind", choice::<GroundKind>);
@@ -274,13 +290,20 @@ fn ground(c: &mut Ctx, node: &Node, path: &FieldPath, ctx: Option<&ReplyContext>
 }
 
 /// An item number (from 1), checked against the request's items when the case is known.
-fn item_number(c: &mut Ctx, node: &Node, path: &FieldPath, ctx: Option<&ReplyContext>) -> Option<u16> {
+fn item_number(
+    c: &mut Ctx,
+    node: &Node,
+    path: &FieldPath,
+    ctx: Option<&ReplyContext>,
+) -> Option<u16> {
     let n = ranged(c, node, path, 1, u64::from(u16::MAX))?;
     let n = u16::try_from(n).ok()?;
     if let Some(ctx) = ctx
         && n > ctx.items
     {
-        c.push(Problem::new(Code::ItemOutOfRange, path.clone()).with_arg("max", ctx.items.to_string()));
+        c.push(
+            Problem::new(Code::ItemOutOfRange, path.clone()).with_arg("max", ctx.items.to_string()),
+        );
         return None;
     }
     Some(n)
@@ -295,7 +318,9 @@ fn data_delivery(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<DataDeliv
     let package_id = o.req(c, "package_id", text);
     let sha = o.req(c, "sha256", sha256);
     let format = o.req(c, "format", media_type);
-    let size = o.req(c, "size_bytes", |c, n, p| ranged(c, n, p, 1, DataDelivery::MAX_SIZE));
+    let size = o.req(c, "size_bytes", |c, n, p| {
+        ranged(c, n, p, 1, DataDelivery::MAX_SIZE)
+    });
     let categories = o.list(c, "categories", choice::<DataCategory>);
     let custody = o.field(c, "chain_of_custody", long_text);
     o.finish(c);
@@ -343,7 +368,13 @@ fn acknowledgement(c: &mut Ctx, o: &mut Obj<'_>) -> Option<Acknowledgement> {
     let received_at = received_at?;
     let next_step_eta = next_step_eta?;
     if let Some(eta) = next_step_eta.value()
-        && !not_before(c, &received_at, eta, o.path.key("next_step_eta"), "received_at")
+        && !not_before(
+            c,
+            &received_at,
+            eta,
+            o.path.key("next_step_eta"),
+            "received_at",
+        )
     {
         return None;
     }
@@ -420,7 +451,8 @@ fn item_status(
     }
     if !refused && g.is_value() {
         c.push(
-            Problem::new(Code::DetailNotExpected, path.key("ground")).with_arg("when", status.as_str()),
+            Problem::new(Code::DetailNotExpected, path.key("ground"))
+                .with_arg("when", status.as_str()),
         );
         return None;
     }
@@ -442,11 +474,14 @@ fn preservation_confirmed(
     let providers = o.list(c, "providers", provider);
     let items = o.list(c, "items", |c, n, p| item_status(c, n, p, ctx));
     let notes = o.field(c, "notes", long_text);
-    let disclosure = o.applicable(c, "traffic_disclosure", |c, n, p| {
-        match embedded_document(c, n, p, &[Kind::Art30])? {
-            Document::Art30(d) => Some(d),
-            Document::Art29(_) | Document::Art31(_) | Document::Art35(_) => None,
-        }
+    let disclosure = o.applicable(c, "traffic_disclosure", |c, n, p| match embedded_document(
+        c,
+        n,
+        p,
+        &[Kind::Art30],
+    )? {
+        Document::Art30(d) => Some(d),
+        Document::Art29(_) | Document::Art31(_) | Document::Art35(_) => None,
     });
     let mut ok = true;
     if let (Some(at), Some(until)) = (&preserved_at, &preserved_until) {
@@ -609,7 +644,10 @@ fn partially_executed(
         return None;
     }
     let not_executed = not_executed?;
-    let items: Vec<Option<u16>> = not_executed.iter().map(|n| n.item.value().copied()).collect();
+    let items: Vec<Option<u16>> = not_executed
+        .iter()
+        .map(|n| n.item.value().copied())
+        .collect();
     let path = o.path.key("not_executed");
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
@@ -725,7 +763,13 @@ fn expiry_warning(c: &mut Ctx, o: &mut Obj<'_>) -> Option<PreservationExpiryWarn
     let expires_at = o.req(c, "expires_at", instant);
     let days_left = o.req(c, "days_left", |c, n, p| ranged(c, n, p, 0, 3650));
     let (warned_at, expires_at, days_left) = (warned_at?, expires_at?, days_left?);
-    if !strictly_after(c, &warned_at, &expires_at, o.path.key("expires_at"), "warned_at") {
+    if !strictly_after(
+        c,
+        &warned_at,
+        &expires_at,
+        o.path.key("expires_at"),
+        "warned_at",
+    ) {
         return None;
     }
     let whole_days = warned_at
@@ -776,7 +820,11 @@ fn withdrawn(c: &mut Ctx, o: &mut Obj<'_>) -> Option<Withdrawn> {
     Some(Withdrawn { reason: reason? })
 }
 
-fn escalation(c: &mut Ctx, o: &mut Obj<'_>, ctx: Option<&ReplyContext>) -> Option<EscalationNotice> {
+fn escalation(
+    c: &mut Ctx,
+    o: &mut Obj<'_>,
+    ctx: Option<&ReplyContext>,
+) -> Option<EscalationNotice> {
     let original = o.req(c, "original_message", message_id);
     let sent_at = o.req(c, "original_sent_at", instant);
     let due_at = o.req(c, "acknowledgement_due_at", instant);
@@ -849,14 +897,18 @@ mod tests {
             let r = parse_reply_json(json.as_bytes(), &ctx(Article::Art29)).unwrap();
             assert!(r.reply.is_none());
             let (code, path) = codes(&r).remove(0);
-            assert!(code == "unknown-reply-kind" || code == "wrong-type", "{code}");
+            assert!(
+                code == "unknown-reply-kind" || code == "wrong-type",
+                "{code}"
+            );
             assert_eq!(path, "kind");
         }
     }
 
     #[test]
     fn a_withdrawal_decodes_and_reports_unknown_keys() {
-        let ok = br#"{"kind": "withdrawn", "reason": "The suspect was identified by other means."}"#;
+        let ok =
+            br#"{"kind": "withdrawn", "reason": "The suspect was identified by other means."}"#;
         let r = parse_reply_json(ok, &ctx(Article::Art31)).unwrap();
         assert!(r.report.problems().is_empty(), "{:?}", r.report);
         assert!(matches!(r.reply, Some(Reply::Withdrawn(_))));

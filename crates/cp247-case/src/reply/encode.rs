@@ -6,12 +6,12 @@ use cp247_forms::Node;
 use cp247_forms::shared::Choice;
 
 use super::{
-    Acknowledgement, Answer, ConditionsProposed, ConditionsResponse, DataDelivery,
-    DelayNotice, EscalationNotice, Executed, ExtensionConfirmed, Ground, InformationProvided,
-    ItemStatus, MediaType, MlaSubmittedNotice, NotExecuted, PartialTrafficDisclosure,
-    PartiallyExecuted, Postponed, PreservationConfirmed, PreservationExpiryWarning,
-    PreservationReleased, PreservationRiskNotice, Referred, Refused, Reply, RequestForInformation,
-    RequesterDecision, Withdrawn,
+    Acknowledgement, Answer, ConditionsProposed, ConditionsResponse, DataDelivery, DelayNotice,
+    EscalationNotice, Executed, ExtensionConfirmed, Ground, InformationProvided, ItemStatus,
+    MediaType, MlaSubmittedNotice, NotExecuted, PartialTrafficDisclosure, PartiallyExecuted,
+    Postponed, PreservationConfirmed, PreservationExpiryWarning, PreservationReleased,
+    PreservationRiskNotice, Referred, Refused, Reply, RequestForInformation, RequesterDecision,
+    Withdrawn,
 };
 use crate::write::{Encode, Obj, choice};
 use cp247_forms::{Applicable, Document};

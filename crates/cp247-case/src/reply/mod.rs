@@ -36,7 +36,7 @@ use cp247_forms::shared::{
     Choice, Condition, DataCategory, LongText, ProviderRef, Sha256, Text, TicketRef,
 };
 use cp247_forms::{
-    Applicable, Document, Field, FormsError, NonEmpty, Node, Reason, TrafficDisclosure,
+    Applicable, Document, Field, FormsError, Node, NonEmpty, Reason, TrafficDisclosure,
 };
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -235,7 +235,10 @@ impl MediaType {
                 && s.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && s.bytes().all(|b| {
                     b.is_ascii_alphanumeric()
-                        || matches!(b, b'!' | b'#' | b'$' | b'&' | b'-' | b'^' | b'_' | b'.' | b'+')
+                        || matches!(
+                            b,
+                            b'!' | b'#' | b'$' | b'&' | b'-' | b'^' | b'_' | b'.' | b'+'
+                        )
                 })
         };
         match text.split_once('/') {

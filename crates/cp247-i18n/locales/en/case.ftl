@@ -31,10 +31,11 @@ case-problem-not-an-extension = { $path }: an extension confirmation answers an 
 ## Transitions of the case state machine.
 
 case-transition = cannot { $event } a case that is { $state }
+case-transition-because = { $head }: { $why }
 case-event-send-request = send the request of
 case-event-receive-request = receive the request of
-case-event-send = send a { $kind } message on
-case-event-receive = receive a { $kind } message on
+case-event-send = send a message of type { $kind } on
+case-event-receive = receive a message of type { $kind } on
 case-event-system-receipt = record a system receipt for
 case-event-escalated = escalate
 case-event-escalation-received = record an escalation of

@@ -32,10 +32,11 @@ case-problem-not-an-extension = { $path } : une confirmation de prolongation ré
 ## Transitions de l'automate des dossiers.
 
 case-transition = action impossible ({ $event }) : le dossier est { $state }
+case-transition-because = { $head } : { $why }
 case-event-send-request = envoyer la demande
 case-event-receive-request = recevoir la demande
-case-event-send = envoyer un message { $kind }
-case-event-receive = recevoir un message { $kind }
+case-event-send = envoyer un message de type { $kind }
+case-event-receive = recevoir un message de type { $kind }
 case-event-system-receipt = enregistrer l'accusé de réception du système
 case-event-escalated = faire remonter la demande
 case-event-escalation-received = enregistrer une remontée
