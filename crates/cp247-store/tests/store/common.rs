@@ -83,7 +83,11 @@ fn pg_unavailable(why: &str) {
              reachable server (e.g. postgres://postgres@127.0.0.1:5432/test)."
         );
     }
-    eprintln!(
+    // Written to the process's stderr directly, not through the test harness's capture, so
+    // that the notice shows even when the test passes.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
         "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
          !!! SKIPPED the PostgreSQL run of this test: {why}.\n\
          !!! Only SQLite was tested. Under CI=true this is a failure.\n\
