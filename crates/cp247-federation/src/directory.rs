@@ -127,6 +127,7 @@ pub struct DirectorySync {
     handle: DirectoryHandle,
     store: Store,
     source: DirectorySource,
+    mirror: Option<PathBuf>,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
@@ -136,11 +137,14 @@ pub struct DirectorySync {
 impl DirectorySync {
     /// A synchroniser publishing into `handle`. The HTTP client (for URL sources) verifies
     /// server certificates with the system's roots; the document's signature is what is
-    /// trusted, the transport only has to be private enough.
+    /// trusted, the transport only has to be private enough. An accepted directory is also
+    /// written to `mirror` (and `mirror.asc`), unless that is the source itself, so that the
+    /// CLI's trust commands see what the node uses.
     pub fn new(
         handle: DirectoryHandle,
         store: Store,
         source: DirectorySource,
+        mirror: Option<PathBuf>,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         timeout: Duration,
@@ -156,10 +160,12 @@ impl DirectorySync {
                 source_name: source.to_string(),
                 reason: e.to_string(),
             })?;
+        let mirror = mirror.filter(|m| source != DirectorySource::Path(m.clone()));
         Ok(Self {
             handle,
             store,
             source,
+            mirror,
             clock,
             http,
             metrics,
@@ -232,6 +238,11 @@ impl DirectorySync {
                 .await?;
                 tx.commit().await?;
                 self.handle.replace(next);
+                if let Some(mirror) = &self.mirror
+                    && let Err(e) = write_mirror(mirror, &candidate).await
+                {
+                    tracing::warn!(path = %mirror.display(), error = %e, "could not keep a copy of the accepted directory");
+                }
                 Ok(Refreshed::Accepted { previous, serial })
             }
         }
@@ -311,6 +322,24 @@ impl DirectorySync {
             let _ = self.refresh().await;
         }
     }
+}
+
+/// Writes the accepted directory and its signature next to each other, atomically each
+/// (signature first, so a reader never pairs a new document with an old signature for long).
+async fn write_mirror(path: &std::path::Path, signed: &SignedDirectory) -> std::io::Result<()> {
+    let mut sig = path.as_os_str().to_owned();
+    sig.push(".asc");
+    replace_file(&PathBuf::from(sig), signed.signature().as_bytes()).await?;
+    replace_file(path, signed.json()).await
+}
+
+async fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    tokio::fs::write(&tmp, bytes).await?;
+    tokio::fs::File::open(&tmp).await?.sync_all().await?;
+    tokio::fs::rename(&tmp, path).await
 }
 
 async fn read_file(path: &std::path::Path, limit: usize) -> Result<Vec<u8>, String> {

@@ -1,37 +1,33 @@
 //! The node's configuration: `cp247.toml` in the node directory, with environment overrides.
 //!
-//! One type, [`ConfigFile`], is what the file holds (serde, unknown keys refused); `cp247 init`
-//! writes it and `cp247 serve` reads it. [`ConfigFile::resolve`] turns it into a checked
-//! [`NodeConfig`]: paths made absolute against the file's directory, URLs parsed, and insecure
-//! combinations refused with a sentence that names the key.
-//!
-//! Environment overrides use `CP247__SECTION__KEY=value` (e.g. `CP247__LISTEN__ADDRESS=…`,
-//! `CP247__DATABASE__URL=…`). Only the CLI reads the environment; it hands the variables to
-//! [`ConfigFile::load`].
+//! [`ConfigFile`] is the file's one schema, shared with `cp247 init` (which writes it) and the
+//! CLI's trust commands (which read it): the flat keys below, plus optional tuning tables
+//! `[delivery]`, `[peers]` and `[limits]` that `init` does not write (defaults apply). Unknown
+//! keys are refused. [`ConfigFile::resolve`] turns it into a checked [`NodeConfig`]: paths made
+//! absolute against the file's directory, URLs parsed, and insecure combinations refused with a
+//! sentence that names the key.
 //!
 //! ```toml
-//! [node]
 //! party = "FR"
-//! name = "OCLCTIC 24/7 contact point"
 //! contact_point = "primary"
-//!
-//! [listen]
-//! address = "0.0.0.0:8443"
-//! endpoint = "https://cp247.fr.example:8443/"
-//! tls = true
-//!
-//! [keys]
-//! secret_key = "node-key.asc"
-//! cert = "node-cert.asc"
+//! name = "OCLCTIC 24/7"
+//! listen = "0.0.0.0:8443"
+//! endpoint = "https://cp247.fr.example:8443/"   # https: TLS; http://127.0.0.1:…: plain, loopback only
+//! database_url = "sqlite:///srv/cp247/cp247.db"
+//! node_key = "node-key.asc"
+//! node_cert = "node-cert.asc"
 //! authority_cert = "authority-cert.asc"
-//! passphrase_file = "passphrase"
+//! directory = "directory.json"                  # the last accepted directory (+ .asc)
+//! directory_source = "https://dir.example/cp247/directory.json"  # optional; default: `directory`
+//! directory_grace_days = 7
 //!
-//! [database]
-//! url = "sqlite://cp247.db"
-//!
-//! [directory]
-//! source = "https://directory.example/cp247/directory.json"
+//! [delivery]                                    # optional
+//! give_up_after = "3d"
 //! ```
+//!
+//! Environment overrides: `CP247__KEY=value` for a top-level key and `CP247__TABLE__KEY=value`
+//! for a table (`CP247__LISTEN=127.0.0.1:9000`, `CP247__DELIVERY__LEASE=10s`). Only the CLI reads
+//! the environment; it hands the variables to [`ConfigFile::load`].
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -176,108 +172,16 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
-/// `[node]`: who this node is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeSection {
-    /// The Party this node serves.
-    pub party: PartyCode,
-    /// The unit's name, for people.
-    pub name: String,
-    /// Which of the Party's contact points this node is.
-    #[serde(default = "primary")]
-    pub contact_point: ContactPointRole,
-}
-
 fn primary() -> ContactPointRole {
     ContactPointRole::Primary
 }
 
-/// `[listen]`: where the node listens and how peers reach it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListenSection {
-    /// The socket address to bind (`0.0.0.0:8443`, `127.0.0.1:0`).
-    pub address: String,
-    /// The URL peers use, as published in the directory.
-    pub endpoint: String,
-    /// Serve HTTPS (the default). `false` serves plain HTTP, allowed only on loopback.
-    #[serde(default = "yes")]
-    pub tls: bool,
-    /// The TLS certificate (PEM); generated (self-signed) at first start if it and the key are
-    /// both missing.
-    #[serde(default = "default_tls_cert")]
-    pub tls_cert: PathBuf,
-    /// The TLS private key (PEM, mode 0600).
-    #[serde(default = "default_tls_key")]
-    pub tls_key: PathBuf,
-    /// Host names and addresses written into a generated certificate (default: the
-    /// endpoint's host).
-    #[serde(default)]
-    pub tls_names: Vec<String>,
+fn seven() -> u32 {
+    7
 }
 
-fn yes() -> bool {
-    true
-}
-fn default_tls_cert() -> PathBuf {
-    PathBuf::from("tls-cert.pem")
-}
-fn default_tls_key() -> PathBuf {
-    PathBuf::from("tls-key.pem")
-}
-
-/// `[keys]`: the node's OpenPGP key and the pinned directory authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeysSection {
-    /// The node's secret key, armored and locked with the passphrase (mode 0600).
-    pub secret_key: PathBuf,
-    /// The node's public certificate, armored.
-    pub cert: PathBuf,
-    /// The directory authority's certificate: the trust anchor of the network directory.
-    pub authority_cert: PathBuf,
-    /// A file holding the passphrase (mode 0600). Without it, the environment variable
-    /// `CP247_PASSPHRASE` is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub passphrase_file: Option<PathBuf>,
-}
-
-/// `[database]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSection {
-    /// `sqlite://PATH` (relative to the node directory) or `postgres://USER@HOST/DB`.
-    pub url: String,
-    /// Pool size (PostgreSQL).
-    #[serde(default = "default_pool")]
-    pub max_connections: u32,
-}
-
-fn default_pool() -> u32 {
-    10
-}
-
-/// `[directory]`: where the signed network directory comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectorySection {
-    /// A path (relative to the node directory) or an `https://` URL of `directory.json`; its
-    /// detached signature is at the same place with `.asc` appended.
-    pub source: String,
-    /// How often to fetch it.
-    #[serde(default = "default_refresh")]
-    pub refresh_every: Period,
-    /// How long an expired directory is still used, with a loud warning.
-    #[serde(default = "default_grace")]
-    pub grace: Period,
-}
-
-fn default_refresh() -> Period {
-    Period::secs(3600)
-}
-fn default_grace() -> Period {
-    Period::secs(7 * 86_400)
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// `[delivery]`: the outbox workers.
@@ -434,36 +338,70 @@ impl Default for LimitsSection {
     }
 }
 
-/// `cp247.toml` as written.
+/// `cp247.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    /// Who.
-    pub node: NodeSection,
-    /// Where.
-    pub listen: ListenSection,
-    /// Keys.
-    pub keys: KeysSection,
-    /// Storage.
-    pub database: DatabaseSection,
-    /// The network directory.
-    pub directory: DirectorySection,
+    /// The node's Party.
+    pub party: PartyCode,
+    /// Which of the Party's contact points the node serves.
+    #[serde(default = "primary")]
+    pub contact_point: ContactPointRole,
+    /// The node's name, for people.
+    pub name: String,
+    /// The socket address to bind (`0.0.0.0:8443`, `127.0.0.1:0`).
+    pub listen: String,
+    /// The URL peers use, as listed in the directory. `https://…` makes the node serve TLS
+    /// (certificate `tls-cert.pem`, key `tls-key.pem`, generated at first start if both are
+    /// missing); `http://` is allowed only on loopback. Required to serve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// `sqlite://PATH` (relative to the node directory, or absolute) or
+    /// `postgres://USER@HOST:PORT/DB`.
+    pub database_url: String,
+    /// The node's secret key, locked with its passphrase (mode 0600).
+    pub node_key: PathBuf,
+    /// The node's public certificate.
+    pub node_cert: PathBuf,
+    /// The directory authority's certificate: the trust anchor of the network directory.
+    pub authority_cert: PathBuf,
+    /// The last accepted directory (its signature is the same path with `.asc`).
+    pub directory: PathBuf,
+    /// Where fresh directories come from: a path or an `https://` URL. Default: `directory`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_source: Option<String>,
+    /// Days an expired directory is still used, with a loud warning.
+    #[serde(default = "seven")]
+    pub directory_grace_days: u32,
+    /// How often the directory source is read (default 1h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_refresh: Option<Period>,
+    /// The TLS certificate (PEM), default `tls-cert.pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM, mode 0600), default `tls-key.pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// Database connections (PostgreSQL; default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_max_connections: Option<u32>,
     /// Outbox workers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub delivery: DeliverySection,
     /// Outbound calls.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub peers: PeersSection,
     /// Inbound limits.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsSection,
 }
 
 impl ConfigFile {
-    /// Reads `path`, applies the `CP247__SECTION__KEY` overrides among `env` (other variables
-    /// are ignored), and checks the result. Relative paths are resolved against the file's
+    /// Reads `path`, applies the `CP247__…` overrides among `env` (other variables are
+    /// ignored), and checks the result. Relative paths are resolved against the file's
     /// directory.
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<NodeConfig, ConfigError> {
+        use figment::providers::Format;
         let shown = path.display().to_string();
         if !path.is_file() {
             return Err(ConfigError::Load {
@@ -471,7 +409,6 @@ impl ConfigFile {
                 reason: "there is no such file (create a node directory with `cp247 init`)".into(),
             });
         }
-        use figment::providers::Format;
         let mut figment = figment::Figment::from(figment::providers::Toml::file_exact(path));
         for (name, value) in env {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
@@ -481,15 +418,14 @@ impl ConfigFile {
             if key.is_empty() {
                 continue;
             }
-            let parsed: figment::value::Value = value
-                .parse()
-                .unwrap_or_else(|_| figment::value::Value::from(value.clone()));
-            // Periods, addresses and URLs are strings even when they look like numbers.
-            let parsed = match parsed {
-                figment::value::Value::Num(..) if is_string_key(&key) => {
-                    figment::value::Value::from(value.clone())
-                }
-                other => other,
+            let parsed = if is_number_key(&key) {
+                value
+                    .parse::<figment::value::Value>()
+                    .unwrap_or_else(|_| figment::value::Value::from(value.clone()))
+            } else {
+                // Periods, addresses, URLs and codes are strings even when they look like
+                // numbers or booleans.
+                figment::value::Value::from(value.clone())
             };
             figment = figment.merge((key, parsed));
         }
@@ -497,14 +433,9 @@ impl ConfigFile {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
-        let base = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let base = if base.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            base
+        let base = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
         };
         let base = std::path::absolute(&base).map_err(|e| ConfigError::Load {
             path: shown,
@@ -515,82 +446,95 @@ impl ConfigFile {
 
     /// The file as TOML text, with a header comment.
     pub fn to_toml(&self) -> Result<String, ConfigError> {
-        let body = toml::to_string_pretty(self).map_err(|e| ConfigError::Write {
+        let body = toml::to_string(self).map_err(|e| ConfigError::Write {
             path: CONFIG_FILE_NAME.into(),
             reason: e.to_string(),
         })?;
         Ok(format!(
             "# cp247 node configuration. Relative paths are relative to this file's directory.\n\
-             # Any key can be overridden by an environment variable CP247__SECTION__KEY.\n\n{body}"
+             # Any key can be overridden by an environment variable CP247__KEY or CP247__TABLE__KEY.\n\n{body}"
         ))
     }
 
     /// Checks the configuration and resolves it against the node directory `base`.
     pub fn resolve(&self, base: &Path) -> Result<NodeConfig, ConfigError> {
-        if self.node.name.trim().is_empty() || self.node.name.len() > 200 {
+        if self.party.is_organisation() {
             return Err(invalid(
-                "node.name",
-                "the unit's name must be 1 to 200 characters",
+                "party",
+                format!(
+                    "{} is an organisation; a node belongs to a Party, which is a country",
+                    self.party
+                ),
+            ));
+        }
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            return Err(invalid(
+                "name",
+                "the node's name must be 1 to 200 characters",
             ));
         }
         let address = Address {
-            party: self.node.party,
-            point: self.node.contact_point,
+            party: self.party,
+            point: self.contact_point,
         };
-        let listen: SocketAddr = self.listen.address.parse().map_err(|_| {
+        let listen: SocketAddr = self.listen.parse().map_err(|_| {
             invalid(
-                "listen.address",
+                "listen",
                 format!(
-                    "'{}' is not a socket address such as 0.0.0.0:8443 or 127.0.0.1:0",
-                    self.listen.address
+                    "'{}' is not a socket address such as 0.0.0.0:8443 or 127.0.0.1:8443",
+                    self.listen
                 ),
             )
         })?;
-        let endpoint = PeerEndpoint::parse(&self.listen.endpoint)
-            .map_err(|e| invalid("listen.endpoint", e.to_string()))?;
-        let tls = if self.listen.tls {
-            if !endpoint.is_tls() {
-                return Err(invalid(
-                    "listen.endpoint",
-                    format!(
-                        "the node serves HTTPS but its published endpoint {endpoint} is plain http; publish the https:// URL"
-                    ),
-                ));
-            }
-            let names = if self.listen.tls_names.is_empty() {
-                endpoint
-                    .as_url()
-                    .host_str()
-                    .map(|h| vec![h.trim_matches(['[', ']']).to_owned()])
-                    .unwrap_or_default()
-            } else {
-                self.listen.tls_names.clone()
-            };
+        let endpoint_text = self.endpoint.as_deref().ok_or_else(|| {
+            invalid(
+                "endpoint",
+                "the node has no endpoint: set the https:// URL peers use, as listed in the directory",
+            )
+        })?;
+        let endpoint =
+            PeerEndpoint::parse(endpoint_text).map_err(|e| invalid("endpoint", e.to_string()))?;
+        let tls = if endpoint.is_tls() {
+            let names = endpoint
+                .as_url()
+                .host_str()
+                .map(|h| vec![h.trim_matches(['[', ']']).to_owned()])
+                .unwrap_or_default();
             Some(TlsPaths {
-                cert: base.join(&self.listen.tls_cert),
-                key: base.join(&self.listen.tls_key),
+                cert: base.join(
+                    self.tls_cert
+                        .as_deref()
+                        .unwrap_or(Path::new("tls-cert.pem")),
+                ),
+                key: base.join(self.tls_key.as_deref().unwrap_or(Path::new("tls-key.pem"))),
                 names,
             })
         } else {
-            cp247_federation::endpoint::check_plain_listen(listen)
-                .map_err(|e| invalid("listen.tls", e.to_string()))?;
-            if endpoint.is_tls() {
-                return Err(invalid(
-                    "listen.endpoint",
+            cp247_federation::endpoint::check_plain_listen(listen).map_err(|_| {
+                invalid(
+                    "listen",
                     format!(
-                        "the node serves plain HTTP (listen.tls = false) but publishes {endpoint}; a TLS-terminating proxy would break certificate pinning: serve HTTPS"
+                        "the endpoint {endpoint} is plain http, so the node would serve without TLS on {listen}: plain HTTP is allowed only on a loopback address (127.0.0.1 or ::1); publish an https:// endpoint or listen on loopback"
                     ),
-                ));
-            }
+                )
+            })?;
             None
         };
-        let database_url = resolve_database_url(&self.database.url, base)?;
-        if self.database.max_connections == 0 {
-            return Err(invalid("database.max_connections", "it must be at least 1"));
+        let database_url = resolve_database_url(&self.database_url, base)?;
+        if self.database_max_connections == Some(0) {
+            return Err(invalid("database_max_connections", "it must be at least 1"));
         }
-        let directory_source = parse_source(&self.directory.source, base)?;
-        if self.directory.refresh_every.duration() < Duration::from_secs(1) {
-            return Err(invalid("directory.refresh_every", "it must be at least 1s"));
+        let directory_file = base.join(&self.directory);
+        let directory_source = match &self.directory_source {
+            Some(text) => parse_source(text, base)?,
+            None => DirectorySource::Path(directory_file.clone()),
+        };
+        let refresh = self.directory_refresh.unwrap_or(Period::secs(3600));
+        if refresh.duration() < Duration::from_secs(1) {
+            return Err(invalid("directory_refresh", "it must be at least 1s"));
+        }
+        if self.directory_grace_days > 365 {
+            return Err(invalid("directory_grace_days", "it must be at most 365"));
         }
         let d = &self.delivery;
         if d.first_retry.duration().is_zero() || d.first_retry > d.max_backoff {
@@ -674,20 +618,25 @@ impl ConfigFile {
             listen,
             endpoint,
             tls,
-            secret_key: base.join(&self.keys.secret_key),
-            cert: base.join(&self.keys.cert),
-            authority_cert: base.join(&self.keys.authority_cert),
-            passphrase_file: self.keys.passphrase_file.as_ref().map(|p| base.join(p)),
+            secret_key: base.join(&self.node_key),
+            cert: base.join(&self.node_cert),
+            authority_cert: base.join(&self.authority_cert),
             database_url,
+            directory_file,
             directory_source,
+            directory_refresh: refresh,
+            directory_grace: jiff::SignedDuration::from_hours(
+                i64::from(self.directory_grace_days) * 24,
+            ),
         })
     }
 }
 
-fn is_string_key(key: &str) -> bool {
-    !matches!(
+fn is_number_key(key: &str) -> bool {
+    matches!(
         key,
-        "database.max_connections"
+        "directory_grace_days"
+            | "database_max_connections"
             | "delivery.concurrency_per_peer"
             | "delivery.batch"
             | "limits.max_message_bytes"
@@ -703,7 +652,7 @@ fn resolve_database_url(url: &str, base: &Path) -> Result<String, ConfigError> {
     {
         let path = rest.split('?').next().unwrap_or_default();
         if path.is_empty() {
-            return Err(invalid("database.url", "sqlite:// needs a file path"));
+            return Err(invalid("database_url", "sqlite:// needs a file path"));
         }
         let full = base.join(path);
         return Ok(format!("sqlite://{}", full.display()));
@@ -712,7 +661,7 @@ fn resolve_database_url(url: &str, base: &Path) -> Result<String, ConfigError> {
         return Ok(url.to_owned());
     }
     Err(invalid(
-        "database.url",
+        "database_url",
         "use sqlite://PATH (relative to the node directory) or postgres://USER@HOST:PORT/DATABASE",
     ))
 }
@@ -733,13 +682,13 @@ fn parse_source(text: &str, base: &Path) -> Result<DirectorySource, ConfigError>
         // The document is signed, so the transport need not be trusted; plain HTTP is still
         // kept to loopback like all of the node's traffic.
         let endpoint =
-            PeerEndpoint::parse(text).map_err(|e| invalid("directory.source", e.to_string()))?;
+            PeerEndpoint::parse(text).map_err(|e| invalid("directory_source", e.to_string()))?;
         let mut url = endpoint.as_url().clone();
         // PeerEndpoint normalises to a trailing slash; a file URL must not have one.
         let path = url.path().trim_end_matches('/').to_owned();
         if path.is_empty() {
             return Err(invalid(
-                "directory.source",
+                "directory_source",
                 "the URL must name the directory file, e.g. https://host/directory.json",
             ));
         }
@@ -747,11 +696,11 @@ fn parse_source(text: &str, base: &Path) -> Result<DirectorySource, ConfigError>
         Ok(DirectorySource::Url(url))
     } else if text.contains("://") {
         Err(invalid(
-            "directory.source",
+            "directory_source",
             format!("'{text}' is neither a file path nor an https:// URL"),
         ))
     } else if text.is_empty() {
-        Err(invalid("directory.source", "it is empty"))
+        Err(invalid("directory_source", "it is empty"))
     } else {
         Ok(DirectorySource::Path(base.join(text)))
     }
@@ -762,7 +711,7 @@ fn parse_source(text: &str, base: &Path) -> Result<DirectorySource, ConfigError>
 pub struct NodeConfig {
     /// The node directory.
     pub base_dir: PathBuf,
-    /// The file as read (with overrides), for the sections used as they are.
+    /// The file as read (with overrides), for the tables used as they are.
     pub file: ConfigFile,
     /// This node's contact point.
     pub address: Address,
@@ -778,12 +727,16 @@ pub struct NodeConfig {
     pub cert: PathBuf,
     /// The pinned directory authority certificate file.
     pub authority_cert: PathBuf,
-    /// The passphrase file, if configured.
-    pub passphrase_file: Option<PathBuf>,
     /// The database URL (sqlite paths absolute).
     pub database_url: String,
-    /// Where the directory comes from.
+    /// Where the last accepted directory is kept as files (for the CLI's trust commands).
+    pub directory_file: PathBuf,
+    /// Where fresh directories come from.
     pub directory_source: DirectorySource,
+    /// How often to read the source.
+    pub directory_refresh: Period,
+    /// How long an expired directory is still used.
+    pub directory_grace: jiff::SignedDuration,
 }
 
 impl NodeConfig {
@@ -805,34 +758,22 @@ mod tests {
 
     fn sample() -> ConfigFile {
         ConfigFile {
-            node: NodeSection {
-                party: PartyCode::parse("FR").unwrap(),
-                name: "OCLCTIC".into(),
-                contact_point: ContactPointRole::Primary,
-            },
-            listen: ListenSection {
-                address: "127.0.0.1:0".into(),
-                endpoint: "http://127.0.0.1:8443".into(),
-                tls: false,
-                tls_cert: default_tls_cert(),
-                tls_key: default_tls_key(),
-                tls_names: vec![],
-            },
-            keys: KeysSection {
-                secret_key: "node-key.asc".into(),
-                cert: "node-cert.asc".into(),
-                authority_cert: "authority-cert.asc".into(),
-                passphrase_file: Some("passphrase".into()),
-            },
-            database: DatabaseSection {
-                url: "sqlite://cp247.db".into(),
-                max_connections: 4,
-            },
-            directory: DirectorySection {
-                source: "directory.json".into(),
-                refresh_every: default_refresh(),
-                grace: default_grace(),
-            },
+            party: PartyCode::parse("FR").unwrap(),
+            contact_point: ContactPointRole::Primary,
+            name: "OCLCTIC".into(),
+            listen: "127.0.0.1:0".into(),
+            endpoint: Some("http://127.0.0.1:8443".into()),
+            database_url: "sqlite://cp247.db".into(),
+            node_key: "node-key.asc".into(),
+            node_cert: "node-cert.asc".into(),
+            authority_cert: "authority-cert.asc".into(),
+            directory: "directory.json".into(),
+            directory_source: None,
+            directory_grace_days: 7,
+            directory_refresh: None,
+            tls_cert: None,
+            tls_key: None,
+            database_max_connections: None,
             delivery: DeliverySection::default(),
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
@@ -858,23 +799,47 @@ mod tests {
         }
     }
 
+    /// What `cp247 init` writes (the CLI's flat layout) is what `cp247 serve` reads.
     #[test]
-    fn a_valid_file_round_trips_and_resolves_paths() {
+    fn the_file_cp247_init_writes_is_read_and_resolved() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CONFIG_FILE_NAME);
-        std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
+        let written = format!(
+            "party = \"MD\"\ncontact_point = \"primary\"\nname = \"CCCI\"\nlisten = \"127.0.0.1:0\"\n\
+             endpoint = \"http://127.0.0.1:8443/\"\ndatabase_url = \"sqlite://{}\"\n\
+             node_key = \"node-key.asc\"\nnode_cert = \"node-cert.asc\"\n\
+             authority_cert = \"authority-cert.asc\"\ndirectory = \"directory.json\"\n\
+             directory_grace_days = 7\n",
+            dir.path().join("cp247.db").display()
+        );
+        std::fs::write(&path, written).unwrap();
         let config = ConfigFile::load(&path, &[]).unwrap();
-        assert_eq!(config.file, sample());
-        assert_eq!(config.address.to_string(), "FR/primary");
-        assert!(config.secret_key.ends_with("node-key.asc") && config.secret_key.is_absolute());
+        assert_eq!(config.address.to_string(), "MD/primary");
+        assert!(config.tls.is_none());
         assert_eq!(
             config.database_url,
             format!("sqlite://{}", dir.path().join("cp247.db").display())
         );
-        assert!(config.tls.is_none());
         assert_eq!(
             config.directory_source,
             DirectorySource::Path(dir.path().join("directory.json"))
+        );
+        assert_eq!(config.file.delivery, DeliverySection::default());
+    }
+
+    #[test]
+    fn a_written_file_round_trips_without_default_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        let text = sample().to_toml().unwrap();
+        assert!(!text.contains("[delivery]"), "{text}");
+        std::fs::write(&path, text).unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(config.file, sample());
+        assert!(config.secret_key.ends_with("node-key.asc") && config.secret_key.is_absolute());
+        assert_eq!(
+            config.database_url,
+            format!("sqlite://{}", dir.path().join("cp247.db").display())
         );
     }
 
@@ -884,12 +849,10 @@ mod tests {
         let path = dir.path().join(CONFIG_FILE_NAME);
         std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
         let env = vec![
-            (
-                "CP247__LISTEN__ADDRESS".to_owned(),
-                "127.0.0.1:9999".to_owned(),
-            ),
+            ("CP247__LISTEN".to_owned(), "127.0.0.1:9999".to_owned()),
             ("CP247__DELIVERY__LEASE".to_owned(), "10m".to_owned()),
             ("CP247__DELIVERY__BATCH".to_owned(), "7".to_owned()),
+            ("CP247__PARTY".to_owned(), "GE".to_owned()),
             ("CP247_PASSPHRASE".to_owned(), "ignored".to_owned()),
             ("HOME".to_owned(), "/root".to_owned()),
         ];
@@ -897,10 +860,11 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:9999");
         assert_eq!(config.file.delivery.lease, Period::secs(600));
         assert_eq!(config.file.delivery.batch, 7);
+        assert_eq!(config.address.party.as_str(), "GE");
 
-        let typo = vec![("CP247__LISTEN__ADRESS".to_owned(), "x".to_owned())];
+        let typo = vec![("CP247__LISTN".to_owned(), "x".to_owned())];
         let err = ConfigFile::load(&path, &typo).unwrap_err().to_string();
-        assert!(err.contains("adress"), "{err}");
+        assert!(err.contains("listn"), "{err}");
 
         std::fs::write(
             &path,
@@ -922,41 +886,29 @@ mod tests {
         type Change = Box<dyn Fn(&mut ConfigFile)>;
         let cases: Vec<(Change, &str, &str)> = vec![
             (
-                Box::new(|c| c.listen.address = "0.0.0.0:8080".into()),
-                "listen.tls",
+                Box::new(|c| c.listen = "0.0.0.0:8080".into()),
+                "listen",
                 "without TLS",
             ),
             (
-                Box::new(|c| c.listen.endpoint = "http://10.1.2.3:8080".into()),
-                "listen.endpoint",
+                Box::new(|c| c.endpoint = Some("http://10.1.2.3:8080".into())),
+                "endpoint",
                 "plain HTTP",
             ),
+            (Box::new(|c| c.endpoint = None), "endpoint", "no endpoint"),
             (
-                Box::new(|c| c.listen.endpoint = "https://node.example".into()),
-                "listen.endpoint",
-                "TLS-terminating proxy",
-            ),
-            (
-                Box::new(|c| {
-                    c.listen.tls = true;
-                    c.listen.endpoint = "http://127.0.0.1:1".into();
-                }),
-                "listen.endpoint",
-                "publish the https:// URL",
-            ),
-            (
-                Box::new(|c| c.database.url = "mysql://x".into()),
-                "database.url",
+                Box::new(|c| c.database_url = "mysql://x".into()),
+                "database_url",
                 "sqlite://",
             ),
             (
-                Box::new(|c| c.directory.source = "ftp://x/d.json".into()),
-                "directory.source",
+                Box::new(|c| c.directory_source = Some("ftp://x/d.json".into())),
+                "directory_source",
                 "neither",
             ),
             (
-                Box::new(|c| c.directory.source = "http://192.0.2.1/d.json".into()),
-                "directory.source",
+                Box::new(|c| c.directory_source = Some("http://192.0.2.1/d.json".into())),
+                "directory_source",
                 "plain HTTP",
             ),
             (
@@ -974,10 +926,11 @@ mod tests {
                 "delivery.first_retry",
                 "more than zero",
             ),
+            (Box::new(|c| c.name = " ".into()), "name", "1 to 200"),
             (
-                Box::new(|c| c.node.name = " ".into()),
-                "node.name",
-                "1 to 200",
+                Box::new(|c| c.party = PartyCode::parse("EUROPOL").unwrap()),
+                "party",
+                "organisation",
             ),
         ];
         for (change, key, words) in cases {
@@ -996,10 +949,9 @@ mod tests {
     #[test]
     fn https_nodes_get_tls_paths_and_names_from_the_endpoint() {
         let mut c = sample();
-        c.listen.tls = true;
-        c.listen.address = "0.0.0.0:8443".into();
-        c.listen.endpoint = "https://cp247.fr.example:8443".into();
-        c.directory.source = "https://dir.example/cp247/directory.json".into();
+        c.listen = "0.0.0.0:8443".into();
+        c.endpoint = Some("https://cp247.fr.example:8443".into());
+        c.directory_source = Some("https://dir.example/cp247/directory.json".into());
         let r = c.resolve(Path::new("/srv/n")).unwrap();
         let tls = r.tls.unwrap();
         assert_eq!(tls.cert, Path::new("/srv/n/tls-cert.pem"));
@@ -1008,5 +960,6 @@ mod tests {
             r.directory_source.to_string(),
             "https://dir.example/cp247/directory.json"
         );
+        assert_eq!(r.directory_file, Path::new("/srv/n/directory.json"));
     }
 }

@@ -38,11 +38,6 @@ pub enum StartError {
         /// Why it cannot be used.
         reason: String,
     },
-    /// No passphrase was given.
-    #[error(
-        "no passphrase for the node's secret key: set keys.passphrase_file in the configuration or the environment variable CP247_PASSPHRASE"
-    )]
-    NoPassphrase,
     /// The secret key does not open or does not match.
     #[error("the node's secret key {path} cannot be used: {reason}")]
     Key {
@@ -224,20 +219,15 @@ impl RunningNode {
     }
 }
 
-/// Starts a node. `passphrase` is the one from the environment, used when the configuration
-/// names no passphrase file.
+/// Starts a node with the passphrase of its secret key.
 pub async fn start(
     config: NodeConfig,
-    env_passphrase: Option<Passphrase>,
+    passphrase: Passphrase,
     clock: Arc<dyn Clock>,
 ) -> Result<RunningNode, StartError> {
     cp247_federation::tls::install_crypto_provider();
     let now = clock.now();
     let anchor = load_authority(&config)?;
-    let passphrase = match &config.passphrase_file {
-        Some(path) => read_passphrase_file(path)?,
-        None => env_passphrase.ok_or(StartError::NoPassphrase)?,
-    };
     let key = Arc::new(load_key(&config, &passphrase)?);
     drop(passphrase);
     let cert = key.cert();
@@ -264,14 +254,14 @@ pub async fn start(
 
     let limits_cfg = &config.file.limits;
     let store_options = StoreOptions {
-        max_connections: config.file.database.max_connections,
+        max_connections: config.file.database_max_connections.unwrap_or(10),
         max_message_bytes: limits_cfg.max_message_bytes,
         ..StoreOptions::default()
     };
     let store = Store::connect(&config.database_url, store_options).await?;
 
     let policy = AcceptancePolicy {
-        grace: config.file.directory.grace.signed(),
+        grace: config.directory_grace,
         ..AcceptancePolicy::default()
     };
     let state = cp247_federation::directory::restore(&store, anchor, policy, now).await?;
@@ -281,6 +271,7 @@ pub async fn start(
         handle.clone(),
         store.clone(),
         config.directory_source.clone(),
+        Some(config.directory_file.clone()),
         clock.clone(),
         metrics.clone(),
         config.file.peers.total_timeout.duration(),
@@ -336,7 +327,7 @@ pub async fn start(
         source: e.into(),
     })?;
 
-    let refresh_every = config.file.directory.refresh_every.duration();
+    let refresh_every = config.directory_refresh.duration();
     let serve_limits = ServeLimits {
         max_connections: limits_cfg.max_connections,
         ..ServeLimits::default()

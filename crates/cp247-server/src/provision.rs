@@ -22,8 +22,7 @@ use cp247_seal::{Cert, NodeKey, Passphrase};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{
-    CONFIG_FILE_NAME, ConfigFile, DatabaseSection, DeliverySection, DirectorySection, KeysSection,
-    LimitsSection, ListenSection, NodeSection, PeersSection, Period,
+    CONFIG_FILE_NAME, ConfigFile, DeliverySection, LimitsSection, PeersSection, Period,
 };
 
 /// Why provisioning failed.
@@ -105,18 +104,19 @@ pub struct NodeSpec {
     pub tls: bool,
     /// The database URL (`sqlite://cp247.db` in the node directory by default).
     pub database_url: Option<String>,
-    /// Where the signed directory is read (a path relative to the node directory, or a URL).
-    pub directory_source: String,
-    /// Write the passphrase into a private file next to the key (`passphrase`), for demos and
-    /// tests; otherwise the node reads `CP247_PASSPHRASE`.
+    /// Where fresh directories are read (a path relative to the node directory, or a URL);
+    /// `None`: the node's own `directory.json`.
+    pub directory_source: Option<String>,
+    /// Write the passphrase into a private file `passphrase` next to the key (demos and
+    /// tests pass it to `cp247 serve --passphrase-file`).
     pub passphrase_file: bool,
-    /// Outbox settings (defaults if `None`).
+    /// Outbox settings (written as a `[delivery]` table when not the defaults).
     pub delivery: Option<DeliverySection>,
-    /// Peer call settings (defaults if `None`).
+    /// Peer call settings (written as `[peers]` when not the defaults).
     pub peers: Option<PeersSection>,
-    /// Limits (defaults if `None`).
+    /// Limits (written as `[limits]` when not the defaults).
     pub limits: Option<LimitsSection>,
-    /// How often the directory is fetched.
+    /// How often the directory is read.
     pub refresh_every: Option<Period>,
 }
 
@@ -191,37 +191,25 @@ pub fn init_node(
         None
     };
     let file = ConfigFile {
-        node: NodeSection {
-            party: spec.party,
-            name: spec.name.clone(),
-            contact_point: spec.point,
-        },
-        listen: ListenSection {
-            address: spec.listen.to_string(),
-            endpoint: spec.endpoint.clone(),
-            tls: spec.tls,
-            tls_cert: PathBuf::from("tls-cert.pem"),
-            tls_key: PathBuf::from("tls-key.pem"),
-            tls_names: Vec::new(),
-        },
-        keys: KeysSection {
-            secret_key: PathBuf::from("node-key.asc"),
-            cert: PathBuf::from("node-cert.asc"),
-            authority_cert: PathBuf::from("authority-cert.asc"),
-            passphrase_file: spec.passphrase_file.then(|| PathBuf::from("passphrase")),
-        },
-        database: DatabaseSection {
-            url: spec
-                .database_url
-                .clone()
-                .unwrap_or_else(|| "sqlite://cp247.db".to_owned()),
-            max_connections: 8,
-        },
-        directory: DirectorySection {
-            source: spec.directory_source.clone(),
-            refresh_every: spec.refresh_every.unwrap_or(Period::secs(3600)),
-            grace: Period::secs(7 * 86_400),
-        },
+        party: spec.party,
+        contact_point: spec.point,
+        name: spec.name.clone(),
+        listen: spec.listen.to_string(),
+        endpoint: Some(spec.endpoint.clone()),
+        database_url: spec
+            .database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://cp247.db".to_owned()),
+        node_key: PathBuf::from("node-key.asc"),
+        node_cert: PathBuf::from("node-cert.asc"),
+        authority_cert: PathBuf::from("authority-cert.asc"),
+        directory: PathBuf::from("directory.json"),
+        directory_source: spec.directory_source.clone(),
+        directory_grace_days: 7,
+        directory_refresh: spec.refresh_every,
+        tls_cert: None,
+        tls_key: None,
+        database_max_connections: None,
         delivery: spec.delivery.clone().unwrap_or_default(),
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),

@@ -75,7 +75,7 @@ impl Net {
                 endpoint: format!("{scheme}://127.0.0.1:{port}"),
                 tls,
                 database_url: None,
-                directory_source: "../directory.json".into(),
+                directory_source: Some("../directory.json".into()),
                 passphrase_file: true,
                 delivery: Some(fast_delivery()),
                 peers: Some(fast_peers()),
@@ -136,7 +136,7 @@ impl Net {
 
 async fn start(config: &Path) -> RunningNode {
     let config = ConfigFile::load(config, &[]).unwrap();
-    node::start(config, None, Arc::new(SystemClock))
+    node::start(config, Passphrase::new(PASS.into()), Arc::new(SystemClock))
         .await
         .unwrap()
 }
