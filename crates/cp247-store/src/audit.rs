@@ -462,7 +462,9 @@ async fn head_in(conn: &mut AnyConnection) -> Result<AuditHead, StoreError> {
 
 impl Tx {
     /// Appends `record` to the audit chain in this unit of work and returns the entry. On
-    /// PostgreSQL this locks the chain head until commit, so appends are totally ordered.
+    /// PostgreSQL this locks the chain head until commit, so appends are totally ordered: make it
+    /// the last step of a unit of work, so that the lock is held briefly and every unit of work
+    /// takes its row locks in the same order (ticket, message, outbox, then audit).
     pub async fn append_audit(&mut self, record: &AuditRecord) -> Result<AuditEntry, StoreError> {
         let r = self.append_audit_inner(record).await;
         self.track(r)

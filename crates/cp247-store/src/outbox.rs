@@ -630,6 +630,8 @@ impl Store {
             .fetch_all(tx.conn())
             .await
             .map_err(StoreError::db(op))?;
+            // First every outbox row, then the audit entries: the chain head's lock is taken
+            // last, as in every other unit of work, so two of them cannot deadlock.
             let mut expired = Vec::with_capacity(rows.len());
             for row in &rows {
                 let status = status_from_row(row)?;
@@ -637,9 +639,28 @@ impl Store {
                     "not delivered within the configured time: first queued at {}, {} attempts",
                     status.first_queued_at, status.attempts
                 );
-                give_up(&mut tx, &status, &reason, now).await?;
-                expired.push(status.message_id);
+                // Still waiting? (A worker may have claimed or settled it since the SELECT.)
+                let changed = sqlx::query(
+                    "UPDATE outbox SET state = 'undeliverable', undeliverable_reason = $2, \
+                     leased_by = NULL, lease_until_us = NULL WHERE message_id = $1 \
+                     AND (state IN ('queued', 'retrying') \
+                          OR (state = 'in_flight' AND lease_until_us <= $3))",
+                )
+                .bind(status.message_id.to_string())
+                .bind(&reason)
+                .bind(us(now))
+                .execute(tx.conn())
+                .await
+                .map_err(StoreError::db(op))?
+                .rows_affected();
+                if changed == 1 {
+                    expired.push((status, reason));
+                }
             }
+            for (status, reason) in &expired {
+                audit_give_up(&mut tx, status, reason, now).await?;
+            }
+            let expired = expired.into_iter().map(|(s, _)| s.message_id).collect();
             tx.commit().await?;
             Ok(expired)
         })
@@ -755,6 +776,15 @@ async fn give_up(
             reason: "its state changed meanwhile".to_owned(),
         });
     }
+    audit_give_up(tx, status, reason, at).await
+}
+
+async fn audit_give_up(
+    tx: &mut crate::Tx,
+    status: &DeliveryStatus,
+    reason: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
     tx.append_audit(&AuditRecord {
         actor: Actor::node(),
         action: AuditAction::DeliveryFailed,
