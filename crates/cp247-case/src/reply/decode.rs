@@ -79,9 +79,14 @@ pub fn decode_message(
             match MessageKind::of_request(&doc) {
                 Some(found) if found == kind => message = Some(Message::Request(doc)),
                 found => {
-                    let path = match (found, &doc) {
-                        (Some(_), Document::Art29(_)) => FieldPath::root().key("request_status"),
-                        _ => FieldPath::root().key("kind"),
+                    // Same article, other kind: a new request sent as an extension or the
+                    // reverse, which `request_status` decides.
+                    let same_article =
+                        found.and_then(MessageKind::request_article) == kind.request_article();
+                    let path = if same_article {
+                        FieldPath::root().key("request_status")
+                    } else {
+                        FieldPath::root().key("kind")
                     };
                     report.push(
                         Problem::new(Code::KindHeaderMismatch, path)

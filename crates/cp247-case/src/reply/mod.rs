@@ -28,6 +28,7 @@
 
 mod decode;
 mod encode;
+pub mod examples;
 
 use std::fmt;
 
