@@ -72,6 +72,11 @@ impl Tx {
     /// receipt this node issues, applies `ticket` and appends `audit` (its ticket is set to the
     /// message's ticket).
     ///
+    /// The ticket must be shared between the sender's Party (its counterpart) and the
+    /// recipient's (its own Party): a message from another Party for it is
+    /// [`StoreError::NotFound`], as for a missing ticket, and a `Create` must name the same two
+    /// Parties.
+    ///
     /// If the key was accepted before, nothing is written and the answer is
     /// [`Accepted::Duplicate`] with the original receipt. Concurrent deliveries of the same
     /// message (several processes on PostgreSQL) wait for each other: one is `New`, the others
@@ -106,6 +111,17 @@ impl Tx {
                 format!(
                     "it creates ticket {} but the message belongs to ticket {}",
                     t.id, m.ticket
+                ),
+            ));
+        }
+        if let TicketChange::Create(t) = ticket
+            && (t.counterpart != m.sender.party || t.our_party != m.recipient.party)
+        {
+            return Err(StoreError::invalid(
+                "the ticket change",
+                format!(
+                    "it creates a ticket between {} and {}, but the message goes from {} to {}",
+                    t.our_party, t.counterpart, m.sender.party, m.recipient.party
                 ),
             ));
         }

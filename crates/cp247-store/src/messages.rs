@@ -185,11 +185,20 @@ pub(crate) fn check_message(
 }
 
 pub(crate) async fn insert(conn: &mut AnyConnection, m: &MessageRow<'_>) -> Result<(), StoreError> {
-    sqlx::query(
+    // The ticket must be shared between exactly these two Parties: our side of the message is
+    // the ticket's own Party, the other side its counterpart. Checked inside the statement, so
+    // a message can never be attached to another Party's ticket.
+    let (ours, theirs) = match m.direction {
+        Direction::Out => (m.sender.party, m.recipient.party),
+        Direction::In => (m.recipient.party, m.sender.party),
+    };
+    let inserted = sqlx::query(
         "INSERT INTO messages (sender_party, message_id, sender_point, direction, ticket_id, \
          recipient_party, recipient_point, message_type, written_at_us, written_offset_s, \
          stored_at_us, sealed, sealed_sha256, payload_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE id = $5 AND our_party = $15 \
+                       AND counterpart_party = $16)",
     )
     .bind(m.sender.party.as_str())
     .bind(m.id.to_string())
@@ -205,6 +214,8 @@ pub(crate) async fn insert(conn: &mut AnyConnection, m: &MessageRow<'_>) -> Resu
     .bind(m.sealed)
     .bind(sha256_hex(m.sealed))
     .bind(m.payload_json)
+    .bind(ours.as_str())
+    .bind(theirs.as_str())
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -217,27 +228,22 @@ pub(crate) async fn insert(conn: &mut AnyConnection, m: &MessageRow<'_>) -> Resu
                     m.sender.party
                 ),
             }
-        } else if is_foreign_key_violation(&e) {
-            StoreError::NotFound {
-                what: "ticket",
-                key: m.ticket.to_string(),
-            }
         } else {
             StoreError::Database {
                 op: "storing a message",
                 source: e,
             }
         }
-    })?;
-    Ok(())
-}
-
-/// True when `e` is a foreign-key violation, on either backend.
-pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => db.is_foreign_key_violation(),
-        _ => false,
+    })?
+    .rows_affected();
+    if inserted != 1 {
+        // Missing, or not shared between these Parties: the same answer.
+        return Err(StoreError::NotFound {
+            what: "ticket",
+            key: m.ticket.to_string(),
+        });
     }
+    Ok(())
 }
 
 const COLUMNS: &str = "m.sender_party, m.message_id, m.sender_point, m.direction, m.ticket_id, \
@@ -275,7 +281,9 @@ fn from_row(row: &AnyRow) -> Result<StoredMessage, StoreError> {
 impl Tx {
     /// Stores an outgoing message and queues it for delivery, in this unit of work (together
     /// with the ticket change that caused it). A duplicate message id is a
-    /// [`StoreError::Conflict`]; an unknown ticket is [`StoreError::NotFound`].
+    /// [`StoreError::Conflict`]. The ticket must exist and be shared between the sender's Party
+    /// (its own Party) and the recipient's (its counterpart); otherwise the answer is
+    /// [`StoreError::NotFound`], as for a missing ticket.
     pub async fn insert_outgoing(&mut self, m: &OutgoingMessage) -> Result<(), StoreError> {
         let r = self.insert_outgoing_inner(m).await;
         self.track(r)

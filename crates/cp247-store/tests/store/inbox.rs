@@ -73,14 +73,14 @@ async fn replays(ctx: Ctx) -> anyhow::Result<()> {
         store.incoming_receipt(de(), &m.id).await?,
         Some((m.receipt.clone(), at(5)))
     );
-    // The same message id from another Party is another message.
+    // The same message id from another Party is another message (on a ticket shared with it).
     let gb = PartyCode::parse("GB")?;
-    let mut other = incoming(m.id, &t, gb);
+    let gb_ticket = ids.ticket(gb);
+    let mut other = incoming(m.id, &gb_ticket, gb);
     other.receipt = b"gb receipt".to_vec();
+    let create_gb = TicketChange::Create(new_ticket(gb_ticket.clone(), OurRole::Requested, gb));
     assert_eq!(
-        store
-            .accept_incoming(&other, &TicketChange::Unchanged, &record)
-            .await?,
+        store.accept_incoming(&other, &create_gb, &record).await?,
         Accepted::New
     );
     assert_eq!(
@@ -233,3 +233,64 @@ async fn binary(ctx: Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 on_both!(evidence_bytes_are_kept_byte_for_byte, binary);
+
+async fn cross_party(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let mut ids = Ids::new(24);
+    let gb = PartyCode::parse("GB")?;
+    let t = ids.ticket(de());
+    let record = audit(AuditAction::Receive, None, at(5));
+    store
+        .accept_incoming(
+            &incoming(ids.message(), &t, de()),
+            &TicketChange::Create(new_ticket(t.clone(), OurRole::Requested, de())),
+            &record,
+        )
+        .await?;
+    // GB writes into the ticket FR shares with DE: refused as if the ticket did not exist.
+    let intruder = incoming(ids.message(), &t, gb);
+    let err = store
+        .accept_incoming(&intruder, &TicketChange::Unchanged, &record)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { what: "ticket", .. }),
+        "{err:?}"
+    );
+    assert_eq!(store.incoming_receipt(gb, &intruder.id).await?, None);
+    // GB cannot open a ticket in DE's name either.
+    let forged = ids.ticket(de());
+    let err = store
+        .accept_incoming(
+            &incoming(ids.message(), &forged, gb),
+            &TicketChange::Create(new_ticket(forged.clone(), OurRole::Requested, de())),
+            &record,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("but the message goes from GB to FR"),
+        "{err}"
+    );
+    // Nor can this node send a message of the DE ticket to GB.
+    let mut tx = store.begin().await?;
+    let err = tx
+        .insert_outgoing(&crate::common::outgoing(
+            ids.message(),
+            &t,
+            gb,
+            cp247_domain::Urgency::Routine,
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { what: "ticket", .. }),
+        "{err:?}"
+    );
+    Ok(())
+}
+on_both!(
+    a_message_cannot_be_attached_to_another_partys_ticket,
+    cross_party
+);
