@@ -118,7 +118,19 @@ impl Tx {
             .bind(us(d.fetched_at))
             .execute(self.conn())
             .await
-            .map_err(StoreError::db(op))?;
+            .map_err(|e| {
+                if crate::error::is_unique_violation(&e) {
+                    StoreError::Conflict {
+                        what: "directory serial",
+                        key: d.serial.to_string(),
+                        reason: "another process stored the first directory at the same moment: \
+                                 try again"
+                            .to_owned(),
+                    }
+                } else {
+                    StoreError::Database { op, source: e }
+                }
+            })?;
         Ok(DirectorySaved::Stored)
     }
 }

@@ -134,3 +134,48 @@ async fn an_unreachable_postgres_names_the_target_but_not_the_password() {
     );
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+async fn edited_or_newer_schema(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    store.close().await;
+    drop(store);
+    // A released migration edited afterwards: refused, never silently re-applied.
+    let checksum = match ctx.backend {
+        Backend::Sqlite => "X'00'",
+        Backend::Postgres => "'\\x00'::bytea",
+    };
+    ctx.exec(&format!(
+        "UPDATE _sqlx_migrations SET checksum = {checksum} WHERE version = 1"
+    ))
+    .await?;
+    let err = Store::connect(&ctx.url, StoreOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Migrate(_)), "{err:?}");
+    assert!(err.to_string().contains("modified"), "{err}");
+    Ok(())
+}
+on_both!(an_edited_migration_is_refused, edited_or_newer_schema);
+
+async fn newer_schema(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    store.close().await;
+    drop(store);
+    // A database already migrated by a newer cp247: this build refuses to run on it.
+    let checksum = match ctx.backend {
+        Backend::Sqlite => "X'00'",
+        Backend::Postgres => "'\\x00'::bytea",
+    };
+    ctx.exec(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+         execution_time) VALUES (99, 'from the future', TRUE, {checksum}, 0)"
+    ))
+    .await?;
+    let err = Store::connect(&ctx.url, StoreOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Migrate(_)), "{err:?}");
+    assert!(err.to_string().contains("99"), "{err}");
+    Ok(())
+}
+on_both!(a_schema_from_a_newer_build_is_refused, newer_schema);
