@@ -443,6 +443,9 @@ impl Case {
                     Msg::ExtensionConfirmed { .. } if !self.opening.context.extension => {
                         return Err(err(Why::NotAnExtension));
                     }
+                    Msg::PreservationConfirmed { .. } if self.opening.context.extension => {
+                        return Err(err(Why::ExtensionCase));
+                    }
                     Msg::InformationProvided {
                         in_reply_to,
                         unblocks,

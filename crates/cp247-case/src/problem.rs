@@ -89,6 +89,9 @@ codes! {
     EscalationNotUrgent = "escalation-not-urgent", Error;
     /// An extension confirmation on a case that is not an extension request.
     NotAnExtension = "not-an-extension", Error;
+    /// A preservation confirmation on an extension request, which is answered by an extension
+    /// confirmation.
+    ExtensionNeedsConfirmation = "extension-needs-confirmation", Error;
 }
 
 impl Code {

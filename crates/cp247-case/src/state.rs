@@ -509,6 +509,9 @@ pub enum Why {
     },
     /// An extension confirmation on a case that is not an extension request.
     NotAnExtension,
+    /// A preservation confirmation on an extension request (which is answered by an
+    /// extension confirmation).
+    ExtensionCase,
     /// The answer names no open request for information of this case.
     UnknownRequestForInformation,
     /// `unblocks` does not match the open requests for information.
@@ -583,6 +586,7 @@ impl TransitionError {
                 cp247_i18n::text_args(lang, "case-why-article", &[("article", article.as_str())])
             }
             Why::NotAnExtension => cp247_i18n::text(lang, "case-why-not-an-extension"),
+            Why::ExtensionCase => cp247_i18n::text(lang, "case-why-extension-case"),
             Why::UnknownRequestForInformation => cp247_i18n::text(lang, "case-why-unknown-rfi"),
             Why::Inconsistent => cp247_i18n::text(lang, "case-why-inconsistent"),
             Why::NotUrgent => cp247_i18n::text(lang, "case-why-not-urgent"),
@@ -621,6 +625,9 @@ impl fmt::Display for TransitionError {
             }
             Why::NotAnExtension => f.write_str(
                 ": only an extension request is answered by an extension confirmation",
+            ),
+            Why::ExtensionCase => f.write_str(
+                ": an extension request is answered by an extension confirmation, and the preservation it extends stays on the earlier case",
             ),
             Why::UnknownRequestForInformation => {
                 f.write_str(": it answers no open request for information of this case")

@@ -1089,6 +1089,15 @@ fn reply_kinds_belong_to_their_articles() {
         ),
         one("not-an-extension", "kind")
     );
+    // A preservation confirmation on an extension request.
+    assert_eq!(
+        edited(
+            MessageKind::PreservationConfirmed,
+            |_| {},
+            |c| c.extension = true
+        ),
+        one("extension-needs-confirmation", "kind")
+    );
     // Unknown kinds and requests are not replies.
     for kind in ["\"confirmed\"", "\"art31_request\"", "\"Refused\""] {
         let json = format!(r#"{{"kind": {kind}, "reason": "x"}}"#);
@@ -1436,6 +1445,7 @@ fn every_case_code_is_exercised_by_these_tests() {
         "invalid-message-id",
         "escalation-not-urgent",
         "not-an-extension",
+        "extension-needs-confirmation",
     ];
     for c in cp247_case::Code::ALL {
         assert!(tested.contains(&c.as_str()), "no test for {c}");

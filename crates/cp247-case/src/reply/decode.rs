@@ -167,8 +167,13 @@ fn reply(
         MessageKind::InformationProvided => {
             information_provided(c, &mut o, ctx).map(|r| Reply::InformationProvided(Box::new(r)))
         }
-        MessageKind::PreservationConfirmed => preservation_confirmed(c, &mut o, ctx)
-            .map(|r| Reply::PreservationConfirmed(Box::new(r))),
+        MessageKind::PreservationConfirmed => {
+            if ctx.is_some_and(|x| x.extension) {
+                c.problem(Code::ExtensionNeedsConfirmation, kind_path.clone());
+            }
+            preservation_confirmed(c, &mut o, ctx)
+                .map(|r| Reply::PreservationConfirmed(Box::new(r)))
+        }
         MessageKind::PreservationRiskNotice => {
             risk_notice(c, &mut o).map(Reply::PreservationRiskNotice)
         }

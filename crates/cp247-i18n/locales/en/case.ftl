@@ -27,6 +27,7 @@ case-problem-invalid-media-type = { $path } is not a media type: write type/subt
 case-problem-invalid-message-id = { $path } is not a cp247 message id (a UUID version 7 in lower case).
 case-problem-escalation-not-urgent = { $path }: only urgent and emergency requests are escalated.
 case-problem-not-an-extension = { $path }: an extension confirmation answers an extension request, and this case is a new request.
+case-problem-extension-needs-confirmation = { $path }: an extension request is answered by extension_confirmed (or a refusal), not by preservation_confirmed.
 
 ## Transitions of the case state machine.
 
@@ -51,6 +52,7 @@ case-why-not-later = the new end is not later than the current one, { $current }
 case-why-nothing-blocked = no blocking request for information is open
 case-why-article = a case under { $article } has no such message
 case-why-not-an-extension = only an extension request is answered by an extension confirmation
+case-why-extension-case = an extension request is answered by an extension confirmation, and the preservation it extends stays on the earlier case
 case-why-unknown-rfi = it answers no open request for information of this case
 case-why-inconsistent = the message does not agree with the case's open requests for information
 case-why-not-urgent = only urgent and emergency requests escalate

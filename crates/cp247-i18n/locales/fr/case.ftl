@@ -28,6 +28,7 @@ case-problem-invalid-media-type = { $path } n'est pas un type de média : écriv
 case-problem-invalid-message-id = { $path } n'est pas un identifiant de message cp247 (un UUID version 7 en minuscules).
 case-problem-escalation-not-urgent = { $path } : seules les demandes urgentes et d'extrême urgence font l'objet d'une escalade.
 case-problem-not-an-extension = { $path } : une confirmation de prolongation répond à une demande de prolongation, et ce dossier est une demande nouvelle.
+case-problem-extension-needs-confirmation = { $path } : une demande de prolongation reçoit une réponse extension_confirmed (ou un refus), et non preservation_confirmed.
 
 ## Transitions de l'automate des dossiers.
 
@@ -52,6 +53,7 @@ case-why-not-later = la nouvelle échéance n'est pas postérieure à l'actuelle
 case-why-nothing-blocked = aucune demande d'informations bloquante n'est ouverte
 case-why-article = un dossier fondé sur { $article } n'a pas ce message
 case-why-not-an-extension = seule une demande de prolongation reçoit une confirmation de prolongation
+case-why-extension-case = une demande de prolongation reçoit une confirmation de prolongation, et la conservation prolongée reste attachée au dossier antérieur
 case-why-unknown-rfi = il ne répond à aucune demande d'informations ouverte de ce dossier
 case-why-inconsistent = le message ne concorde pas avec les demandes d'informations ouvertes du dossier
 case-why-not-urgent = seules les demandes urgentes et d'extrême urgence font l'objet d'une escalade
