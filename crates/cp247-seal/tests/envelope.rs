@@ -18,8 +18,8 @@ struct World {
 }
 
 fn world() -> World {
-    let fr_key = node("fr");
-    let md_key = node("md");
+    let fr_key = shared_node("fr");
+    let md_key = shared_node("md");
     let dir = FakeDir::new().active(&fr_key, fr()).active(&md_key, md());
     World {
         fr: fr_key,

@@ -2,8 +2,9 @@
 //! OpenPGP messages with rPGP's lower-level API (what an attacker could send).
 #![allow(dead_code)] // each test binary uses a different part of the toolkit
 
+use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use cp247_domain::{Address, ContactPointRole, Instant, MessageId, PartyCode, TicketId, Urgency};
 use cp247_seal::{
@@ -53,6 +54,19 @@ pub fn node(name: &str) -> NodeKey {
         None,
     )
     .unwrap()
+}
+
+/// A node key shared by all tests of one binary (keys are immutable; sharing saves the
+/// expensive locked exports that the hostile toolkit needs).
+pub fn shared_node(name: &str) -> NodeKey {
+    static NODES: OnceLock<Mutex<HashMap<String, NodeKey>>> = OnceLock::new();
+    NODES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(name.to_owned())
+        .or_insert_with(|| node(name))
+        .clone()
 }
 
 /// An in-memory directory.
@@ -129,6 +143,17 @@ pub const PASS: &str = "correct horse battery staple";
 /// The rPGP secret key behind a NodeKey (through its locked export, as an attacker who stole
 /// the key file and passphrase would have it).
 pub fn secret_of(key: &NodeKey) -> SignedSecretKey {
+    static CACHE: OnceLock<Mutex<HashMap<String, SignedSecretKey>>> = OnceLock::new();
+    let fp = key.fingerprint().to_string();
+    if let Some(sk) = CACHE.get_or_init(Default::default).lock().unwrap().get(&fp) {
+        return sk.clone();
+    }
+    let sk = export_secret(key);
+    CACHE.get().unwrap().lock().unwrap().insert(fp, sk.clone());
+    sk
+}
+
+fn export_secret(key: &NodeKey) -> SignedSecretKey {
     let pass = Passphrase::new(PASS.into());
     let text = key.to_locked_armored(&pass).unwrap();
     let (mut sk, _) = SignedSecretKey::from_string(&text).unwrap();
