@@ -50,7 +50,8 @@
 //! [`open`] reads at most [`Limits::max_sealed_bytes`], accepts exactly one SEIPD packet after
 //! the session-key packets (a legacy SED packet is [`OpenError::NoIntegrityProtection`]),
 //! decrypts our PKESK, checks the MDC before any plaintext is parsed
-//! ([`OpenError::ModificationDetected`]), allows one level of ZIP/ZLIB/BZip2 compression
+//! ([`OpenError::ModificationDetected`]; a SEIPD whose plaintext lacks the MDC packet fails
+//! the same check, since its last 22 bytes are then read as a wrong MDC), allows one level of ZIP/ZLIB/BZip2 compression
 //! bounded by the payload limit (zip bombs stop there), and accepts exactly one signature:
 //! `[Compressed](OnePassSignature Literal Signature | Signature Literal)`. It refuses a weak
 //! signature hash at once ([`OpenError::WeakHash`]).
