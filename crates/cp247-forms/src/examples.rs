@@ -84,4 +84,36 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn debug_output_shows_no_case_data() {
+        let secrets = [
+            "Hôpital",
+            "Claire Martin",
+            "Hugo Bernard",
+            "ExampleHost",
+            "example.net",
+            "example.org",
+            "203.0.113.45",
+            "198.51.100.23",
+            "2001:db8",
+            "+3319900",
+            "ransom",
+            "20/Feb/2026",
+            "Nanterre",
+        ];
+        for kind in Kind::ALL {
+            let doc = example(*kind).unwrap();
+            let node = Node::from_json(json(*kind).as_bytes()).unwrap();
+            for debug in [
+                format!("{doc:?}"),
+                format!("{node:?}"),
+                format!("{:?}", decode(&node)),
+            ] {
+                for s in secrets {
+                    assert!(!debug.contains(s), "{kind}: Debug shows {s:?}");
+                }
+            }
+        }
+    }
 }
