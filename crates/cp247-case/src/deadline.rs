@@ -127,6 +127,25 @@ pub enum DueKind {
     NextStep,
 }
 
+impl DueKind {
+    /// The snake_case name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DueKind::HumanAcknowledgement => "human_acknowledgement",
+            DueKind::InformationAnswer { .. } => "information_answer",
+            DueKind::RiskDecision => "risk_decision",
+            DueKind::PreservationExpiry => "preservation_expiry",
+            DueKind::MlaFollowUp => "mla_follow_up",
+            DueKind::NextStep => "next_step",
+        }
+    }
+
+    /// The name people read, in `lang`.
+    pub fn label(&self, lang: cp247_i18n::Lang) -> String {
+        cp247_i18n::text(lang, &format!("case-due-{}", self.name().replace('_', "-")))
+    }
+}
+
 /// One thing due on a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Due {
@@ -178,6 +197,22 @@ impl ReminderKind {
             ReminderKind::PreservationExpired => "preservation_expired",
             ReminderKind::MlaFollowUpDue => "mla_follow_up_due",
             ReminderKind::NextStepOverdue => "next_step_overdue",
+        }
+    }
+
+    /// What the reminder says, in `lang` ("The preservation ends in 7 days").
+    pub fn label(&self, lang: cp247_i18n::Lang) -> String {
+        let key = format!("case-reminder-{}", self.name().replace('_', "-"));
+        match self {
+            ReminderKind::PreservationExpiring { days_before } => {
+                cp247_i18n::text_args(lang, &key, &[("days", &days_before.to_string())])
+            }
+            ReminderKind::AcknowledgementOverdue
+            | ReminderKind::AnswerDue { .. }
+            | ReminderKind::RiskDecisionDue
+            | ReminderKind::PreservationExpired
+            | ReminderKind::MlaFollowUpDue
+            | ReminderKind::NextStepOverdue => cp247_i18n::text(lang, &key),
         }
     }
 

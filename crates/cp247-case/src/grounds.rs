@@ -177,6 +177,14 @@ pub enum GroundError {
 }
 
 impl RefusalGround {
+    /// The name people read, in `lang`.
+    pub fn label(self, lang: cp247_i18n::Lang) -> String {
+        cp247_i18n::text(
+            lang,
+            &format!("case-ground-{}", self.as_str().replace('_', "-")),
+        )
+    }
+
     /// Legal, impossibility or other.
     pub fn kind(self) -> GroundKind {
         match self {

@@ -202,6 +202,14 @@ impl MessageKind {
         MessageKind::ALL.iter().copied().find(|k| k.name() == name)
     }
 
+    /// The name people read, in `lang` ("Preservation confirmed").
+    pub fn label(self, lang: cp247_i18n::Lang) -> String {
+        cp247_i18n::text(
+            lang,
+            &format!("case-kind-{}", self.name().replace('_', "-")),
+        )
+    }
+
     /// True for the four requests (each opens a new case).
     pub fn is_request(self) -> bool {
         self.request_article().is_some()

@@ -70,9 +70,9 @@ codes! {
     ExecutionWithoutResult = "execution-without-result", Error;
     /// An Art. 31 execution without its data delivery.
     DataDeliveryRequired = "data-delivery-required", Error;
-    /// A detail that the chosen value requires is missing (args: `when`).
+    /// A detail that the chosen value requires is missing (args: `field`, `value`).
     DetailRequired = "detail-required", Error;
-    /// A detail given for a value that takes none (args: `when`).
+    /// A detail given for a value that takes none (args: `field`, `value`).
     DetailNotExpected = "detail-not-expected", Error;
     /// An instant that must come after another field (args: `after`).
     NotLater = "not-later", Error;
@@ -316,7 +316,8 @@ mod tests {
                     .with_arg("max", "3")
                     .with_arg("days", "30")
                     .with_arg("item", "2")
-                    .with_arg("when", "modify")
+                    .with_arg("field", "decision")
+                    .with_arg("value", "modify")
                     .with_arg("after", "received_at")
                     .with_arg("header", "refused");
                 let m = p.message(lang);

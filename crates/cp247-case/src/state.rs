@@ -153,6 +153,14 @@ impl CaseState {
         }
     }
 
+    /// The name people read, in `lang` ("waiting for information").
+    pub fn label(&self, lang: Lang) -> String {
+        cp247_i18n::text(
+            lang,
+            &format!("case-state-{}", self.name().replace('_', "-")),
+        )
+    }
+
     /// The outcome, for a state that is one (or a closed case).
     pub fn outcome(&self) -> Option<Outcome> {
         match self {
@@ -553,10 +561,7 @@ impl TransitionError {
         let (key, args) = &self.key;
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let event = cp247_i18n::text_args(lang, key, &args);
-        let state = cp247_i18n::text(
-            lang,
-            &format!("case-state-{}", self.state.name().replace('_', "-")),
-        );
+        let state = self.state.label(lang);
         let head = cp247_i18n::text_args(
             lang,
             "case-transition",

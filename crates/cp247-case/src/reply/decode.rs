@@ -456,13 +456,18 @@ fn item_status(
     let (status, g) = (status?, g?);
     let refused = status == PreservationItemStatus::Refused;
     if refused && !g.is_value() {
-        c.push(Problem::new(Code::DetailRequired, path.key("ground")).with_arg("when", "refused"));
+        c.push(
+            Problem::new(Code::DetailRequired, path.key("ground"))
+                .with_arg("field", "status")
+                .with_arg("value", "refused"),
+        );
         return None;
     }
     if !refused && g.is_value() {
         c.push(
             Problem::new(Code::DetailNotExpected, path.key("ground"))
-                .with_arg("when", status.as_str()),
+                .with_arg("field", "status")
+                .with_arg("value", status.as_str()),
         );
         return None;
     }
@@ -584,12 +589,20 @@ fn requester_decision(c: &mut Ctx, o: &mut Obj<'_>) -> Option<RequesterDecision>
     let decision = match (which, modification) {
         (2, Applicable::Value(modification)) => Decision::Modify { modification },
         (2, Applicable::NotApplicable(_)) => {
-            c.push(Problem::new(Code::DetailRequired, path).with_arg("when", "modify"));
+            c.push(
+                Problem::new(Code::DetailRequired, path)
+                    .with_arg("field", "decision")
+                    .with_arg("value", "modify"),
+            );
             return None;
         }
         (_, Applicable::Value(_)) => {
             let name = NAMES.get(which).copied().unwrap_or("proceed");
-            c.push(Problem::new(Code::DetailNotExpected, path).with_arg("when", name));
+            c.push(
+                Problem::new(Code::DetailNotExpected, path)
+                    .with_arg("field", "decision")
+                    .with_arg("value", name),
+            );
             return None;
         }
         (0, Applicable::NotApplicable(no_modification)) => Decision::Proceed { no_modification },
@@ -720,7 +733,8 @@ fn conditions_response(c: &mut Ctx, o: &mut Obj<'_>) -> Option<ConditionsRespons
         (false, Applicable::NotApplicable(_)) => {
             c.push(
                 Problem::new(Code::DetailRequired, o.path.key("explanation"))
-                    .with_arg("when", "accepted: false"),
+                    .with_arg("field", "accepted")
+                    .with_arg("value", "false"),
             );
             None
         }

@@ -2,7 +2,7 @@
 # grounds, deadlines and reminders. Keys are kebab-case. Messages never quote case data.
 
 ## Problems of replies: case-problem-<code>. Arguments: $path (always) and, per message,
-## $kind, $article, $ground, $expected, $min, $max, $days, $item, $when, $after, $header.
+## $kind, $article, $ground, $expected, $min, $max, $days, $item, $field, $value, $after, $header.
 
 case-problem-unknown-reply-kind = { $path } must name the type of reply, e.g. acknowledgement, preservation_confirmed or refused.
 case-problem-kind-header-mismatch = { $path } does not match the message type of the envelope ({ $header }).
@@ -18,8 +18,8 @@ case-problem-item-out-of-range = { $path } names an item the request does not ha
 case-problem-item-status-missing = { $path } gives no status for item { $item } of the request.
 case-problem-execution-without-result = { $path }: an execution report needs a data delivery or an answer.
 case-problem-data-delivery-required = { $path }: a request under Art. 31 is executed by delivering data.
-case-problem-detail-required = { $path } is required when the answer is { $when }.
-case-problem-detail-not-expected = { $path } must be not_applicable (with its reason) when the answer is { $when }.
+case-problem-detail-required = { $path } is required when { $field } is { $value }.
+case-problem-detail-not-expected = { $path } must be not_applicable (with its reason) when { $field } is { $value }.
 case-problem-not-later = { $path } must be later than { $after }.
 case-problem-days-left-mismatch = { $path } must be { $expected }, the number of whole days until expiry.
 case-problem-embedded-document-kind = { $path } must be a document of kind { $expected }.

@@ -3,7 +3,7 @@
 # du dossier.
 
 ## Problèmes des réponses : case-problem-<code>. Arguments : $path (toujours) et, selon le
-## message, $kind, $article, $ground, $expected, $min, $max, $days, $item, $when, $after, $header.
+## message, $kind, $article, $ground, $expected, $min, $max, $days, $item, $field, $value, $after, $header.
 
 case-problem-unknown-reply-kind = { $path } doit indiquer le type de réponse, par exemple acknowledgement, preservation_confirmed ou refused.
 case-problem-kind-header-mismatch = { $path } ne correspond pas au type de message de l'enveloppe ({ $header }).
@@ -19,8 +19,8 @@ case-problem-item-out-of-range = { $path } désigne un élément que la demande 
 case-problem-item-status-missing = { $path } ne donne aucun statut pour l'élément { $item } de la demande.
 case-problem-execution-without-result = { $path } : un compte rendu d'exécution exige une remise de données ou une réponse.
 case-problem-data-delivery-required = { $path } : une demande fondée sur l'art. 31 s'exécute par la remise de données.
-case-problem-detail-required = { $path } est obligatoire quand la réponse est { $when }.
-case-problem-detail-not-expected = { $path } doit être not_applicable (avec sa raison) quand la réponse est { $when }.
+case-problem-detail-required = { $path } est obligatoire quand { $field } vaut { $value }.
+case-problem-detail-not-expected = { $path } doit être not_applicable (avec sa raison) quand { $field } vaut { $value }.
 case-problem-not-later = { $path } doit être postérieur à { $after }.
 case-problem-days-left-mismatch = { $path } doit valoir { $expected }, le nombre de jours entiers avant l'échéance.
 case-problem-embedded-document-kind = { $path } doit être un document de type { $expected }.
