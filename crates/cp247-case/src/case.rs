@@ -118,6 +118,8 @@ pub struct Rfi {
     pub blocking: bool,
     /// When the answer is needed, if it says.
     pub respond_by: Option<Timestamp>,
+    /// How many questions it asks.
+    pub questions: u16,
     /// When it was answered.
     pub answered_at: Option<Timestamp>,
 }
@@ -343,8 +345,9 @@ impl Case {
                 id: message,
                 blocking: r.blocking,
                 respond_by: r.respond_by.value().map(ts),
+                questions: u16::try_from(r.questions.len()).unwrap_or(u16::MAX),
             }),
-            Reply::InformationProvided(_) => {
+            Reply::InformationProvided(answers) => {
                 let open = |r: &&Rfi| r.answered_at.is_none();
                 let rfi = match in_reply_to {
                     Some(id) => self.rfis.iter().filter(open).find(|r| r.id == id),
@@ -361,10 +364,18 @@ impl Case {
                         Why::UnknownRequestForInformation,
                     ));
                 };
-                wrap(Msg::InformationProvided {
+                let event = wrap(Msg::InformationProvided {
                     in_reply_to: rfi.id,
                     unblocks: self.unblocks(rfi.id),
-                })
+                });
+                if answers.answers.iter().any(|a| a.question > rfi.questions) {
+                    return Err(TransitionError::new(
+                        &event,
+                        self.state,
+                        Why::UnknownQuestion { max: rfi.questions },
+                    ));
+                }
+                event
             }
             Reply::PreservationConfirmed(p) => wrap(Msg::PreservationConfirmed {
                 preserved_at: ts(&p.preserved_at),
@@ -577,11 +588,13 @@ impl Case {
                 id,
                 blocking,
                 respond_by,
+                questions,
             } => self.rfis.push(Rfi {
                 id: *id,
                 asked_at: at,
                 blocking: *blocking,
                 respond_by: *respond_by,
+                questions: *questions,
                 answered_at: None,
             }),
             Msg::InformationProvided { in_reply_to, .. } => {

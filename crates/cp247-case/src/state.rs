@@ -276,6 +276,8 @@ pub enum Msg {
         blocking: bool,
         /// When the answers are needed.
         respond_by: Option<Timestamp>,
+        /// How many questions it asks.
+        questions: u16,
     },
     /// Answers to a request for information.
     InformationProvided {
@@ -522,6 +524,11 @@ pub enum Why {
     ExtensionCase,
     /// The answer names no open request for information of this case.
     UnknownRequestForInformation,
+    /// An answer to a question the request for information does not have.
+    UnknownQuestion {
+        /// How many questions it has.
+        max: u16,
+    },
     /// `unblocks` does not match the open requests for information.
     Inconsistent,
     /// Only urgent and emergency requests escalate.
@@ -593,6 +600,11 @@ impl TransitionError {
             Why::NotAnExtension => cp247_i18n::text(lang, "case-why-not-an-extension"),
             Why::ExtensionCase => cp247_i18n::text(lang, "case-why-extension-case"),
             Why::UnknownRequestForInformation => cp247_i18n::text(lang, "case-why-unknown-rfi"),
+            Why::UnknownQuestion { max } => cp247_i18n::text_args(
+                lang,
+                "case-why-unknown-question",
+                &[("max", &max.to_string())],
+            ),
             Why::Inconsistent => cp247_i18n::text(lang, "case-why-inconsistent"),
             Why::NotUrgent => cp247_i18n::text(lang, "case-why-not-urgent"),
             Why::SelfReference => cp247_i18n::text(lang, "case-why-self-reference"),
@@ -637,6 +649,10 @@ impl fmt::Display for TransitionError {
             Why::UnknownRequestForInformation => {
                 f.write_str(": it answers no open request for information of this case")
             }
+            Why::UnknownQuestion { max } => write!(
+                f,
+                ": it answers a question the request for information does not have (it has {max})"
+            ),
             Why::Inconsistent => f.write_str(
                 ": whether it unblocks the case does not match the open requests for information",
             ),

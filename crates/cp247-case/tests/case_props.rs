@@ -129,6 +129,7 @@ impl World {
                 id: MessageId::generate(self.now, &mut self.rng),
                 blocking: n % 2 == 0,
                 respond_by: (n % 3 == 0).then_some(later),
+                questions: 2,
             },
             3 => {
                 // Mostly a real answer, built as the node builds it; sometimes a bogus one.

@@ -563,6 +563,7 @@ fn answers_and_decisions_owed_by_the_requester() {
             id: rfi,
             blocking: true,
             respond_by: None,
+            questions: 2,
         }),
         at,
     )
@@ -579,6 +580,7 @@ fn answers_and_decisions_owed_by_the_requester() {
             id: rfi2,
             blocking: false,
             respond_by: Some(ts("2026-02-24T12:00:00Z")),
+            questions: 2,
         }),
         at,
     )
@@ -625,5 +627,33 @@ fn answers_and_decisions_owed_by_the_requester() {
     assert!(
         err.to_string().contains("no open request for information"),
         "{err}"
+    );
+    // Answers to questions that were not asked are refused: the example answers two
+    // questions, and this request for information asks one.
+    let one_question = MessageId::generate(at, &mut rng);
+    case.record(
+        CaseEvent::Received(Msg::InformationRequested {
+            id: one_question,
+            blocking: false,
+            respond_by: None,
+            questions: 1,
+        }),
+        at,
+    )
+    .unwrap();
+    let err = case
+        .event_for(
+            true,
+            &cp247_case::reply::examples::example(cp247_case::MessageKind::InformationProvided)
+                .unwrap()
+                .reply
+                .unwrap(),
+            MessageId::generate(at, &mut rng),
+            Some(one_question),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot send a message of type information_provided on a case that is in_progress: it answers a question the request for information does not have (it has 1)"
     );
 }

@@ -81,6 +81,7 @@ fn messages() -> Vec<(&'static str, Msg)> {
                 id: id(),
                 blocking: true,
                 respond_by: None,
+                questions: 2,
             },
         ),
         (
@@ -89,6 +90,7 @@ fn messages() -> Vec<(&'static str, Msg)> {
                 id: id(),
                 blocking: false,
                 respond_by: None,
+                questions: 2,
             },
         ),
         (

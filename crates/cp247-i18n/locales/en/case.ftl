@@ -54,6 +54,7 @@ case-why-article = a case under { $article } has no such message
 case-why-not-an-extension = only an extension request is answered by an extension confirmation
 case-why-extension-case = an extension request is answered by an extension confirmation, and the preservation it extends stays on the earlier case
 case-why-unknown-rfi = it answers no open request for information of this case
+case-why-unknown-question = it answers a question the request for information does not have (it has { $max })
 case-why-inconsistent = the message does not agree with the case's open requests for information
 case-why-not-urgent = only urgent and emergency requests escalate
 case-why-self-reference = a case cannot be extended by itself

@@ -55,6 +55,7 @@ case-why-article = un dossier fondé sur { $article } n'a pas ce message
 case-why-not-an-extension = seule une demande de prolongation reçoit une confirmation de prolongation
 case-why-extension-case = une demande de prolongation reçoit une confirmation de prolongation, et la conservation prolongée reste attachée au dossier antérieur
 case-why-unknown-rfi = il ne répond à aucune demande d'informations ouverte de ce dossier
+case-why-unknown-question = il répond à une question que la demande d'informations ne pose pas (elle en pose { $max })
 case-why-inconsistent = le message ne concorde pas avec les demandes d'informations ouvertes du dossier
 case-why-not-urgent = seules les demandes urgentes et d'extrême urgence font l'objet d'une escalade
 case-why-self-reference = un dossier ne peut pas se prolonger lui-même
