@@ -17,6 +17,12 @@ use crate::kind::{Article, MessageKind, Role};
 use crate::reply::{ConditionsResponse, Decision, Reply, ReplyContext};
 use crate::state::{CaseEvent, CaseState, DecisionKind, Msg, TransitionError, Why, apply};
 
+/// The most events a case records (a hostile peer cannot make a case grow without bound).
+pub const MAX_EVENTS: usize = 10_000;
+
+/// The most requests for information a case holds.
+pub const MAX_RFIS: usize = 200;
+
 /// Why a document cannot open a case.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
@@ -441,6 +447,9 @@ impl Case {
         at: Timestamp,
     ) -> Result<CaseState, TransitionError> {
         let err = |why: Why| TransitionError::new(&event, self.state, why);
+        if self.history.len() >= MAX_EVENTS {
+            return Err(err(Why::TooMany { max: MAX_EVENTS }));
+        }
         // Checks that need the case, not only its state.
         match &event {
             CaseEvent::Sent(m) | CaseEvent::Received(m) => {
@@ -476,6 +485,9 @@ impl Case {
                         if self.rfis.iter().any(|r| r.id == *id) =>
                     {
                         return Err(err(Why::Inconsistent));
+                    }
+                    Msg::InformationRequested { .. } if self.rfis.len() >= MAX_RFIS => {
+                        return Err(err(Why::TooMany { max: MAX_RFIS }));
                     }
                     Msg::Request
                     | Msg::Acknowledgement { .. }

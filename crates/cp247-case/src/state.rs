@@ -537,6 +537,11 @@ pub enum Why {
     SelfReference,
     /// The case has no outcome yet.
     NoOutcome,
+    /// The case has recorded as many events (or requests for information) as it may.
+    TooMany {
+        /// The bound.
+        max: usize,
+    },
 }
 
 /// An event that cannot happen to a case in its state: "cannot receive a message of type
@@ -609,6 +614,9 @@ impl TransitionError {
             Why::NotUrgent => cp247_i18n::text(lang, "case-why-not-urgent"),
             Why::SelfReference => cp247_i18n::text(lang, "case-why-self-reference"),
             Why::NoOutcome => cp247_i18n::text(lang, "case-why-no-outcome"),
+            Why::TooMany { max } => {
+                cp247_i18n::text_args(lang, "case-why-too-many", &[("max", &max.to_string())])
+            }
         };
         cp247_i18n::text_args(
             lang,
@@ -659,6 +667,10 @@ impl fmt::Display for TransitionError {
             Why::NotUrgent => f.write_str(": only urgent and emergency requests escalate"),
             Why::SelfReference => f.write_str(": a case cannot be extended by itself"),
             Why::NoOutcome => f.write_str(": it has no outcome yet"),
+            Why::TooMany { max } => write!(
+                f,
+                ": it already holds {max} of them, the most a case may hold"
+            ),
         }
     }
 }

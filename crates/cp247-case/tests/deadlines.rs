@@ -657,3 +657,45 @@ fn answers_and_decisions_owed_by_the_requester() {
         "cannot send a message of type information_provided on a case that is in_progress: it answers a question the request for information does not have (it has 1)"
     );
 }
+
+#[test]
+fn a_case_cannot_grow_without_bound() {
+    // A peer that repeats a harmless message cannot make a case record more than the bound.
+    let at = ts("2026-02-23T09:00:00Z");
+    let mut case = sent(Role::Requester, Kind::Art31, Urgency::Routine, at);
+    case.record(
+        CaseEvent::Received(Msg::Acknowledgement {
+            next_step_eta: None,
+        }),
+        at,
+    )
+    .unwrap();
+    let delay = CaseEvent::Received(Msg::DelayNotice {
+        new_eta: at + SignedDuration::from_hours(48),
+    });
+    while case.history().len() < cp247_case::case::MAX_EVENTS {
+        case.record(delay.clone(), at).unwrap();
+    }
+    let before = case.clone();
+    let err = case.record(delay, at).unwrap_err();
+    assert_eq!(case, before);
+    assert!(
+        err.to_string().ends_with("the most a case may hold"),
+        "{err}"
+    );
+    // And no more than 200 requests for information.
+    let mut case = sent(Role::Requester, Kind::Art31, Urgency::Routine, at);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let rfi = |rng: &mut rand::rngs::StdRng| {
+        CaseEvent::Received(Msg::InformationRequested {
+            id: MessageId::generate(at, rng),
+            blocking: false,
+            respond_by: None,
+            questions: 1,
+        })
+    };
+    for _ in 0..cp247_case::case::MAX_RFIS {
+        case.record(rfi(&mut rng), at).unwrap();
+    }
+    assert!(case.record(rfi(&mut rng), at).is_err());
+}

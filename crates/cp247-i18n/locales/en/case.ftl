@@ -59,6 +59,7 @@ case-why-inconsistent = the message does not agree with the case's open requests
 case-why-not-urgent = only urgent and emergency requests escalate
 case-why-self-reference = a case cannot be extended by itself
 case-why-no-outcome = it has no outcome yet
+case-why-too-many = it already holds { $max } of them, the most a case may hold
 
 ## States.
 

@@ -60,6 +60,7 @@ case-why-inconsistent = le message ne concorde pas avec les demandes d'informati
 case-why-not-urgent = seules les demandes urgentes et d'extrême urgence font l'objet d'une escalade
 case-why-self-reference = un dossier ne peut pas se prolonger lui-même
 case-why-no-outcome = il n'a pas encore d'issue
+case-why-too-many = il en contient déjà { $max }, le maximum pour un dossier
 
 ## États.
 
