@@ -14,7 +14,6 @@
 //! | `update --dir NODE [SOURCE]` | accepted or unchanged | refused: `refused CODE: reason` |
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -37,8 +36,8 @@ use cp247_seal::{Cert, Fingerprint, NodeKey, sign_detached};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::node::{
-    Node, TimeArgs, asc_path, parse_role, read_passphrase, read_signed_directory, read_text,
-    write_new, write_replace,
+    Node, TimeArgs, asc_path, create_dir_with, parse_role, read_passphrase, read_signed_directory,
+    read_text, write_replace,
 };
 
 const AUTHORITY_KEY: &str = "authority-key.asc";
@@ -343,19 +342,21 @@ fn authority_init(
     }
     let key = NodeKey::generate(&format!("cp247 directory authority: {name}"), now, None)?;
     let locked = key.to_locked_armored(&pass)?;
-    fs::create_dir_all(dir.join("published"))
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    write_new(&dir.join(AUTHORITY_KEY), locked.as_bytes(), 0o600)?;
-    write_new(
-        &dir.join(AUTHORITY_CERT),
-        key.cert().armored().as_bytes(),
-        0o644,
-    )?;
+    let cert_text = key.cert().armored();
     let draft = Draft::new(AuthorityRef {
         name,
         fingerprint: key.fingerprint(),
     });
-    write_new(&dir.join(DRAFT), &draft.to_json(), 0o644)?;
+    let draft_json = draft.to_json();
+    create_dir_with(
+        dir,
+        &[
+            (AUTHORITY_KEY, locked.as_bytes(), 0o600),
+            (AUTHORITY_CERT, cert_text.as_bytes(), 0o644),
+            (DRAFT, &draft_json, 0o644),
+        ],
+        &["published"],
+    )?;
     println!("authority fingerprint: {}", key.fingerprint());
     println!(
         "Give {} to every node (cp247 init --authority-cert).",

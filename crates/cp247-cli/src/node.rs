@@ -283,6 +283,47 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Creates the directory `dir` holding `files` (name, content, mode) and empty `subdirs`, all
+/// at once: everything is written in a temporary sibling directory that is then renamed to
+/// `dir`, so a failure leaves nothing half-made. `dir` must not exist, or be an empty directory.
+pub fn create_dir_with(
+    dir: &Path,
+    files: &[(&str, &[u8], u32)],
+    subdirs: &[&str],
+) -> anyhow::Result<()> {
+    let name = dir
+        .file_name()
+        .with_context(|| format!("{} is not a directory name", dir.display()))?;
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&tmp);
+    let result = (|| {
+        fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        for sub in subdirs {
+            fs::create_dir(tmp.join(sub))
+                .with_context(|| format!("cannot create {}", tmp.join(sub).display()))?;
+        }
+        for (file, data, mode) in files {
+            write_new(&tmp.join(file), data, *mode)?;
+        }
+        fs::rename(&tmp, dir).with_context(|| format!("cannot create {}", dir.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
 /// Replaces `path` atomically: writes a temporary file beside it, then renames it.
 pub fn write_replace(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
@@ -383,8 +424,6 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    fs::create_dir_all(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let user_id = format!(
         "cp247 node {} {} ({})",
         args.party,
@@ -412,18 +451,18 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
         directory_grace_days: 7,
     };
     let toml = toml::to_string(&config).context("writing the configuration")?;
-    write_new(&args.dir.join("node-key.asc"), locked.as_bytes(), 0o600)?;
-    write_new(
-        &args.dir.join("node-cert.asc"),
-        key.cert().armored().as_bytes(),
-        0o644,
+    let cert_text = key.cert().armored();
+    let authority_text = authority.armored();
+    create_dir_with(
+        &args.dir,
+        &[
+            ("node-key.asc", locked.as_bytes(), 0o600),
+            ("node-cert.asc", cert_text.as_bytes(), 0o644),
+            ("authority-cert.asc", authority_text.as_bytes(), 0o644),
+            (CONFIG_FILE, toml.as_bytes(), 0o644),
+        ],
+        &[],
     )?;
-    write_new(
-        &args.dir.join("authority-cert.asc"),
-        authority.armored().as_bytes(),
-        0o644,
-    )?;
-    write_new(&args.dir.join(CONFIG_FILE), toml.as_bytes(), 0o644)?;
     println!("node directory: {}", args.dir.display());
     println!("party:          {}", config.party);
     println!("node key:       {}", key.fingerprint());
