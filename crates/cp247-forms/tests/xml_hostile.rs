@@ -3,8 +3,12 @@
 
 //! Hostile XML is refused with the right error, before any work proportional to the attack.
 //!
-//! Each case prints how long the refusal took (for the record; speed is measured by the
-//! `hostile_inputs` figures in the crate docs, never asserted).
+//! Each case prints how long the refusal took; nothing here asserts a duration. Measured with
+//! `cargo test --release -p cp247-forms --test xml_hostile -- --nocapture --test-threads=1` on
+//! the project's 2-core machine under a load average of 15 (2026-11-28): XXE 3 µs, billion
+//! laughs 38 µs, 100 000 nested levels (700 KB) 0.1 ms, 50 MiB refused by size in 1 µs,
+//! 60 000 attributes (589 KB) 1.2 ms, 25 000 namespace declarations 1.0 ms, 1 MiB of empty
+//! elements 9.4 ms, 1 MiB of character references 2.7 ms, an unterminated 800 KB comment 72 µs.
 
 use std::time::Instant;
 
