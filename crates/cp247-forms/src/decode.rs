@@ -345,6 +345,12 @@ fn choice_set<C: Choice + PartialEq>(
 
 fn string<'n>(c: &mut Ctx, node: &'n Node, path: &FieldPath) -> Option<&'n str> {
     match node {
+        // U+FFFE and U+FFFF are not characters XML can carry, not even as references: a
+        // document holding one could not be written as XML, so none is accepted (forms-xml).
+        Node::String(s) | Node::Text(s) if s.contains(['\u{FFFE}', '\u{FFFF}']) => {
+            c.problem(Code::ControlCharacter, path.clone());
+            None
+        }
         Node::String(s) | Node::Text(s) => Some(s),
         other => {
             c.wrong_type("string", other, path);

@@ -85,3 +85,29 @@ fn order_of_fields_does_not_matter_to_cp247() {
     let parsed = parse_xml(moved.as_bytes()).unwrap();
     assert_eq!(parsed.document, Some(example(Kind::Art35).unwrap()));
 }
+
+/// Regression (found while writing the fuzz targets): U+FFFE and U+FFFF are not characters XML
+/// can carry, not even as references. A document that holds one must be refused on input,
+/// whatever the format, or it could not be written as XML.
+#[test]
+fn noncharacters_are_refused_so_every_document_can_be_written_as_xml() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(cp247_forms::examples::json(Kind::Art35)).unwrap();
+    for bad in ["REF\u{FFFF}1", "REF\u{FFFE}1"] {
+        json["requesting_reference"] = serde_json::Value::String(bad.to_owned());
+        let parsed = parse_json(json.to_string().as_bytes()).unwrap();
+        assert!(parsed.document.is_none(), "{bad:?} accepted from JSON");
+        let problems: Vec<(cp247_forms::Code, String)> = parsed
+            .report
+            .errors()
+            .map(|p| (p.code(), p.path().to_string()))
+            .collect();
+        assert_eq!(
+            problems,
+            [(
+                cp247_forms::Code::ControlCharacter,
+                "requesting_reference".to_owned()
+            )]
+        );
+    }
+}
