@@ -6,6 +6,7 @@
 //! | `validate FILE [--lang en\|fr]` | valid (warnings printed) | well-formed but invalid: one line per problem | cannot be read, not well-formed, DTD or entity declaration, too large or too deep |
 //! | `convert FILE --to json\|xml [-o OUT]` | converted | invalid (problems printed, nothing written) | as for `validate` |
 //! | `schema --xsd \| --json-schema` | printed | — | — |
+//! | `render FILE --lang en\|fr --format html\|pdf\|text -o OUT` | written to OUT | invalid (problems printed, nothing written) | as for `validate` |
 //!
 //! The format of FILE is told by its extension (`.json`, `.xml`). Problems are printed on
 //! standard output as `CODE PATH: message`, in English unless `--lang fr`; a one-line summary
@@ -61,6 +62,21 @@ enum FormCommand {
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
     },
+    /// Render a valid document (.json or .xml) for people, as HTML, PDF or plain text, in
+    /// English or French, following the sections of its T-CY template.
+    Render {
+        /// The document (.json or .xml).
+        file: PathBuf,
+        /// Language of the rendered document (and of the messages).
+        #[arg(long, value_enum, default_value_t = LangArg::En)]
+        lang: LangArg,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: RenderFormat,
+        /// Where to write it (replaced whole, never left half written).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// Print the published schema of the documents.
     #[command(group(ArgGroup::new("which").required(true).args(["xsd", "json_schema"])))]
     Schema {
@@ -115,6 +131,17 @@ impl Format {
     }
 }
 
+/// A format for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RenderFormat {
+    /// A standalone HTML page (no script, nothing loaded from elsewhere).
+    Html,
+    /// A PDF/A-2b file with its fonts embedded.
+    Pdf,
+    /// Plain text (UTF-8).
+    Text,
+}
+
 /// A message language.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LangArg {
@@ -152,6 +179,12 @@ pub fn run(args: FormArgs) -> anyhow::Result<ExitCode> {
             lang,
         } => convert(&file, to, out.as_deref(), lang.lang()),
         FormCommand::Schema { xsd, json_schema } => schema(xsd, json_schema),
+        FormCommand::Render {
+            file,
+            lang,
+            format,
+            out,
+        } => render(&file, lang.lang(), format, &out),
     }
 }
 
@@ -322,6 +355,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn render(file: &Path, lang: Lang, format: RenderFormat, out: &Path) -> anyhow::Result<ExitCode> {
+    let (_, parsed) = match read_document(file) {
+        Ok(ok) => ok,
+        Err(Unreadable(why)) => {
+            eprintln!("cp247: {why}");
+            return Ok(ExitCode::from(UNREADABLE));
+        }
+    };
+    let Some(doc) = &parsed.document else {
+        print_problems(&parsed.report, lang);
+        eprintln!("cp247: {}; nothing was rendered", summary(file, &parsed));
+        return Ok(ExitCode::from(INVALID));
+    };
+    for p in parsed.report.warnings() {
+        eprintln!("{}", p.line(lang));
+    }
+    let bytes = match format {
+        RenderFormat::Html => cp247_render::render_html(doc, lang).into_bytes(),
+        RenderFormat::Text => cp247_render::render_text(doc, lang).into_bytes(),
+        RenderFormat::Pdf => cp247_render::render_pdf(doc, lang)
+            .with_context(|| format!("{}: the PDF could not be produced", file.display()))?,
+    };
+    write_atomically(out, &bytes)?;
+    Ok(ExitCode::from(VALID))
 }
 
 fn schema(xsd: bool, json_schema: bool) -> anyhow::Result<ExitCode> {
