@@ -56,11 +56,11 @@ fi
 # --- cargo tools -----------------------------------------------------------------------------
 if ! cargo deny --version >/dev/null 2>&1; then
   log "installing cargo-deny"
-  cargo install cargo-deny --locked --quiet
+  cargo install cargo-deny --quiet
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
-  cargo install cargo-nextest --locked --quiet
+  cargo install cargo-nextest --quiet
 fi
 
 # --- static checks ---------------------------------------------------------------------------
@@ -68,14 +68,14 @@ log "cargo fmt --check"
 cargo fmt --all --check
 
 log "cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 log "cargo deny (licences, bans, sources)"
 cargo deny --log-level error check licenses bans sources
 
 # --- tests -----------------------------------------------------------------------------------
 log "doc tests"
-cargo test --workspace --doc --locked --quiet
+cargo test --workspace --doc --quiet
 
 if [ -n "${CP247_FUZZ:-}" ]; then
   log "fuzz smoke: ${CP247_FUZZ}s per target"
@@ -83,4 +83,4 @@ if [ -n "${CP247_FUZZ:-}" ]; then
 fi
 
 log "workspace tests (SQLite and PostgreSQL)"
-cargo nextest run --workspace --locked --no-fail-fast --profile ci
+cargo nextest run --workspace --no-fail-fast --profile ci
