@@ -56,11 +56,11 @@ fi
 # --- cargo tools -----------------------------------------------------------------------------
 if ! cargo deny --version >/dev/null 2>&1; then
   log "installing cargo-deny"
-  cargo install cargo-deny --quiet
+  cargo install cargo-deny --locked --quiet
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
-  cargo install cargo-nextest --quiet
+  cargo install cargo-nextest --locked --quiet
 fi
 
 # --- static checks ---------------------------------------------------------------------------
