@@ -235,8 +235,16 @@ mod tests {
         assert!(html.contains("default-src &#39;none&#39;"));
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!html.contains("<script"));
+        // The policy allows exactly the stylesheet the page carries.
+        let style = html
+            .split_once("<style>")
+            .and_then(|(_, rest)| rest.split_once("</style>"))
+            .map(|(css, _)| css)
+            .unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style));
         let csp = content_security_policy();
-        assert!(csp.contains("style-src 'sha256-"), "{csp}");
+        assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+        assert!(html.contains(&escape(&csp)));
     }
 
     #[test]
