@@ -56,12 +56,18 @@ fn sorted(mut v: Vec<(Code, FieldPath)>) -> Vec<(Code, FieldPath)> {
 #[test]
 fn every_invalid_document_fails_with_exactly_the_expected_problems() {
     let entries = corpus("invalid");
-    assert!(entries.len() >= 40, "only {} invalid documents", entries.len());
+    assert!(
+        entries.len() >= 40,
+        "only {} invalid documents",
+        entries.len()
+    );
     let mut failures = Vec::new();
     for (path, expected) in &entries {
         assert!(!expected.is_empty(), "{}: nothing expected", path.display());
         assert!(
-            expected.iter().all(|(c, _)| c.severity() == Severity::Error),
+            expected
+                .iter()
+                .all(|(c, _)| c.severity() == Severity::Error),
             "{}: invalid/ lists errors only",
             path.display()
         );
@@ -114,7 +120,10 @@ fn the_corpus_covers_every_code() {
         .filter(|c| !seen.contains(c))
         .map(|c| c.as_str())
         .collect();
-    assert!(missing.is_empty(), "codes without a corpus entry: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a corpus entry: {missing:?}"
+    );
 }
 
 #[test]
