@@ -1052,3 +1052,52 @@ fn art35(d: &AssistanceRequest, lang: Lang) -> DocumentView {
     ));
     m.frame("art35", d.requesting_reference.as_str(), meta, sections)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cp247_forms::shared::{
+        AttachmentKind, ConditionKind, ConventionArticle, DataCategory, Direction, IdentifierKind,
+        Protocol, SourceClock,
+    };
+    use cp247_forms::{Art30Ground, AssistanceType, SubscriberElement};
+
+    fn keys<C: Choice>(prefix: &str) -> Vec<String> {
+        C::ALL
+            .iter()
+            .map(|c| choice_key(prefix, c.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_enumeration_value_has_a_name_in_both_languages() {
+        let mut all = Vec::new();
+        all.extend(keys::<Channel>("channel"));
+        all.extend(
+            Urgency::ALL
+                .iter()
+                .map(|u| choice_key("urgency", u.as_str())),
+        );
+        all.extend(keys::<ConventionArticle>("convention"));
+        all.extend(keys::<AttachmentKind>("attachment"));
+        all.extend(keys::<ConditionKind>("condition"));
+        all.extend(keys::<SourceClock>("clock"));
+        all.extend(keys::<IdentifierKind>("identifier"));
+        all.extend(keys::<Protocol>("protocol"));
+        all.extend(keys::<Direction>("direction"));
+        all.extend(keys::<DataCategory>("category"));
+        all.extend(keys::<Art30Ground>("ground"));
+        all.extend(keys::<SubscriberElement>("element"));
+        all.extend(keys::<AssistanceType>("assistance"));
+        for kind in ["art29", "art30", "art31", "art35"] {
+            for suffix in ["title", "basis", "short"] {
+                all.push(format!("{kind}-{suffix}"));
+            }
+        }
+        for key in &all {
+            for lang in Lang::ALL {
+                assert!(cp247_i18n::has(lang, key), "{key} is missing in {lang}");
+            }
+        }
+    }
+}

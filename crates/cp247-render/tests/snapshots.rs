@@ -12,6 +12,10 @@ fn text_layout_of_every_kind_in_every_language() {
         let doc = examples::example(kind).unwrap();
         for lang in Lang::ALL {
             let text = cp247_render::render_text(&doc, lang);
+            assert!(
+                !text.contains('⟦'),
+                "{kind} {lang}: a catalogue key is missing"
+            );
             insta::assert_snapshot!(format!("{kind}_{lang}"), text);
         }
     }
