@@ -11,10 +11,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod directory;
+mod doctor;
 mod envelope;
 mod form;
 mod node;
+mod serve;
+mod token;
 
 /// cp247 — structured requests between the 24/7 contact points of the Budapest Convention.
 #[derive(Debug, Parser)]
@@ -36,6 +40,14 @@ enum Command {
     Directory(directory::DirectoryArgs),
     /// Sealed messages: seal a document to a Party, open a message, verify a receipt.
     Envelope(envelope::EnvelopeArgs),
+    /// Run a node: federation endpoint, REST API, delivery workers, directory refresh.
+    Serve(serve::ServeArgs),
+    /// API tokens for officers, administrators and monitoring (printed once, stored hashed).
+    Token(token::TokenArgs),
+    /// Check this node and every peer: reachability, pins, certificates, clocks, last errors.
+    Doctor(doctor::DoctorArgs),
+    /// Start a demo network of three nodes (FR, GE, MD) on this machine.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +58,10 @@ fn main() -> ExitCode {
         Command::Key(args) => node::run_key(args),
         Command::Directory(args) => directory::run(args),
         Command::Envelope(args) => envelope::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,7 @@
 //!   stable code, an HTTP status and an audit entry.
 //! - [`delivery`]: per-peer workers that drain the outbox with capped, jittered backoff.
 //! - [`directory`]: fetching, accepting, storing and sharing the signed network directory.
+//! - [`doctor`]: checks of a peer for `cp247 doctor`, in sentences.
 //! - [`metrics`]: counters in the Prometheus text format.
 //!
 //! Whatever the transport, the peer is who the verified OpenPGP signature says it is: TLS pins
@@ -21,6 +22,7 @@
 pub mod client;
 pub mod delivery;
 pub mod directory;
+pub mod doctor;
 pub mod endpoint;
 pub mod inbound;
 pub mod listen;

@@ -1,0 +1,535 @@
+//! `cp247 demo`: a small network on this machine — three nodes (FR, GE, MD) as child
+//! processes of this very binary (`cp247 serve`), on 127.0.0.1, with fresh node directories, a
+//! fresh directory authority and a signed directory listing the three, API tokens, and a few
+//! requests already exchanged. It prints each node's URL, the tokens and example `curl`
+//! commands, then runs until Ctrl-C, which stops every node cleanly.
+//!
+//! Plain HTTP is used because every node is on loopback (the only place cp247 allows it);
+//! everything else — sealing, signatures, receipts, the signed directory — is exactly what
+//! nodes do across the network.
+//!
+//! Exit codes: 0 after a clean stop; 1 when the demo network could not be set up (the reason
+//! and the failing node's log are printed).
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use cp247_domain::{Clock, ContactPointRole, PartyCode, SystemClock};
+use cp247_seal::Passphrase;
+use cp247_server::auth::{IssuedToken, Role};
+use cp247_server::config::{ConfigFile, DeliverySection, Period};
+use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
+use rand::Rng;
+use serde_json::{Value, json};
+use tokio::process::{Child, ChildStdin, Command};
+
+/// `cp247 demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the demo network (default: a new temporary directory, removed at the
+    /// end). An existing directory is refused.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Keep the temporary directory at the end.
+    #[arg(long)]
+    pub keep: bool,
+    /// Set up, exchange the sample requests, print the summary and stop at once (for scripts
+    /// and tests).
+    #[arg(long, hide = true)]
+    pub exit_after_setup: bool,
+}
+
+/// The three demo Parties: code, name, time zone, duty phone.
+const PARTIES: [(&str, &str, &str, &str); 3] = [
+    ("FR", "France", "Europe/Paris", "+33199001234"),
+    ("GE", "Georgia", "Asia/Tbilisi", "+995322000000"),
+    (
+        "MD",
+        "Republic of Moldova",
+        "Europe/Chisinau",
+        "+37322000000",
+    ),
+];
+
+struct DemoNode {
+    code: &'static str,
+    url: String,
+    dir: PathBuf,
+    officer: String,
+    admin: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+/// Reads a JSON response of at most `limit` bytes.
+pub async fn read_json(mut response: reqwest::Response, limit: usize) -> anyhow::Result<Value> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.context("reading the answer")? {
+        if body.len() + chunk.len() > limit {
+            bail!("the answer is larger than {limit} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).context("the answer is not JSON")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn random_passphrase() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..24)
+        .map(|_| {
+            let i = rng.random_range(0..ALPHABET.len());
+            char::from(ALPHABET.get(i).copied().unwrap_or(b'a'))
+        })
+        .collect()
+}
+
+/// `cp247 demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(demo(args))
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    cp247_federation::tls::install_crypto_provider();
+    let (root, temporary) = match &args.dir {
+        Some(dir) => {
+            if dir.exists() {
+                bail!(
+                    "{} exists; cp247 demo creates a fresh directory",
+                    dir.display()
+                );
+            }
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            (dir.clone(), false)
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "cp247-demo-{}-{}",
+                std::process::id(),
+                rand::rng().random::<u32>()
+            ));
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            (dir, !args.keep)
+        }
+    };
+    println!(
+        "cp247 demo: setting up three nodes under {}",
+        root.display()
+    );
+    let result = run_network(&root, args.exit_after_setup).await;
+    if temporary {
+        let _ = std::fs::remove_dir_all(&root);
+    } else {
+        println!("The demo files are kept in {}", root.display());
+    }
+    result
+}
+
+async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<ExitCode> {
+    let now = SystemClock.now();
+    let authority = Authority::generate("cp247 demo directory authority", now)?;
+    let mut listings = Vec::new();
+    let mut specs = Vec::new();
+    for (code, name, zone, phone) in PARTIES {
+        let port = free_port()?;
+        let passphrase = random_passphrase();
+        let spec = NodeSpec {
+            party: PartyCode::parse(code)?,
+            point: ContactPointRole::Primary,
+            name: format!("{name} 24/7 contact point (demo)"),
+            listen: format!("127.0.0.1:{port}").parse()?,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            tls: false,
+            database_url: None,
+            directory_source: Some("../directory.json".into()),
+            passphrase_file: true,
+            delivery: Some(DeliverySection {
+                first_retry: Period::secs(1),
+                max_backoff: Period::secs(30),
+                poll_every: Period::millis(500),
+                ..DeliverySection::default()
+            }),
+            peers: None,
+            limits: None,
+            refresh_every: Some(Period::secs(30)),
+        };
+        let node = provision::init_node(
+            &root.join(code),
+            &spec,
+            &authority.cert(),
+            &Passphrase::new(passphrase.clone()),
+            &passphrase,
+            now,
+        )?;
+        listings.push(Listing {
+            party_name: name.to_owned(),
+            node: node.clone(),
+            duty_phones: vec![phone.to_owned()],
+            time_zone: zone.to_owned(),
+            status: ListingStatus::Active,
+        });
+        specs.push((code, node));
+    }
+    authority.publish(
+        &root.join("directory.json"),
+        &listings,
+        1,
+        now,
+        jiff::SignedDuration::from_hours(30 * 24),
+    )?;
+    std::fs::write(root.join("authority-cert.asc"), authority.cert().armored())
+        .context("writing the authority certificate")?;
+
+    let mut nodes = Vec::new();
+    for (code, node) in specs {
+        let (officer, admin) = issue_tokens(&node.config_path, now).await?;
+        match spawn_node(code, &node.dir, &node.config_path, &node.endpoint).await {
+            Ok((child, stdin)) => nodes.push(DemoNode {
+                code,
+                url: node.endpoint.clone(),
+                dir: node.dir.clone(),
+                officer,
+                admin,
+                child,
+                stdin: Some(stdin),
+            }),
+            Err(e) => {
+                stop_all(&mut nodes).await;
+                return Err(e);
+            }
+        }
+    }
+
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()?;
+    let outcome = async {
+        for n in &nodes {
+            wait_ready(&http, n).await?;
+        }
+        exchange(&http, &nodes).await
+    }
+    .await;
+    let exchanged = match outcome {
+        Ok(lines) => lines,
+        Err(e) => {
+            stop_all(&mut nodes).await;
+            return Err(e);
+        }
+    };
+
+    print_summary(root, &nodes, &exchanged);
+    if !exit_after_setup {
+        println!("\nThe nodes run until you press Ctrl-C.");
+        wait_for_stop().await;
+        println!("\nStopping the nodes…");
+    }
+    let clean = stop_all(&mut nodes).await;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Issues an officer and an admin token in the node's database (before it starts).
+async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(String, String)> {
+    let config = ConfigFile::load(config, &[])?;
+    let store =
+        cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
+            .await?;
+    let mut out = Vec::new();
+    let mut tx = store.begin().await?;
+    for (name, role) in [("demo-officer", Role::Officer), ("demo-admin", Role::Admin)] {
+        let issued = IssuedToken::generate();
+        tx.create_api_token(&issued.record(name, role, now)?)
+            .await?;
+        out.push(issued.reveal().to_owned());
+    }
+    tx.commit().await?;
+    store.close().await;
+    let admin = out.pop().unwrap_or_default();
+    let officer = out.pop().unwrap_or_default();
+    Ok((officer, admin))
+}
+
+/// Starts `cp247 serve` for one node and waits for its "listening" line.
+async fn spawn_node(
+    code: &str,
+    dir: &Path,
+    config: &Path,
+    endpoint: &str,
+) -> anyhow::Result<(Child, ChildStdin)> {
+    let exe = std::env::current_exe().context("cannot find the cp247 executable")?;
+    let log = std::fs::File::create(dir.join("serve.log"))
+        .with_context(|| format!("cannot create the log of {code}"))?;
+    let out_path = dir.join("serve.out");
+    let out = std::fs::File::create(&out_path)
+        .with_context(|| format!("cannot create the output file of {code}"))?;
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .arg("--passphrase-file")
+        .arg(dir.join("passphrase"))
+        .arg("--stop-on-stdin-eof")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start the {code} node"))?;
+    let stdin = child.stdin.take().context("no stdin pipe")?;
+    for _ in 0..480 {
+        let text = std::fs::read_to_string(&out_path).unwrap_or_default();
+        if text.contains("listening on") {
+            return Ok((child, stdin));
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let _ = child.kill().await;
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(20).collect();
+    bail!(
+        "the {code} node did not start at {endpoint}; the end of its log:\n{}",
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    )
+}
+
+async fn wait_ready(http: &reqwest::Client, node: &DemoNode) -> anyhow::Result<()> {
+    let url = format!("{}/readyz", node.url);
+    for _ in 0..240 {
+        if let Ok(r) = http.get(&url).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bail!(
+        "the {} node is not ready after 60 s (see {}/serve.log)",
+        node.code,
+        node.dir.display()
+    )
+}
+
+async fn send(
+    http: &reqwest::Client,
+    from: &DemoNode,
+    body: Value,
+) -> anyhow::Result<(String, String)> {
+    let response = http
+        .post(format!("{}/api/v1/requests", from.url))
+        .bearer_auth(&from.officer)
+        .json(&body)
+        .send()
+        .await?;
+    let status = response.status();
+    let answer = read_json(response, 1024 * 1024).await?;
+    if status.as_u16() != 201 {
+        bail!("{} refused a demo request: {answer}", from.code);
+    }
+    Ok((
+        answer["ticket"].as_str().unwrap_or_default().to_owned(),
+        answer["message_id"].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+async fn wait_delivered(
+    http: &reqwest::Client,
+    from: &DemoNode,
+    ticket: &str,
+    message_id: &str,
+) -> anyhow::Result<()> {
+    for _ in 0..240 {
+        let response = http
+            .get(format!("{}/api/v1/tickets/{ticket}", from.url))
+            .bearer_auth(&from.officer)
+            .send()
+            .await?;
+        let shown = read_json(response, 16 * 1024 * 1024).await?;
+        let delivered = shown["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["message_id"] == message_id && m["delivery"]["state"] == "delivered");
+        if delivered {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bail!(
+        "a demo request from {} was not delivered within 60 s",
+        from.code
+    )
+}
+
+fn example(kind: cp247_forms::Kind) -> anyhow::Result<Value> {
+    Ok(serde_json::from_str(cp247_forms::examples::json(kind))?)
+}
+
+/// The sample traffic: FR asks MD to preserve data (Art. 29); MD answers with an Art. 30
+/// disclosure on that ticket; FR sends MD the follow-up subscriber request (Art. 31); FR asks GE
+/// for technical assistance (Art. 35).
+async fn exchange(http: &reqwest::Client, nodes: &[DemoNode]) -> anyhow::Result<Vec<String>> {
+    let node = |code: &str| {
+        nodes
+            .iter()
+            .find(|n| n.code == code)
+            .context("a demo node is missing")
+    };
+    let (fr, ge, md) = (node("FR")?, node("GE")?, node("MD")?);
+    let mut lines = Vec::new();
+
+    let (t1, m1) = send(http, fr, json!({ "to": "MD", "document": example(cp247_forms::Kind::Art29)?, "reference": "LYON-HOSPITAL-2026" })).await?;
+    wait_delivered(http, fr, &t1, &m1).await?;
+    lines.push(format!(
+        "FR → MD  Art. 29 preservation request      ticket {t1}  delivered, receipt kept"
+    ));
+
+    let mut art30 = example(cp247_forms::Kind::Art30)?;
+    art30["preservation_ticket"]["ticket_id"] = json!(t1);
+    let (t2, m2) = send(
+        http,
+        md,
+        json!({ "to": "FR", "document": art30, "ticket": t1 }),
+    )
+    .await?;
+    wait_delivered(http, md, &t2, &m2).await?;
+    lines.push(format!(
+        "MD → FR  Art. 30 traffic data disclosure   ticket {t2}  delivered, receipt kept"
+    ));
+
+    let (t3, m3) = send(
+        http,
+        fr,
+        json!({ "to": "MD", "document": example(cp247_forms::Kind::Art31)? }),
+    )
+    .await?;
+    wait_delivered(http, fr, &t3, &m3).await?;
+    lines.push(format!(
+        "FR → MD  Art. 31 subscriber information    ticket {t3}  delivered, receipt kept"
+    ));
+
+    let mut art35 = example(cp247_forms::Kind::Art35)?;
+    art35["requested_authority"] = json!({
+        "party": "GE",
+        "name": "Ministry of Internal Affairs, Cybercrime Division (24/7 contact point)"
+    });
+    let (t4, m4) = send(http, fr, json!({ "to": "GE", "document": art35 })).await?;
+    wait_delivered(http, fr, &t4, &m4).await?;
+    lines.push(format!(
+        "FR → GE  Art. 35 technical assistance      ticket {t4}  delivered, receipt kept"
+    ));
+    let _ = ge;
+    Ok(lines)
+}
+
+fn print_summary(root: &Path, nodes: &[DemoNode], exchanged: &[String]) {
+    println!("\nThree cp247 nodes are running on this machine:\n");
+    for n in nodes {
+        println!("  {}  {}", n.code, n.url);
+        println!("      officer token: {}", n.officer);
+        println!("      admin token:   {}", n.admin);
+    }
+    println!("\nRequests already exchanged (sealed, signed, delivered with signed receipts):\n");
+    for line in exchanged {
+        println!("  {line}");
+    }
+    if let Some(fr) = nodes.iter().find(|n| n.code == "FR") {
+        let t = &fr.officer;
+        let u = &fr.url;
+        println!("\nTry (FR's node; the other nodes work the same way with their tokens):\n");
+        println!("  curl -s {u}/readyz");
+        println!("  curl -s {u}/federation/v1/identity");
+        println!("  curl -s -H 'Authorization: Bearer {t}' {u}/api/v1/tickets");
+        println!("  curl -s -H 'Authorization: Bearer {t}' {u}/api/v1/tickets/TICKET");
+        println!("  cp247 form example art29 > art29.json   # then:");
+        println!(
+            "  curl -s -H 'Authorization: Bearer {t}' -H 'Content-Type: application/json' \\\n       -d \"{{\\\"to\\\": \\\"MD\\\", \\\"document\\\": $(cat art29.json)}}\" {u}/api/v1/requests"
+        );
+        println!(
+            "  curl -s -H 'Authorization: Bearer {}' {u}/metrics",
+            fr.admin
+        );
+    }
+    println!(
+        "\nNode directories, databases and logs (serve.log): {}",
+        root.display()
+    );
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Asks every node to stop (closing its standard input; Ctrl-C has already reached them if it
+/// came from a terminal) and waits; a node still running after 30 s is killed. True when all
+/// stopped cleanly.
+async fn stop_all(nodes: &mut [DemoNode]) -> bool {
+    for n in nodes.iter_mut() {
+        n.stdin.take();
+    }
+    let mut clean = true;
+    for n in nodes.iter_mut() {
+        match tokio::time::timeout(Duration::from_secs(30), n.child.wait()).await {
+            Ok(Ok(status)) if status.success() => {}
+            Ok(Ok(status)) => {
+                // Interrupted by the terminal's Ctrl-C too: a signal exit is still a stop.
+                if status.code().is_some() {
+                    eprintln!("cp247: the {} node stopped with {status}", n.code);
+                    clean = false;
+                }
+            }
+            Ok(Err(e)) => {
+                eprintln!("cp247: waiting for the {} node failed: {e}", n.code);
+                clean = false;
+            }
+            Err(_) => {
+                eprintln!(
+                    "cp247: the {} node did not stop in 30 s; killing it",
+                    n.code
+                );
+                let _ = n.child.kill().await;
+                clean = false;
+            }
+        }
+    }
+    clean
+}
