@@ -128,7 +128,9 @@ pub async fn check_peer(
     let identity = match answer {
         Ok(identity) => identity,
         Err(TransportError::PinMismatch { mismatch, .. }) => {
-            report.findings.push(Finding::ok(format!("{endpoint} is reachable")));
+            report
+                .findings
+                .push(Finding::ok(format!("{endpoint} is reachable")));
             report.findings.push(Finding::problem(format!(
                 "its TLS certificate (SHA-256 {}) is not the one the directory pins ({}): either the node changed its certificate without the directory being updated, or something else answers at that address",
                 mismatch.presented, mismatch.pinned
