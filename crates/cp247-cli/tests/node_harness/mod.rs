@@ -250,6 +250,24 @@ impl NodeProc {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
+    /// A second process of the same node (same directory, database and key) listening on
+    /// `port`: on PostgreSQL, several processes may serve one node.
+    pub fn twin(&self, port: u16) -> NodeProc {
+        let mut env = self.env.clone();
+        env.push(("CP247__LISTEN".into(), format!("127.0.0.1:{port}")));
+        NodeProc {
+            code: self.code,
+            provisioned: self.provisioned.clone(),
+            url: format!("http://127.0.0.1:{port}"),
+            officer: self.officer.clone(),
+            admin: self.admin.clone(),
+            env,
+            child: None,
+            stdin: None,
+            starts: 0,
+        }
+    }
+
     /// The database URL of this node.
     pub fn database_url(&self) -> String {
         ConfigFile::load(self.config(), &self.env)
@@ -417,6 +435,54 @@ pub async fn issue_tokens(config: &Path) -> (String, String) {
 
 pub fn art29() -> Value {
     serde_json::from_str(cp247_forms::examples::json(cp247_forms::Kind::Art29)).unwrap()
+}
+
+/// What a task needs to call a node's API (cloneable into spawned tasks).
+pub struct RemoteNode {
+    pub url: String,
+    pub officer: String,
+}
+
+impl RemoteNode {
+    /// Sends the Art. 29 example to `to`; an error when the node does not answer 201.
+    pub async fn try_send(&self, to: &str) -> Result<(String, String), String> {
+        let http = client();
+        let r = http
+            .post(format!("{}/api/v1/requests", self.url))
+            .bearer_auth(&self.officer)
+            .json(&json!({ "to": to, "document": art29() }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let body: Value = r.json().await.map_err(|e| e.to_string())?;
+        if status != 201 {
+            return Err(format!("{status}: {body}"));
+        }
+        Ok((
+            body["ticket"].as_str().unwrap_or_default().to_owned(),
+            body["message_id"].as_str().unwrap_or_default().to_owned(),
+        ))
+    }
+
+    /// Sends the Art. 29 example to `to`; returns (ticket, message id).
+    pub async fn send(&self, to: &str) -> (String, String) {
+        let http = client();
+        let r = http
+            .post(format!("{}/api/v1/requests", self.url))
+            .bearer_auth(&self.officer)
+            .json(&json!({ "to": to, "document": art29() }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        (
+            body["ticket"].as_str().unwrap().to_owned(),
+            body["message_id"].as_str().unwrap().to_owned(),
+        )
+    }
 }
 
 /// Sends the Art. 29 example from `from` to `to`; returns (ticket, message id).
