@@ -188,6 +188,9 @@ impl PeerClient {
         pin: Option<TlsPin>,
         limits: ClientLimits,
     ) -> Result<Self, TransportError> {
+        // reqwest refuses to build any client, plain http included, until a rustls provider is
+        // installed; installing it here keeps every caller (tests, tools) from tripping on that.
+        crate::tls::install_crypto_provider();
         let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
