@@ -53,6 +53,15 @@ elif [ "${CI:-}" = "true" ]; then
   die "PostgreSQL is not reachable on 127.0.0.1:5432 (needed by the storage and node tests)"
 fi
 
+# --- Postfix on loopback (notification tests, bench's status-quo path) ------------------------
+log "Postfix on 127.0.0.1:25"
+if maildir=$(bash scripts/postfix-local.sh); then
+  export CP247_TEST_SMTP="${CP247_TEST_SMTP:-127.0.0.1:25}"
+  export CP247_TEST_MAILDIR="${CP247_TEST_MAILDIR:-$maildir}"
+elif [ "${CI:-}" = "true" ]; then
+  die "Postfix could not be set up on 127.0.0.1:25 (needed by the notification tests)"
+fi
+
 # --- cargo tools -----------------------------------------------------------------------------
 if ! cargo deny --version >/dev/null 2>&1; then
   log "installing cargo-deny"
