@@ -61,11 +61,17 @@ pub enum AuditAction {
     DirectoryAccept,
     /// A checkpoint of the chain head was signed.
     Checkpoint,
+    /// A deadline reminder of a case fired.
+    Remind,
+    /// An unacknowledged urgent request was escalated to the other contact point.
+    Escalate,
+    /// A case with its outcome was closed.
+    Close,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::Create,
         AuditAction::View,
         AuditAction::Send,
@@ -82,6 +88,9 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::DirectoryAccept,
         AuditAction::Checkpoint,
+        AuditAction::Remind,
+        AuditAction::Escalate,
+        AuditAction::Close,
     ];
 
     /// The stored name.
@@ -103,6 +112,9 @@ impl AuditAction {
             AuditAction::TokenRevoke => "token_revoke",
             AuditAction::DirectoryAccept => "directory_accept",
             AuditAction::Checkpoint => "checkpoint",
+            AuditAction::Remind => "remind",
+            AuditAction::Escalate => "escalate",
+            AuditAction::Close => "close",
         }
     }
 

@@ -67,6 +67,7 @@
 #![warn(missing_docs)]
 
 mod audit;
+mod cases;
 mod codec;
 mod directory;
 mod error;
@@ -83,6 +84,9 @@ mod tokens;
 pub use audit::{
     Actor, Anchor, AnchorSource, AuditAction, AuditEntry, AuditHead, AuditRecord, AuditResult,
     ChainFault, ChainReport, Checkpoint, GENESIS_HASH, checkpoint_signing_text, entry_hash,
+};
+pub use cases::{
+    CaseEventRow, EscalationDirection, EscalationRecord, FiredReminder, MAX_CHAIN, event_name,
 };
 pub use codec::truncate_to_micros;
 pub use directory::{DirectoryRecord, DirectorySaved};

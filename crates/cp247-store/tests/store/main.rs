@@ -7,6 +7,7 @@
 mod common;
 
 mod audit;
+mod cases;
 mod concurrency;
 mod connect;
 mod inbox;
