@@ -176,7 +176,10 @@ pub fn seal(
 }
 
 /// The newest encryption subkey of `cert` valid at `at`.
-fn encryption_subkey(cert: &Cert, at: Timestamp) -> Result<&pgp::packet::PublicSubkey, SealError> {
+pub(crate) fn encryption_subkey(
+    cert: &Cert,
+    at: Timestamp,
+) -> Result<&pgp::packet::PublicSubkey, SealError> {
     let analysis = cert.analyze(at)?;
     let state = analysis
         .subkeys

@@ -16,6 +16,8 @@
 //!   [`KeyDirectory`] returning [`DirectoryKey`]s with a [`KeyStatus`]. Every refusal is an
 //!   [`OpenError`] with a stable [`OpenError::code`].
 //! - Receipts: [`Receipt`], [`sign_receipt`] → [`SignedReceipt`], [`verify_receipt`].
+//! - PGP/MIME: [`seal_mime_entity`] signs and encrypts a MIME entity assembled elsewhere
+//!   (RFC 3156 combined method), for e-mail-only contact points and encrypted alerts.
 //!
 //! # Key profile and policy
 //!
@@ -106,6 +108,7 @@ mod envelope;
 mod error;
 mod key;
 mod message;
+mod mime;
 mod payload;
 mod receipt;
 mod util;
@@ -123,6 +126,7 @@ pub use key::{
     Cert, Fingerprint, FingerprintError, MAX_CERT_BYTES, MAX_SECRET_KEY_BYTES, MAX_SIGNATURE_BYTES,
     NodeKey, Passphrase,
 };
+pub use mime::{MAX_MIME_ENTITY_BYTES, seal_mime_entity};
 pub use payload::{
     DEFAULT_MAX_PAYLOAD_BYTES, Handling, Header, MessageType, MessageTypeError, PAYLOAD_FORMAT,
     Payload, PayloadError, TlpMarking,

@@ -175,3 +175,60 @@ fn gnupg_keys_outside_the_policy_are_refused() {
         PolicyError::PrimaryNotCertifyOnly(_)
     ));
 }
+
+/// A MIME entity sealed for PGP/MIME (RFC 3156 combined method) decrypts in GnuPG to the exact
+/// entity, with a good signature by the node's key, and is encrypted to the node too.
+#[test]
+fn mime_entities_sealed_for_e_mail_decrypt_and_verify_in_gnupg() {
+    if !require("gpg") {
+        return;
+    }
+    let gpg = Gpg::new();
+    let officer = gpg.gen_cp247_shape("Duty officer <duty@cp247.invalid>");
+    let officer_cert = Cert::from_armored(&gpg.export(&officer)).unwrap();
+    let fr_key = node("fr");
+    gpg.import(&fr_key.cert().armored());
+    let now = system_now();
+    let entity =
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nUrgent request FR-2026-000123.\r\n";
+    let armored = cp247_seal::seal_mime_entity(entity, &fr_key, &officer_cert, now).unwrap();
+    assert!(armored.starts_with("-----BEGIN PGP MESSAGE-----"));
+    let input = gpg.path("mime.asc");
+    std::fs::write(&input, &armored).unwrap();
+    let output = gpg.path("mime.out");
+    let status = gpg.path("mime-status.txt");
+    gpg.run(
+        &[
+            "--trust-model",
+            "always",
+            "--status-file",
+            status.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--decrypt",
+            input.to_str().unwrap(),
+        ],
+        true,
+    );
+    let status = std::fs::read_to_string(status).unwrap();
+    for token in ["DECRYPTION_OKAY", "GOODMDC", "GOODSIG", "VALIDSIG"] {
+        assert!(
+            status.contains(&format!("[GNUPG:] {token}")),
+            "{token}:\n{status}"
+        );
+    }
+    let validsig = status.lines().find(|l| l.contains("VALIDSIG")).unwrap();
+    assert!(
+        validsig.ends_with(&fr_key.fingerprint().to_string()),
+        "{validsig}"
+    );
+    assert_eq!(std::fs::read(output).unwrap(), entity);
+    // Two recipients: the officer and the node itself (its archive).
+    let pkesk = status.lines().filter(|l| l.contains("ENC_TO")).count();
+    assert_eq!(pkesk, 2, "{status}");
+
+    // Too large an entity is refused before any cryptography.
+    let big = vec![b'a'; cp247_seal::MAX_MIME_ENTITY_BYTES + 1];
+    let err = cp247_seal::seal_mime_entity(&big, &fr_key, &officer_cert, now).unwrap_err();
+    assert!(err.to_string().contains("MIME entity"), "{err}");
+}
