@@ -61,11 +61,13 @@ pub enum AuditAction {
     DirectoryAccept,
     /// A checkpoint of the chain head was signed.
     Checkpoint,
+    /// An account was created, disabled, or had its second factor reset.
+    AccountChange,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::Create,
         AuditAction::View,
         AuditAction::Send,
@@ -82,6 +84,7 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::DirectoryAccept,
         AuditAction::Checkpoint,
+        AuditAction::AccountChange,
     ];
 
     /// The stored name.
@@ -101,6 +104,7 @@ impl AuditAction {
             AuditAction::SignOut => "sign_out",
             AuditAction::TokenIssue => "token_issue",
             AuditAction::TokenRevoke => "token_revoke",
+            AuditAction::AccountChange => "account_change",
             AuditAction::DirectoryAccept => "directory_accept",
             AuditAction::Checkpoint => "checkpoint",
         }
