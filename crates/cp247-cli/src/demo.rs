@@ -255,7 +255,10 @@ async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(St
             .await?;
     let mut out = Vec::new();
     let mut tx = store.begin().await?;
-    for (name, role) in [("demo-officer", Role::Officer), ("demo-admin", Role::Admin)] {
+    for (name, role) in [
+        ("demo-officer", Role::Officer),
+        ("demo-admin", Role::Administrator),
+    ] {
         let issued = IssuedToken::generate();
         tx.create_api_token(&issued.record(name, role, now)?)
             .await?;

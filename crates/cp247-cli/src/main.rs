@@ -19,6 +19,7 @@ mod form;
 mod node;
 mod serve;
 mod token;
+mod user;
 
 /// cp247 — structured requests between the 24/7 contact points of the Budapest Convention.
 #[derive(Debug, Parser)]
@@ -44,6 +45,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// API tokens for officers, administrators and monitoring (printed once, stored hashed).
     Token(token::TokenArgs),
+    /// People's accounts: add, disable, reset the second factor, list.
+    User(user::UserArgs),
     /// Check this node and every peer: reachability, pins, certificates, clocks, last errors.
     Doctor(doctor::DoctorArgs),
     /// Start a demo network of three nodes (FR, GE, MD) on this machine.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Envelope(args) => envelope::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::User(args) => user::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
     };

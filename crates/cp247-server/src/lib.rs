@@ -4,14 +4,19 @@
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
 //! - [`routes`]: the federation endpoint, the officer REST API, probes and metrics.
-//! - [`auth`]: API tokens (stored as hashes) and the role extractors.
+//! - [`auth`]: roles, the one table of what each may do, API tokens (stored as hashes) and the
+//!   role extractors.
+//! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
+//! - [`web`]: the officers' web pages, sessions and CSRF.
 //! - [`error`]: the one API error type with stable codes.
 //! - [`provision`]: creating node directories (used by `cp247 demo` and the process tests).
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod node;
 pub mod provision;
 pub mod routes;
+pub mod web;

@@ -58,6 +58,9 @@ pub enum StartError {
     /// The directory synchroniser could not be built.
     #[error(transparent)]
     Refresh(#[from] cp247_federation::directory::RefreshError),
+    /// The web interface could not be prepared.
+    #[error("cannot prepare the web interface: {0}")]
+    Web(#[from] crate::accounts::AccountError),
     /// The listener could not start.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -95,6 +98,8 @@ pub struct NodeContext {
     pub deliverer: Arc<Deliverer>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// The web interface's shared state (password hasher, sign-in limits, cookies).
+    pub web: crate::web::WebState,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -332,6 +337,7 @@ pub async fn start(
         max_connections: limits_cfg.max_connections,
         ..ServeLimits::default()
     };
+    let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
     let context = Arc::new(NodeContext {
         config,
         me,
@@ -345,6 +351,7 @@ pub async fn start(
         inbound,
         deliverer: deliverer.clone(),
         metrics,
+        web,
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready

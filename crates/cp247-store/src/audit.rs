@@ -67,11 +67,13 @@ pub enum AuditAction {
     Escalate,
     /// A case with its outcome was closed.
     Close,
+    /// An account was created, disabled, or had its second factor reset.
+    AccountChange,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Create,
         AuditAction::View,
         AuditAction::Send,
@@ -91,6 +93,7 @@ impl AuditAction {
         AuditAction::Remind,
         AuditAction::Escalate,
         AuditAction::Close,
+        AuditAction::AccountChange,
     ];
 
     /// The stored name.
@@ -110,6 +113,7 @@ impl AuditAction {
             AuditAction::SignOut => "sign_out",
             AuditAction::TokenIssue => "token_issue",
             AuditAction::TokenRevoke => "token_revoke",
+            AuditAction::AccountChange => "account_change",
             AuditAction::DirectoryAccept => "directory_accept",
             AuditAction::Checkpoint => "checkpoint",
             AuditAction::Remind => "remind",

@@ -66,6 +66,7 @@
 //! to produce the same logical schema. See the crate's README for the schema and the rules.
 #![warn(missing_docs)]
 
+mod accounts;
 mod audit;
 mod cases;
 mod codec;
@@ -81,6 +82,9 @@ mod store;
 mod tickets;
 mod tokens;
 
+pub use accounts::{
+    Account, AccountSecrets, LiveSession, NewAccount, SessionLimits, SessionStage, WebSession,
+};
 pub use audit::{
     Actor, Anchor, AnchorSource, AuditAction, AuditEntry, AuditHead, AuditRecord, AuditResult,
     ChainFault, ChainReport, Checkpoint, GENESIS_HASH, checkpoint_signing_text, entry_hash,

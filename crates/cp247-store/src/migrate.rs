@@ -23,6 +23,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "cases",
         include_str!("../migrations/sqlite/0002_cases.sql"),
     ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/sqlite/0004_accounts.sql"),
+    ),
 ];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
@@ -36,6 +41,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "cases",
         include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/postgres/0004_accounts.sql"),
     ),
 ];
 

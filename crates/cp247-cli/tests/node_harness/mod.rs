@@ -421,7 +421,7 @@ pub async fn issue_tokens(config: &Path) -> (String, String) {
         .unwrap();
     let mut out = Vec::new();
     let mut tx = store.begin().await.unwrap();
-    for (name, role) in [("officer", Role::Officer), ("admin", Role::Admin)] {
+    for (name, role) in [("officer", Role::Officer), ("admin", Role::Administrator)] {
         let issued = IssuedToken::generate();
         tx.create_api_token(&issued.record(name, role, now()).unwrap())
             .await

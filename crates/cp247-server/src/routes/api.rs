@@ -22,7 +22,7 @@ use cp247_store::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::{Admin, IssuedToken, Officer, Role};
+use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
 
@@ -541,7 +541,7 @@ pub async fn list_deliveries(
 /// `GET /api/v1/directory`: what the node uses now.
 pub async fn directory_status(
     State(ctx): State<Arc<NodeContext>>,
-    _officer: Officer,
+    _reader: DirectoryReader,
 ) -> Json<Value> {
     let snapshot = ctx.directory.snapshot();
     let health = snapshot.health(ctx.clock.now());
@@ -619,8 +619,13 @@ pub async fn peers(
 pub struct NewToken {
     /// A unique name.
     pub name: String,
-    /// `officer`, `admin` or `monitor`.
-    pub role: String,
+    /// The account the token belongs to (its user name); the token acts with its role.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Without `account`: the role of the API-only account created for the token
+    /// (`officer`, `supervisor`, `administrator`, `read_only`, `monitor`).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// The answer to a token creation: the token, shown this once.
@@ -638,12 +643,40 @@ pub async fn create_token(
     body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
-    let role = Role::parse(&req.role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
     let now = ctx.clock.now();
     let issued = IssuedToken::generate();
-    let record = issued
-        .record(&req.name, role, now)
-        .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
+    let (record, role) = match (&req.account, &req.role) {
+        (Some(username), None) => {
+            let account = match ctx.store.account_named(username).await {
+                Ok(a) if a.disabled_at.is_none() => a,
+                Ok(_) | Err(StoreError::NotFound { .. }) => {
+                    return Err(ApiError::unprocessable(
+                        "unknown_account",
+                        format!("there is no enabled account named '{username}'"),
+                    ));
+                }
+                Err(e) => return Err(ApiError::store("reading an account", &e)),
+            };
+            let role = Role::of(&account.role).ok_or_else(|| {
+                ApiError::unprocessable("invalid_role", "the account's role is unknown")
+            })?;
+            (issued.record_for(&req.name, &account, now), role)
+        }
+        (None, Some(role)) => {
+            let role = Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
+            let record = issued
+                .record(&req.name, role, now)
+                .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
+            (record, role)
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::unprocessable(
+                "invalid_token_request",
+                "give either 'account' (a user name: the token acts with that account's role) \
+                 or 'role' (for a new API-only account), not both and not neither",
+            ));
+        }
+    };
     let store_err = |e: StoreError| match e {
         StoreError::Conflict { .. } => ApiError::new(
             StatusCode::CONFLICT,
