@@ -4,12 +4,14 @@
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
 //! - [`routes`]: the federation endpoint, the officer REST API, probes and metrics.
+//! - [`checkpoint`]: the periodic signed checkpoint of the audit chain.
 //! - [`auth`]: API tokens (stored as hashes) and the role extractors.
 //! - [`error`]: the one API error type with stable codes.
 //! - [`provision`]: creating node directories (used by `cp247 demo` and the process tests).
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod node;
