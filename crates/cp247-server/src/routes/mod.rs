@@ -24,9 +24,10 @@ pub mod federation;
 pub mod ops;
 
 /// The routes that take no API token, with why. Every other route's handler takes an
-/// authentication extractor; `tests/api.rs` checks that every route not listed here answers
-/// 401 without a token.
-pub const PUBLIC_ROUTES: [(&str, &str, &str); 4] = [
+/// authentication extractor; `tests/network.rs` checks that every route of
+/// [`PROTECTED_ROUTES`] answers 401 without a token, and `tests/openapi.rs` that both lists and
+/// `docs/api/openapi.json` name the same routes.
+pub const PUBLIC_ROUTES: [(&str, &str, &str); 5] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -39,6 +40,11 @@ pub const PUBLIC_ROUTES: [(&str, &str, &str); 4] = [
     ),
     ("GET", "/healthz", "liveness probe: no data"),
     ("GET", "/readyz", "readiness probe: check names only"),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        "the API's description: no data",
+    ),
 ];
 
 /// The routes that need a token: (method, path with sample parameters, role).
@@ -79,7 +85,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(ops::openapi));
 
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
