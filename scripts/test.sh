@@ -23,6 +23,7 @@ command -v gpg >/dev/null       || need_pkgs+=(gnupg)
 command -v sqop >/dev/null      || need_pkgs+=(sqop)
 command -v xmllint >/dev/null   || need_pkgs+=(libxml2-utils)
 command -v pdftotext >/dev/null || need_pkgs+=(poppler-utils)
+command -v sqlite3 >/dev/null   || need_pkgs+=(sqlite3)
 command -v pg_ctlcluster >/dev/null || need_pkgs+=(postgresql)
 command -v pg_isready >/dev/null    || need_pkgs+=(postgresql-client)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

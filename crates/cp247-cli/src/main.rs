@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod demo;
 mod directory;
 mod doctor;
@@ -51,6 +52,8 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Start a demo network of three nodes (FR, GE, MD) on this machine.
     Demo(demo::DemoArgs),
+    /// The audit log: verify its chain, export it, export the anchors peers' receipts carry.
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::User(args) => user::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(code) => code,

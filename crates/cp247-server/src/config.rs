@@ -338,6 +338,29 @@ impl Default for LimitsSection {
     }
 }
 
+/// `[audit]`: the audit chain's signed checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// How often the node signs a checkpoint of its audit-chain head (when the chain has grown
+    /// since the last one), read on the node's clock. The node also signs one when it starts if
+    /// the last is older than this.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: Period,
+}
+
+fn default_checkpoint_every() -> Period {
+    Period::secs(3600)
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self {
+            checkpoint_every: default_checkpoint_every(),
+        }
+    }
+}
+
 /// `cp247.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -394,6 +417,9 @@ pub struct ConfigFile {
     /// Inbound limits.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsSection,
+    /// Audit checkpoints.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub audit: AuditSection,
 }
 
 impl ConfigFile {
@@ -611,6 +637,13 @@ impl ConfigFile {
         if l.max_connections == 0 {
             return Err(invalid("limits.max_connections", "it must be at least 1"));
         }
+        let every = self.audit.checkpoint_every.duration();
+        if every < Duration::from_secs(1) || every > Duration::from_secs(7 * 86_400) {
+            return Err(invalid(
+                "audit.checkpoint_every",
+                "it must be 1s to 7d: a longer interval leaves the end of the audit log unprotected for too long",
+            ));
+        }
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
             file: self.clone(),
@@ -777,6 +810,29 @@ mod tests {
             delivery: DeliverySection::default(),
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
+            audit: AuditSection::default(),
+        }
+    }
+
+    #[test]
+    fn checkpoint_interval_is_bounded() {
+        let base = std::path::Path::new("/srv/cp247");
+        for (text, ok) in [
+            ("1s", true),
+            ("1h", true),
+            ("7d", true),
+            ("500ms", false),
+            ("8d", false),
+        ] {
+            let mut file = sample();
+            file.audit.checkpoint_every = text.parse().unwrap();
+            match file.resolve(base) {
+                Ok(_) => assert!(ok, "{text} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{text}: {e}");
+                    assert!(e.to_string().contains("audit.checkpoint_every"), "{e}");
+                }
+            }
         }
     }
 

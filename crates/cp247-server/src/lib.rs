@@ -4,6 +4,7 @@
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
 //! - [`routes`]: the federation endpoint, the officer REST API, probes and metrics.
+//! - [`checkpoint`]: the periodic signed checkpoint of the audit chain.
 //! - [`auth`]: roles, the one table of what each may do, API tokens (stored as hashes) and the
 //!   role extractors.
 //! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
@@ -14,6 +15,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod node;

@@ -1,6 +1,6 @@
 //! Starting and stopping a node: load and check everything, open the store, restore and
 //! refresh the directory, bind the listener, then run the listener, the delivery workers and
-//! the directory schedule as supervised tasks until shutdown.
+//! the directory schedule and the audit checkpoints as supervised tasks until shutdown.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -373,6 +373,13 @@ pub async fn start(
     });
     tasks.spawn(deliverer.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
+    tasks.spawn(crate::checkpoint::run(
+        context.store.clone(),
+        context.key.clone(),
+        context.clock.clone(),
+        context.config.file.audit.checkpoint_every.duration(),
+        shutdown.clone(),
+    ));
     tasks.close();
     tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
     Ok(RunningNode {

@@ -280,6 +280,24 @@ pub async fn create_request(
     })
     .await
     .map_err(store_err)?;
+    // Audit entries last, in one unit of work with what they record: the ticket's creation
+    // (for a new case), then the message queued for the peer.
+    if existing.is_none() {
+        tx.append_audit(&AuditRecord {
+            actor: actor.clone(),
+            action: AuditAction::Create,
+            ticket: Some(ticket_id.clone()),
+            result: AuditResult::Ok,
+            details: json!({
+                "ticket_kind": ticket_kind,
+                "counterpart": to.party.to_string(),
+                "urgency": urgency,
+            }),
+            at: now,
+        })
+        .await
+        .map_err(store_err)?;
+    }
     tx.append_audit(&AuditRecord {
         actor,
         action: AuditAction::Send,

@@ -38,7 +38,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 23] = [
+pub const ROUTES: [(&str, &str, Guard); 24] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -111,6 +111,11 @@ pub const ROUTES: [(&str, &str, Guard); 23] = [
         "/no/such/route",
         Guard::Public("the fallback: 404 for every unknown path"),
     ),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        Guard::Public("the API's description: no data"),
+    ),
 ];
 
 /// The node's router.
@@ -138,7 +143,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(ops::openapi));
 
     let web = crate::web::router(ctx.clone());
 
