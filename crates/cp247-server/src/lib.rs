@@ -3,7 +3,11 @@
 //! - [`config`]: `cp247.toml`, environment overrides, and the refusal of insecure settings.
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
-//! - [`routes`]: the federation endpoint, the officer REST API, probes and metrics.
+//! - [`routes`]: the federation endpoint, the officer REST API (requests, cases, replies, due
+//!   items), probes and metrics.
+//! - [`scheduler`]: reminders, escalation and lapse on the injected clock; the [`scheduler::Alerts`]
+//!   seam for duty-officer notifications.
+//! - [`outgoing`]: sealing a case message for a peer node.
 //! - [`auth`]: API tokens (stored as hashes) and the role extractors.
 //! - [`error`]: the one API error type with stable codes.
 //! - [`provision`]: creating node directories (used by `cp247 demo` and the process tests).
@@ -13,5 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod node;
+pub mod outgoing;
 pub mod provision;
 pub mod routes;
+pub mod scheduler;

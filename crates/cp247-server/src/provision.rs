@@ -213,6 +213,8 @@ pub fn init_node(
         delivery: spec.delivery.clone().unwrap_or_default(),
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),
+        cases: crate::config::CasesSection::default(),
+        testing: crate::config::TestingSection::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;

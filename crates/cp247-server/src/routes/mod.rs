@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::node::NodeContext;
 
 pub mod api;
+pub mod cases;
 pub mod federation;
 pub mod ops;
 
@@ -42,7 +43,7 @@ pub const PUBLIC_ROUTES: [(&str, &str, &str); 4] = [
 ];
 
 /// The routes that need a token: (method, path with sample parameters, role).
-pub const PROTECTED_ROUTES: [(&str, &str, &str); 9] = [
+pub const PROTECTED_ROUTES: [(&str, &str, &str); 15] = [
     ("POST", "/api/v1/requests", "officer"),
     ("GET", "/api/v1/tickets", "officer"),
     ("GET", "/api/v1/tickets/FR-2026-ABCDEF", "officer"),
@@ -52,6 +53,12 @@ pub const PROTECTED_ROUTES: [(&str, &str, &str); 9] = [
     ("POST", "/api/v1/tokens", "admin"),
     ("GET", "/api/v1/deliveries", "officer"),
     ("GET", "/metrics", "monitor"),
+    ("GET", "/api/v1/cases", "officer"),
+    ("GET", "/api/v1/cases/FR-2026-ABCDEF", "officer"),
+    ("POST", "/api/v1/cases/FR-2026-ABCDEF/replies", "officer"),
+    ("POST", "/api/v1/cases/FR-2026-ABCDEF/close", "officer"),
+    ("GET", "/api/v1/due", "officer"),
+    ("POST", "/api/v1/testing/clock", "admin"),
 ];
 
 /// The node's router.
@@ -75,6 +82,12 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/directory/refresh", post(api::refresh_directory))
         .route("/api/v1/peers", get(api::peers))
         .route("/api/v1/tokens", post(api::create_token))
+        .route("/api/v1/cases", get(cases::list_cases))
+        .route("/api/v1/cases/{id}", get(cases::show_case))
+        .route("/api/v1/cases/{id}/replies", post(cases::post_reply))
+        .route("/api/v1/cases/{id}/close", post(cases::close_case))
+        .route("/api/v1/due", get(cases::due))
+        .route("/api/v1/testing/clock", post(cases::move_clock))
         .layer(DefaultBodyLimit::max(api_limit));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
