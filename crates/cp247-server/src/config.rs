@@ -247,6 +247,45 @@ impl Default for DeliverySection {
     }
 }
 
+/// `[cases]`: the case-work scheduler (reminders, escalation, lapse).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesSection {
+    /// How often the scheduler looks for due reminders and escalations (default 30s).
+    #[serde(default = "default_scheduler_every")]
+    pub scheduler_every: Period,
+    /// The most open cases one scheduler pass examines (default 5000).
+    #[serde(default = "default_scheduler_batch")]
+    pub scheduler_batch: u32,
+}
+
+fn default_scheduler_every() -> Period {
+    Period::secs(30)
+}
+fn default_scheduler_batch() -> u32 {
+    5000
+}
+
+impl Default for CasesSection {
+    fn default() -> Self {
+        Self {
+            scheduler_every: default_scheduler_every(),
+            scheduler_batch: default_scheduler_batch(),
+        }
+    }
+}
+
+/// `[testing]`: facilities for process tests only. A node with any of them on refuses to
+/// start unless it listens on a loopback address without TLS (a test network).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestingSection {
+    /// Serve `POST /api/v1/testing/clock` (admin token): move the node's clock forward, so
+    /// a test can reach deadlines weeks away in seconds. Never in production.
+    #[serde(default)]
+    pub clock_control: bool,
+}
+
 /// `[peers]`: outbound calls to other nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -420,6 +459,12 @@ pub struct ConfigFile {
     /// Audit checkpoints.
     #[serde(default, skip_serializing_if = "is_default")]
     pub audit: AuditSection,
+    /// Case work.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cases: CasesSection,
+    /// Test facilities (off; loopback test networks only).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub testing: TestingSection,
 }
 
 impl ConfigFile {
@@ -512,6 +557,20 @@ impl ConfigFile {
                 ),
             )
         })?;
+        if self.testing.clock_control
+            && (!listen.ip().is_loopback()
+                || !self
+                    .endpoint
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("http://")))
+        {
+            return Err(invalid(
+                "testing.clock_control",
+                format!(
+                    "the test clock control is allowed only on a plain-HTTP test node listening on a loopback address, not on {listen}: remove [testing] from a real node's configuration"
+                ),
+            ));
+        }
         let endpoint_text = self.endpoint.as_deref().ok_or_else(|| {
             invalid(
                 "endpoint",
@@ -675,6 +734,8 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_message_bytes"
             | "limits.max_api_body_bytes"
             | "limits.max_connections"
+            | "cases.scheduler_batch"
+            | "testing.clock_control"
     )
 }
 
@@ -811,6 +872,8 @@ mod tests {
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
             audit: AuditSection::default(),
+            cases: CasesSection::default(),
+            testing: TestingSection::default(),
         }
     }
 
@@ -834,6 +897,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_test_clock_is_refused_off_loopback() {
+        let dir = std::path::Path::new("/tmp");
+        let mut file = sample();
+        file.testing.clock_control = true;
+        assert!(file.resolve(dir).is_ok());
+        file.listen = "0.0.0.0:8443".into();
+        let err = file.resolve(dir).unwrap_err().to_string();
+        assert!(err.contains("testing.clock_control"), "{err}");
+        let mut file = sample();
+        file.testing.clock_control = true;
+        file.endpoint = Some("https://node.example:8443".into());
+        assert!(file.resolve(dir).is_err());
     }
 
     #[test]

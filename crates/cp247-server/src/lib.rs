@@ -3,7 +3,11 @@
 //! - [`config`]: `cp247.toml`, environment overrides, and the refusal of insecure settings.
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
-//! - [`routes`]: the federation endpoint, the officer REST API, probes and metrics.
+//! - [`routes`]: the federation endpoint, the officer REST API (requests, cases, replies, due
+//!   items), probes and metrics.
+//! - [`scheduler`]: reminders, escalation and lapse on the injected clock; the [`scheduler::Alerts`]
+//!   seam for duty-officer notifications.
+//! - [`outgoing`]: sealing a case message for a peer node.
 //! - [`checkpoint`]: the periodic signed checkpoint of the audit chain.
 //! - [`auth`]: roles, the one table of what each may do, API tokens (stored as hashes) and the
 //!   role extractors.
@@ -19,6 +23,8 @@ pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod node;
+pub mod outgoing;
 pub mod provision;
 pub mod routes;
 pub mod web;
+pub mod scheduler;

@@ -21,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::NodeConfig;
+use crate::scheduler::{Alerts, LogAlerts, TestClock};
+use cp247_case::DeadlinePolicy;
 
 /// The largest key or certificate file read.
 const MAX_KEY_FILE: u64 = 256 * 1024;
@@ -100,6 +102,12 @@ pub struct NodeContext {
     pub metrics: Arc<Metrics>,
     /// The web interface's shared state (password hasher, sign-in limits, cookies).
     pub web: crate::web::WebState,
+    /// Where the scheduler's duty-officer alerts go.
+    pub alerts: Arc<dyn Alerts>,
+    /// Acknowledgement limits and reminder days.
+    pub policy: DeadlinePolicy,
+    /// The movable clock of a test network (`[testing] clock_control`), else `None`.
+    pub test_clock: Option<Arc<TestClock>>,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -224,13 +232,39 @@ impl RunningNode {
     }
 }
 
-/// Starts a node with the passphrase of its secret key.
+/// Starts a node with the passphrase of its secret key; duty-officer alerts go to the log.
 pub async fn start(
     config: NodeConfig,
     passphrase: Passphrase,
     clock: Arc<dyn Clock>,
 ) -> Result<RunningNode, StartError> {
+    start_with_alerts(config, passphrase, clock, Arc::new(LogAlerts)).await
+}
+
+/// Starts a node whose scheduler sends duty-officer alerts to `alerts`.
+pub async fn start_with_alerts(
+    config: NodeConfig,
+    passphrase: Passphrase,
+    clock: Arc<dyn Clock>,
+    alerts: Arc<dyn Alerts>,
+) -> Result<RunningNode, StartError> {
     cp247_federation::tls::install_crypto_provider();
+    // A test network may move its clock forward; the configuration only allows this on a
+    // plain-HTTP loopback node (see `[testing]`).
+    let test_clock = config
+        .file
+        .testing
+        .clock_control
+        .then(|| Arc::new(TestClock::new(clock.clone())));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(t) => {
+            tracing::warn!(
+                "TEST CLOCK CONTROL IS ON: this node's clock can be moved by an admin token; never use this configuration for a real node"
+            );
+            t.clone()
+        }
+        None => clock,
+    };
     let now = clock.now();
     let anchor = load_authority(&config)?;
     let key = Arc::new(load_key(&config, &passphrase)?);
@@ -352,6 +386,9 @@ pub async fn start(
         deliverer: deliverer.clone(),
         metrics,
         web,
+        alerts,
+        policy: DeadlinePolicy::default(),
+        test_clock,
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready
@@ -380,6 +417,7 @@ pub async fn start(
         context.config.file.audit.checkpoint_every.duration(),
         shutdown.clone(),
     ));
+    tasks.spawn(crate::scheduler::run(context.clone(), shutdown.clone()));
     tasks.close();
     tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
     Ok(RunningNode {

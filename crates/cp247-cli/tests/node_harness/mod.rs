@@ -333,9 +333,14 @@ impl Network {
         for options in nodes {
             let port = free_port();
             let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            // "MD-alt" is the alternate contact point of MD, served by its own node.
+            let (party, point) = match options.code.strip_suffix("-alt") {
+                Some(party) => (party, ContactPointRole::Alternate),
+                None => (options.code, ContactPointRole::Primary),
+            };
             let spec = NodeSpec {
-                party: PartyCode::parse(options.code).unwrap(),
-                point: ContactPointRole::Primary,
+                party: PartyCode::parse(party).unwrap(),
+                point,
                 name: format!("{} test unit", options.code),
                 listen,
                 endpoint: format!("http://127.0.0.1:{port}"),
@@ -382,6 +387,16 @@ impl Network {
 
     /// Signs and writes a new directory (next serial) with the given statuses.
     pub fn publish(&mut self, statuses: &[(&str, ListingStatus)]) {
+        self.publish_valid_for(statuses, jiff::SignedDuration::from_hours(24));
+    }
+
+    /// The same, valid for `valid_for` from now (a test that moves its nodes' clocks weeks
+    /// ahead needs a directory that is still valid then).
+    pub fn publish_valid_for(
+        &mut self,
+        statuses: &[(&str, ListingStatus)],
+        valid_for: jiff::SignedDuration,
+    ) {
         self.serial += 1;
         let listings: Vec<Listing> = self
             .nodes
@@ -403,7 +418,7 @@ impl Network {
                 &listings,
                 self.serial,
                 now(),
-                jiff::SignedDuration::from_hours(24),
+                valid_for,
             )
             .unwrap();
     }

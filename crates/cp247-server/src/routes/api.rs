@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
 
 /// The state of a ticket this node opens by sending a request.
 pub const SENT_STATE: &str = "sent";
@@ -176,36 +177,26 @@ pub async fn create_request(
         .map_err(|e| ApiError::unprocessable("recipient_unavailable", e.to_string()))?
         .clone();
 
-    // The ticket: a follow-up joins an existing one shared with the same Party.
-    let existing = match &req.ticket {
-        Some(id) => {
-            let ticket = ctx
-                .store
-                .find_ticket_for(Viewer::Local(ctx.me.party), id)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
-                    other => ApiError::store("reading a ticket", &other),
-                })?;
-            if ticket.counterpart != to.party {
-                return Err(ApiError::unprocessable(
-                    "ticket_mismatch",
-                    format!(
-                        "ticket {id} is shared with {}, not with {}",
-                        ticket.counterpart, to.party
-                    ),
-                ));
-            }
-            Some(ticket)
-        }
-        None if kind == Kind::Art30 => {
-            return Err(ApiError::unprocessable(
-                "ticket_required",
-                "an Art. 30 disclosure answers a preservation request: give the request's ticket",
-            ));
-        }
-        None => None,
-    };
+    // A request opens its own ticket; an extension or a follow-up names the earlier ticket in
+    // its document, and an Art. 30 disclosure is a reply on the preservation's case.
+    if kind == Kind::Art30 {
+        return Err(ApiError::unprocessable(
+            "not_a_request",
+            "an Art. 30 disclosure answers a preservation request: send it as a partial_traffic_disclosure reply with POST /api/v1/cases/{ticket}/replies",
+        ));
+    }
+    if let Some(id) = &req.ticket {
+        return Err(ApiError::unprocessable(
+            "ticket_not_allowed",
+            format!(
+                "a request opens its own ticket, so it cannot be added to ticket {id}: an extension or a follow-up names the earlier ticket in its document (request_status); replies go to POST /api/v1/cases/{{ticket}}/replies"
+            ),
+        ));
+    }
+    let existing: Option<Ticket> = None;
+    let message_type = MessageKind::of_request(&document)
+        .map(|k| k.name())
+        .unwrap_or(message_type);
     // The thread-local generator must not live across an await.
     let (ticket_id, message_id) = {
         let mut rng = rand::rng();
@@ -246,6 +237,17 @@ pub async fn create_request(
         .map(CaseText::new)
         .transpose()
         .map_err(|e| ApiError::unprocessable("invalid_reference", e.to_string()))?;
+    let opening = Opening::for_request(
+        ticket_id.clone(),
+        cp247_case::Role::Requester,
+        &document,
+        to,
+        now,
+    )
+    .map_err(|e| ApiError::unprocessable("not_a_request", e.to_string()))?;
+    let mut case = Case::open(opening);
+    case.record(CaseEvent::Sent(Msg::Request), now)
+        .map_err(|e| ApiError::internal("opening a case", &e))?;
     let store_err = |e: StoreError| ApiError::store("recording a request", &e);
     let actor = Actor::token(officer.name()).map_err(store_err)?;
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
@@ -266,6 +268,9 @@ pub async fn create_request(
         .await
         .map_err(store_err)?;
     }
+    tx.create_case(&case, Some(&message_id), &actor)
+        .await
+        .map_err(store_err)?;
     tx.insert_outgoing(&OutgoingMessage {
         id: message_id,
         ticket: ticket_id.clone(),
@@ -350,7 +355,7 @@ fn default_limit() -> u32 {
     50
 }
 
-fn page(q: &PageQuery) -> Result<Page, ApiError> {
+pub(crate) fn page(q: &PageQuery) -> Result<Page, ApiError> {
     if q.limit == 0 || q.limit > 500 {
         return Err(ApiError::bad_request(
             "invalid_page",
@@ -363,7 +368,7 @@ fn page(q: &PageQuery) -> Result<Page, ApiError> {
     })
 }
 
-fn ticket_json(t: &Ticket) -> Value {
+pub(crate) fn ticket_json(t: &Ticket) -> Value {
     json!({
         "id": t.id,
         "our_role": t.our_role.as_str(),
@@ -397,7 +402,7 @@ pub async fn list_tickets(
 
 /// The delivery state of an outgoing message, as shown to officers. For an undeliverable
 /// message, the recipient's duty phones from the directory, so someone can call.
-fn delivery_json(d: &DeliveryStatus, ctx: &NodeContext) -> Value {
+pub(crate) fn delivery_json(d: &DeliveryStatus, ctx: &NodeContext) -> Value {
     let duty_phones: Option<Vec<String>> = (d.state == DeliveryState::Undeliverable).then(|| {
         ctx.directory
             .snapshot()

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::node::NodeContext;
 
 pub mod api;
+pub mod cases;
 pub mod federation;
 pub mod ops;
 
@@ -38,7 +39,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 24] = [
+pub const ROUTES: [(&str, &str, Guard); 30] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -116,6 +117,28 @@ pub const ROUTES: [(&str, &str, Guard); 24] = [
         "/api/v1/openapi.json",
         Guard::Public("the API's description: no data"),
     ),
+    ("GET", "/api/v1/cases", Guard::Token(Access::CaseWork)),
+    (
+        "GET",
+        "/api/v1/cases/FR-2026-ABCDEF",
+        Guard::Token(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/api/v1/cases/FR-2026-ABCDEF/replies",
+        Guard::Token(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/api/v1/cases/FR-2026-ABCDEF/close",
+        Guard::Token(Access::CaseWork),
+    ),
+    ("GET", "/api/v1/due", Guard::Token(Access::CaseWork)),
+    (
+        "POST",
+        "/api/v1/testing/clock",
+        Guard::Token(Access::Administration),
+    ),
 ];
 
 /// The node's router.
@@ -139,6 +162,12 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/directory/refresh", post(api::refresh_directory))
         .route("/api/v1/peers", get(api::peers))
         .route("/api/v1/tokens", post(api::create_token))
+        .route("/api/v1/cases", get(cases::list_cases))
+        .route("/api/v1/cases/{id}", get(cases::show_case))
+        .route("/api/v1/cases/{id}/replies", post(cases::post_reply))
+        .route("/api/v1/cases/{id}/close", post(cases::close_case))
+        .route("/api/v1/due", get(cases::due))
+        .route("/api/v1/testing/clock", post(cases::move_clock))
         .layer(DefaultBodyLimit::max(api_limit));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
