@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod demo;
 mod directory;
 mod doctor;
@@ -48,6 +49,8 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Start a demo network of three nodes (FR, GE, MD) on this machine.
     Demo(demo::DemoArgs),
+    /// Measure cp247 against gpg + SMTP and the machine's limit; the K-node scale scenario.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
