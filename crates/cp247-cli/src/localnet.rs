@@ -39,6 +39,32 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// A free TCP port on 127.0.0.1 below the kernel's ephemeral range (from
+/// `/proc/sys/net/ipv4/ip_local_port_range`, 32768 when unreadable), chosen at random: a port
+/// a node listens on later must not be handed out meanwhile as the source port of an outgoing
+/// connection — with many nodes on one machine, that happens.
+pub fn listen_port() -> anyhow::Result<u16> {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            t.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u16>().ok())
+        })
+        .unwrap_or(32768);
+    if low <= 12_000 {
+        return free_port();
+    }
+    let mut rng = rand::rng();
+    for _ in 0..200 {
+        let port = rng.random_range(10_000..low);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    free_port()
+}
+
 /// A random passphrase of 24 unambiguous characters.
 pub fn random_passphrase() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -138,7 +164,7 @@ pub async fn provision(
     let mut listings = Vec::new();
     let mut nodes = Vec::new();
     for plan in plans {
-        let port = free_port()?;
+        let port = listen_port()?;
         let passphrase = random_passphrase();
         let spec = NodeSpec {
             party: plan.party,
