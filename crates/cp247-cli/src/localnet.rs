@@ -163,8 +163,21 @@ pub async fn provision(
     let authority = Authority::generate(&settings.authority_name, now)?;
     let mut listings = Vec::new();
     let mut nodes = Vec::new();
+    let mut ports = std::collections::HashSet::new();
     for plan in plans {
-        let port = listen_port()?;
+        // Random picks may repeat within one network; none may be given twice.
+        let mut port = listen_port()?;
+        let mut tries = 0;
+        while !ports.insert(port) {
+            tries += 1;
+            if tries > 100 {
+                bail!(
+                    "cannot find {} distinct free ports on 127.0.0.1",
+                    plans.len()
+                );
+            }
+            port = listen_port()?;
+        }
         let passphrase = random_passphrase();
         let spec = NodeSpec {
             party: plan.party,
