@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit;
+mod bench;
 mod demo;
 mod directory;
 mod doctor;
@@ -54,6 +55,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// The audit log: verify its chain, export it, export the anchors peers' receipts carry.
     Audit(audit::AuditArgs),
+    /// Measure cp247 against gpg + SMTP and the machine's limit; the K-node scale scenario.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
