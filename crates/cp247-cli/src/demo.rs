@@ -60,8 +60,18 @@ struct DemoNode {
     dir: PathBuf,
     officer: String,
     admin: String,
+    people: Vec<DemoPerson>,
     child: Child,
     stdin: Option<ChildStdin>,
+}
+
+/// A demo person's credentials, printed for the web interface.
+struct DemoPerson {
+    username: &'static str,
+    role: Role,
+    password: String,
+    totp_secret: String,
+    otpauth_uri: String,
 }
 
 /// Reads a JSON response of at most `limit` bytes.
@@ -196,7 +206,7 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
 
     let mut nodes = Vec::new();
     for (code, node) in specs {
-        let (officer, admin) = issue_tokens(&node.config_path, now).await?;
+        let (officer, admin, people) = issue_tokens(&node.config_path, code, now).await?;
         match spawn_node(code, &node.dir, &node.config_path, &node.endpoint).await {
             Ok((child, stdin)) => nodes.push(DemoNode {
                 code,
@@ -204,6 +214,7 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
                 dir: node.dir.clone(),
                 officer,
                 admin,
+                people,
                 child,
                 stdin: Some(stdin),
             }),
@@ -247,12 +258,43 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
     })
 }
 
-/// Issues an officer and an admin token in the node's database (before it starts).
-async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(String, String)> {
+/// Issues an officer and an admin token, and creates the people who sign in to the web
+/// (an officer and an administrator, with random passwords), in the node's database before it
+/// starts.
+async fn issue_tokens(
+    config: &Path,
+    code: &str,
+    now: jiff::Timestamp,
+) -> anyhow::Result<(String, String, Vec<DemoPerson>)> {
     let config = ConfigFile::load(config, &[])?;
     let store =
         cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
             .await?;
+    let mut people = Vec::new();
+    for (username, name, role) in [
+        ("officer", "Demo officer", Role::Officer),
+        ("admin", "Demo administrator", Role::Administrator),
+    ] {
+        let password = random_passphrase();
+        let enrolment = cp247_server::accounts::enrol(
+            &store,
+            username,
+            &format!("{name} ({code})"),
+            role,
+            &cp247_server::accounts::Password::new(password.clone()),
+            &cp247_server::accounts::issuer_for(&format!("{code} demo")),
+            now,
+        )
+        .await
+        .with_context(|| format!("cannot create the demo user {username}"))?;
+        people.push(DemoPerson {
+            username,
+            role,
+            password,
+            totp_secret: enrolment.totp.to_base32(),
+            otpauth_uri: enrolment.otpauth_uri,
+        });
+    }
     let mut out = Vec::new();
     let mut tx = store.begin().await?;
     for (name, role) in [
@@ -268,7 +310,7 @@ async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(St
     store.close().await;
     let admin = out.pop().unwrap_or_default();
     let officer = out.pop().unwrap_or_default();
-    Ok((officer, admin))
+    Ok((officer, admin, people))
 }
 
 /// Starts `cp247 serve` for one node and waits for its "listening" line.
@@ -452,7 +494,21 @@ fn print_summary(root: &Path, nodes: &[DemoNode], exchanged: &[String]) {
         println!("  {}  {}", n.code, n.url);
         println!("      officer token: {}", n.officer);
         println!("      admin token:   {}", n.admin);
+        println!("      web sign-in: {}/", n.url);
+        for p in &n.people {
+            println!(
+                "        {} ({}): password {}  TOTP secret {}",
+                p.username,
+                p.role.as_str(),
+                p.password,
+                p.totp_secret
+            );
+            println!("          {}", p.otpauth_uri);
+        }
     }
+    println!(
+        "\nThe second factor is the 6-digit code of an authenticator app given the TOTP secret\n(or the otpauth URI); the demo's secrets are printed here only because it is a demo."
+    );
     println!("\nRequests already exchanged (sealed, signed, delivered with signed receipts):\n");
     for line in exchanged {
         println!("  {line}");
