@@ -19,7 +19,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use cp247_cli::localnet::{self, NetworkSettings, NodePlan, ServeProcess, read_json};
 use cp247_domain::{Clock, PartyCode, SystemClock};
-use cp247_server::config::{DeliverySection, Period};
+use cp247_server::auth::Role;
+use cp247_server::config::{ConfigFile, DeliverySection, Period};
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -57,7 +58,57 @@ struct DemoNode {
     dir: PathBuf,
     officer: String,
     admin: String,
+    people: Vec<DemoPerson>,
     process: ServeProcess,
+}
+
+/// A demo person's credentials, printed for the web interface.
+struct DemoPerson {
+    username: &'static str,
+    role: Role,
+    password: String,
+    totp_secret: String,
+    otpauth_uri: String,
+}
+
+/// Creates the people who sign in to the web (an officer and an administrator, with random
+/// passwords and TOTP secrets) in the node's database, before it starts.
+async fn create_people(
+    config: &Path,
+    code: &str,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Vec<DemoPerson>> {
+    let config = ConfigFile::load(config, &[])?;
+    let store =
+        cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
+            .await?;
+    let mut people = Vec::new();
+    for (username, name, role) in [
+        ("officer", "Demo officer", Role::Officer),
+        ("admin", "Demo administrator", Role::Administrator),
+    ] {
+        let password = localnet::random_passphrase();
+        let enrolment = cp247_server::accounts::enrol(
+            &store,
+            username,
+            &format!("{name} ({code})"),
+            role,
+            &cp247_server::accounts::Password::new(password.clone()),
+            &cp247_server::accounts::issuer_for(&format!("{code} demo")),
+            now,
+        )
+        .await
+        .with_context(|| format!("cannot create the demo user {username}"))?;
+        people.push(DemoPerson {
+            username,
+            role,
+            password,
+            totp_secret: enrolment.totp.to_base32(),
+            otpauth_uri: enrolment.otpauth_uri,
+        });
+    }
+    store.close().await;
+    Ok(people)
 }
 
 /// `cp247 demo`.
@@ -137,6 +188,13 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
 
     let mut nodes = Vec::new();
     for node in provisioned {
+        let people = match create_people(&node.node.config_path, &node.code, now).await {
+            Ok(people) => people,
+            Err(e) => {
+                stop_all(&mut nodes).await;
+                return Err(e);
+            }
+        };
         match node.spawn(&exe, &[]).await {
             Ok(process) => nodes.push(DemoNode {
                 url: node.url().to_owned(),
@@ -144,6 +202,7 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
                 code: node.code,
                 officer: node.officer,
                 admin: node.admin,
+                people,
                 process,
             }),
             Err(e) => {
@@ -321,7 +380,21 @@ fn print_summary(root: &Path, nodes: &[DemoNode], exchanged: &[String]) {
         println!("  {}  {}", n.code, n.url);
         println!("      officer token: {}", n.officer);
         println!("      admin token:   {}", n.admin);
+        println!("      web sign-in: {}/", n.url);
+        for p in &n.people {
+            println!(
+                "        {} ({}): password {}  TOTP secret {}",
+                p.username,
+                p.role.as_str(),
+                p.password,
+                p.totp_secret
+            );
+            println!("          {}", p.otpauth_uri);
+        }
     }
+    println!(
+        "\nThe second factor is the 6-digit code of an authenticator app given the TOTP secret\n(or the otpauth URI); the demo's secrets are printed here only because it is a demo."
+    );
     println!("\nRequests already exchanged (sealed, signed, delivered with signed receipts):\n");
     for line in exchanged {
         println!("  {line}");

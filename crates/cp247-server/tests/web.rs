@@ -411,6 +411,7 @@ async fn session_lifecycle_sign_in_rotation_sign_out_disable_and_timeouts() {
     );
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
     let body = r.text().await.unwrap();
     assert!(body.contains("alice name"));
     assert!(

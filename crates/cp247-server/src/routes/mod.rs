@@ -180,7 +180,6 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
         (
             HeaderName::from_static("cross-origin-resource-policy"),
@@ -197,10 +196,15 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);
-    // Pages set their own policy (a same-origin stylesheet); everything else gets none at all.
+    // Pages set their own policy (a same-origin stylesheet; referrers kept within the site, so
+    // that browsers send an Origin the CSRF check can compare); everything else gets none.
     router = router.layer(SetResponseHeaderLayer::if_not_present(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ));
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
     ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::overriding(

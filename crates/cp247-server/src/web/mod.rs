@@ -114,6 +114,12 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),
         ))
+        // With `no-referrer`, browsers send `Origin: null` on form posts, which the CSRF check
+        // must refuse; `same-origin` keeps referrers within the node and the Origin real.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
 }
 
 #[cfg(test)]

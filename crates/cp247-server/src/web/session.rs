@@ -406,6 +406,8 @@ mod tests {
         assert!(!same_site(&h, true));
         h.insert(ORIGIN, HeaderValue::from_static("http://evil.example"));
         assert!(!same_site(&h, false));
+        h.insert(ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_site(&h, false));
         h.insert(ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_site(&h, false));
