@@ -26,5 +26,5 @@ pub mod node;
 pub mod outgoing;
 pub mod provision;
 pub mod routes;
-pub mod web;
 pub mod scheduler;
+pub mod web;
