@@ -79,7 +79,9 @@ impl Api {
             .await
             .with_context(|| format!("GET {path} on {}", self.code))?;
         let status = response.status();
-        let body = read_json(response, MAX_ANSWER).await?;
+        let body = read_json(response, MAX_ANSWER)
+            .await
+            .with_context(|| format!("GET {path} on {}: {status}", self.code))?;
         if !status.is_success() {
             bail!("GET {path} on {}: {status}: {body}", self.code);
         }
@@ -114,7 +116,9 @@ impl Api {
             .await
             .with_context(|| format!("submitting a request to {}", self.code))?;
         let status = response.status();
-        let answer = read_json(response, MAX_ANSWER).await?;
+        let answer = read_json(response, MAX_ANSWER)
+            .await
+            .with_context(|| format!("{} answered a request with {status}", self.code))?;
         if status.as_u16() != 201 {
             bail!("{} refused a request: {status}: {answer}", self.code);
         }

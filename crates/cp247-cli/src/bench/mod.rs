@@ -607,19 +607,21 @@ pub fn table(r: &Report) -> String {
         .collect();
     let mut out = String::new();
     out.push('\n');
-    out.push_str(&format!("{:label_w$}", ""));
-    for ((h, _), w) in cols.iter().zip(&col_w) {
-        out.push_str(&format!("  {h:>w$}"));
-    }
-    out.push('\n');
-    for (i, row) in rows.iter().enumerate() {
-        out.push_str(&format!("{row:label_w$}"));
-        for ((_, v), w) in cols.iter().zip(&col_w) {
-            out.push_str(&format!("  {:>w$}", v.get(i).map_or("", String::as_str)));
+    if !cols.is_empty() {
+        out.push_str(&format!("{:label_w$}", ""));
+        for ((h, _), w) in cols.iter().zip(&col_w) {
+            out.push_str(&format!("  {h:>w$}"));
+        }
+        out.push('\n');
+        for (i, row) in rows.iter().enumerate() {
+            out.push_str(&format!("{row:label_w$}"));
+            for ((_, v), w) in cols.iter().zip(&col_w) {
+                out.push_str(&format!("  {:>w$}", v.get(i).map_or("", String::as_str)));
+            }
+            out.push('\n');
         }
         out.push('\n');
     }
-    out.push('\n');
     if let Some(x) = r.ratios.throughput_vs_status_quo {
         out.push_str(&format!(
             "cp247 / status quo, throughput:     {}×\n",
