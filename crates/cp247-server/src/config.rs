@@ -394,6 +394,9 @@ pub struct ConfigFile {
     /// Inbound limits.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsSection,
+    /// Alerts and outgoing e-mail (see [`crate::notify_config`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub notify: crate::notify_config::NotifySection,
 }
 
 impl ConfigFile {
@@ -611,6 +614,7 @@ impl ConfigFile {
         if l.max_connections == 0 {
             return Err(invalid("limits.max_connections", "it must be at least 1"));
         }
+        self.notify.check()?;
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
             file: self.clone(),
@@ -642,6 +646,8 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_message_bytes"
             | "limits.max_api_body_bytes"
             | "limits.max_connections"
+            | "notify.smtp_port"
+            | "notify.webhook_attempts"
     )
 }
 
@@ -777,6 +783,7 @@ mod tests {
             delivery: DeliverySection::default(),
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
+            notify: crate::notify_config::NotifySection::default(),
         }
     }
 

@@ -213,6 +213,7 @@ pub fn init_node(
         delivery: spec.delivery.clone().unwrap_or_default(),
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),
+        notify: Default::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;
