@@ -293,7 +293,7 @@ fn push_phones(lines: &mut Vec<String>, title: &str, phones: &[String]) {
 }
 
 /// An identifier-like word (`art29`, `preservation_expiry`): anything else becomes `?`.
-fn safe_word(word: &str) -> String {
+pub(crate) fn safe_word(word: &str) -> String {
     if !word.is_empty()
         && word.len() <= 40
         && word
@@ -308,7 +308,7 @@ fn safe_word(word: &str) -> String {
 
 /// A phone number as the directory writes it (`+33 1 23 45 67 89`): digits, `+`, spaces,
 /// dashes, dots and parentheses only.
-fn safe_phone(phone: &str) -> String {
+pub(crate) fn safe_phone(phone: &str) -> String {
     phone
         .chars()
         .filter(|c| c.is_ascii_digit() || " +-.()".contains(*c))
