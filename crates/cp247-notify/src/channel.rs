@@ -133,3 +133,76 @@ impl RequestMail {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use cp247_directory::contact::{AuthorityKind, ParentAuthority};
+    use cp247_directory::hours::OfficeHours;
+    use cp247_directory::model::{Bounded, EmailChannel, NodeChannel};
+    use cp247_directory::status::Status;
+    use cp247_directory::text::Text;
+    use cp247_directory::{ListedCert, ListedKey};
+    use cp247_seal::NodeKey;
+
+    use super::*;
+
+    fn key(name: &str) -> NodeKey {
+        NodeKey::generate(name, "2026-01-01T00:00:00Z".parse().unwrap(), None).unwrap()
+    }
+
+    fn contact_point(channel: Channel) -> ContactPoint {
+        ContactPoint {
+            unit: Text::parse("Cybercrime 24/7 unit").unwrap(),
+            parent_authority: ParentAuthority {
+                kind: AuthorityKind::Police,
+                name: Text::parse("National police").unwrap(),
+            },
+            mla_authority: false,
+            capabilities: BTreeSet::new(),
+            channel,
+            duty_phones: Bounded::new(vec!["+37322000111".parse().unwrap()]).unwrap(),
+            emails: Bounded::new(vec![]).unwrap(),
+            languages: Bounded::new(vec!["en".parse().unwrap()]).unwrap(),
+            time_zone: "Europe/Chisinau".parse().unwrap(),
+            office_hours: OfficeHours::parse_weekly("24/7").unwrap(),
+            status: Status::Active,
+        }
+    }
+
+    #[test]
+    fn the_target_is_the_listed_address_and_the_key_in_force() {
+        let old = key("MD alternate 2026");
+        let new = key("MD alternate 2027");
+        let retired_at = "2026-06-01T00:00:00Z";
+        let keys = Bounded::new(vec![
+            ListedKey::new(ListedCert::from_cert(old.cert()), None),
+            ListedKey::new(
+                ListedCert::from_cert(new.cert()),
+                Some(cp247_domain::Instant::parse(retired_at).unwrap()),
+            ),
+        ])
+        .unwrap();
+        let cp = contact_point(Channel::Email(EmailChannel {
+            address: "alt247@md.example".parse().unwrap(),
+            keys: keys.clone(),
+        }));
+        // Before the second key is retired it is the one in force; after, the first.
+        let before = EmailTarget::of(&cp, "2026-03-01T00:00:00Z".parse().unwrap()).unwrap();
+        assert_eq!(before.address.email(), "alt247@md.example");
+        assert_eq!(before.cert.fingerprint(), new.fingerprint());
+        let after = EmailTarget::of(&cp, "2026-07-01T00:00:00Z".parse().unwrap()).unwrap();
+        assert_eq!(after.cert.fingerprint(), old.fingerprint());
+
+        let node = contact_point(Channel::Node(NodeChannel {
+            endpoint: "https://md.example/".parse().unwrap(),
+            tls_sha256: "ab".repeat(32).parse().unwrap(),
+            keys,
+        }));
+        assert_eq!(
+            EmailTarget::of(&node, "2026-03-01T00:00:00Z".parse().unwrap()).unwrap_err(),
+            ChannelError::NotEmail
+        );
+    }
+}
