@@ -5,7 +5,7 @@
 # schema agreement, PDF checks and real-process node tests).
 #
 # Under CI=true a missing prerequisite is an error, never a skip: the tests themselves fail when
-# gpg, sqop, xmllint, pdftotext or PostgreSQL is missing.
+# gpg, sqop, xmllint, pdftotext, PostgreSQL or Chromium is missing.
 #
 # Opt-in long modes: CP247_LONG=1 (more crash iterations, more proptest cases),
 # CP247_FUZZ=SECONDS (smoke-run every fuzz target for that long).
@@ -23,8 +23,11 @@ command -v gpg >/dev/null       || need_pkgs+=(gnupg)
 command -v sqop >/dev/null      || need_pkgs+=(sqop)
 command -v xmllint >/dev/null   || need_pkgs+=(libxml2-utils)
 command -v pdftotext >/dev/null || need_pkgs+=(poppler-utils)
+command -v sqlite3 >/dev/null   || need_pkgs+=(sqlite3)
 command -v pg_ctlcluster >/dev/null || need_pkgs+=(postgresql)
 command -v pg_isready >/dev/null    || need_pkgs+=(postgresql-client)
+[ -x /usr/bin/chromium ]            || need_pkgs+=(chromium)
+command -v npm >/dev/null           || need_pkgs+=(npm)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -93,3 +96,17 @@ fi
 
 log "workspace tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --no-fail-fast --profile ci
+
+# --- browser tests (Debian's Chromium, playwright-core) -----------------------------------------
+log "browser tests (e2e/, Chromium)"
+if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null; then
+  if [ "${CI:-}" = "true" ]; then
+    die "Chromium (/usr/bin/chromium) or npm is missing (needed by the browser tests)"
+  fi
+  log "skipping the browser tests: Chromium or npm is missing (outside CI)"
+else
+  (cd e2e && npm ci --no-audit --no-fund --silent)
+  cargo build -p cp247-cli --quiet
+  target="${CARGO_TARGET_DIR:-target}"
+  CP247_BIN="$target/debug/cp247" CP247_SCREENSHOTS="${CP247_SCREENSHOTS:-0}" node e2e/web.test.mjs
+fi

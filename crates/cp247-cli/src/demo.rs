@@ -12,19 +12,17 @@
 //! and the failing node's log are printed).
 
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use cp247_domain::{Clock, ContactPointRole, PartyCode, SystemClock};
-use cp247_seal::Passphrase;
-use cp247_server::auth::{IssuedToken, Role};
+use cp247_cli::localnet::{self, NetworkSettings, NodePlan, ServeProcess, read_json};
+use cp247_domain::{Clock, PartyCode, SystemClock};
+use cp247_server::auth::Role;
 use cp247_server::config::{ConfigFile, DeliverySection, Period};
-use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
 use rand::Rng;
 use serde_json::{Value, json};
-use tokio::process::{Child, ChildStdin, Command};
 
 /// `cp247 demo`
 #[derive(Debug, Args)]
@@ -55,41 +53,62 @@ const PARTIES: [(&str, &str, &str, &str); 3] = [
 ];
 
 struct DemoNode {
-    code: &'static str,
+    code: String,
     url: String,
     dir: PathBuf,
     officer: String,
     admin: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    people: Vec<DemoPerson>,
+    process: ServeProcess,
 }
 
-/// Reads a JSON response of at most `limit` bytes.
-pub async fn read_json(mut response: reqwest::Response, limit: usize) -> anyhow::Result<Value> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.context("reading the answer")? {
-        if body.len() + chunk.len() > limit {
-            bail!("the answer is larger than {limit} bytes");
-        }
-        body.extend_from_slice(&chunk);
+/// A demo person's credentials, printed for the web interface.
+struct DemoPerson {
+    username: &'static str,
+    role: Role,
+    password: String,
+    totp_secret: String,
+    otpauth_uri: String,
+}
+
+/// Creates the people who sign in to the web (an officer and an administrator, with random
+/// passwords and TOTP secrets) in the node's database, before it starts.
+async fn create_people(
+    config: &Path,
+    code: &str,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Vec<DemoPerson>> {
+    let config = ConfigFile::load(config, &[])?;
+    let store =
+        cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
+            .await?;
+    let mut people = Vec::new();
+    for (username, name, role) in [
+        ("officer", "Demo officer", Role::Officer),
+        ("admin", "Demo administrator", Role::Administrator),
+    ] {
+        let password = localnet::random_passphrase();
+        let enrolment = cp247_server::accounts::enrol(
+            &store,
+            username,
+            &format!("{name} ({code})"),
+            role,
+            &cp247_server::accounts::Password::new(password.clone()),
+            &cp247_server::accounts::issuer_for(&format!("{code} demo")),
+            now,
+        )
+        .await
+        .with_context(|| format!("cannot create the demo user {username}"))?;
+        people.push(DemoPerson {
+            username,
+            role,
+            password,
+            totp_secret: enrolment.totp.to_base32(),
+            otpauth_uri: enrolment.otpauth_uri,
+        });
     }
-    serde_json::from_slice(&body).context("the answer is not JSON")
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-fn random_passphrase() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..24)
-        .map(|_| {
-            let i = rng.random_range(0..ALPHABET.len());
-            char::from(ALPHABET.get(i).copied().unwrap_or(b'a'))
-        })
-        .collect()
+    store.close().await;
+    Ok(people)
 }
 
 /// `cp247 demo`.
@@ -141,71 +160,50 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now();
-    let authority = Authority::generate("cp247 demo directory authority", now)?;
-    let mut listings = Vec::new();
-    let mut specs = Vec::new();
+    let mut plans = Vec::new();
     for (code, name, zone, phone) in PARTIES {
-        let port = free_port()?;
-        let passphrase = random_passphrase();
-        let spec = NodeSpec {
+        plans.push(NodePlan {
             party: PartyCode::parse(code)?,
-            point: ContactPointRole::Primary,
-            name: format!("{name} 24/7 contact point (demo)"),
-            listen: format!("127.0.0.1:{port}").parse()?,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            tls: false,
-            database_url: None,
-            directory_source: Some("../directory.json".into()),
-            passphrase_file: true,
-            delivery: Some(DeliverySection {
-                first_retry: Period::secs(1),
-                max_backoff: Period::secs(30),
-                poll_every: Period::millis(500),
-                ..DeliverySection::default()
-            }),
-            peers: None,
-            limits: None,
-            refresh_every: Some(Period::secs(30)),
-        };
-        let node = provision::init_node(
-            &root.join(code),
-            &spec,
-            &authority.cert(),
-            &Passphrase::new(passphrase.clone()),
-            &passphrase,
-            now,
-        )?;
-        listings.push(Listing {
             party_name: name.to_owned(),
-            node: node.clone(),
-            duty_phones: vec![phone.to_owned()],
+            unit_name: format!("{name} 24/7 contact point (demo)"),
             time_zone: zone.to_owned(),
-            status: ListingStatus::Active,
+            duty_phone: phone.to_owned(),
+            database_url: None,
         });
-        specs.push((code, node));
     }
-    authority.publish(
-        &root.join("directory.json"),
-        &listings,
-        1,
-        now,
-        jiff::SignedDuration::from_hours(30 * 24),
-    )?;
-    std::fs::write(root.join("authority-cert.asc"), authority.cert().armored())
-        .context("writing the authority certificate")?;
+    let settings = NetworkSettings {
+        authority_name: "cp247 demo directory authority".to_owned(),
+        delivery: DeliverySection {
+            first_retry: Period::secs(1),
+            max_backoff: Period::secs(30),
+            poll_every: Period::millis(500),
+            ..DeliverySection::default()
+        },
+        peers: None,
+        refresh_every: Period::secs(30),
+        directory_validity: jiff::SignedDuration::from_hours(30 * 24),
+    };
+    let provisioned = localnet::provision(root, &plans, &settings, now).await?;
+    let exe = std::env::current_exe().context("cannot find the cp247 executable")?;
 
     let mut nodes = Vec::new();
-    for (code, node) in specs {
-        let (officer, admin) = issue_tokens(&node.config_path, now).await?;
-        match spawn_node(code, &node.dir, &node.config_path, &node.endpoint).await {
-            Ok((child, stdin)) => nodes.push(DemoNode {
-                code,
-                url: node.endpoint.clone(),
-                dir: node.dir.clone(),
-                officer,
-                admin,
-                child,
-                stdin: Some(stdin),
+    for node in provisioned {
+        let people = match create_people(&node.node.config_path, &node.code, now).await {
+            Ok(people) => people,
+            Err(e) => {
+                stop_all(&mut nodes).await;
+                return Err(e);
+            }
+        };
+        match node.spawn(&exe, &[]).await {
+            Ok(process) => nodes.push(DemoNode {
+                url: node.url().to_owned(),
+                dir: node.node.dir.clone(),
+                code: node.code,
+                officer: node.officer,
+                admin: node.admin,
+                people,
+                process,
             }),
             Err(e) => {
                 stop_all(&mut nodes).await;
@@ -245,73 +243,6 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// Issues an officer and an admin token in the node's database (before it starts).
-async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(String, String)> {
-    let config = ConfigFile::load(config, &[])?;
-    let store =
-        cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
-            .await?;
-    let mut out = Vec::new();
-    let mut tx = store.begin().await?;
-    for (name, role) in [("demo-officer", Role::Officer), ("demo-admin", Role::Admin)] {
-        let issued = IssuedToken::generate();
-        tx.create_api_token(&issued.record(name, role, now)?)
-            .await?;
-        out.push(issued.reveal().to_owned());
-    }
-    tx.commit().await?;
-    store.close().await;
-    let admin = out.pop().unwrap_or_default();
-    let officer = out.pop().unwrap_or_default();
-    Ok((officer, admin))
-}
-
-/// Starts `cp247 serve` for one node and waits for its "listening" line.
-async fn spawn_node(
-    code: &str,
-    dir: &Path,
-    config: &Path,
-    endpoint: &str,
-) -> anyhow::Result<(Child, ChildStdin)> {
-    let exe = std::env::current_exe().context("cannot find the cp247 executable")?;
-    let log = std::fs::File::create(dir.join("serve.log"))
-        .with_context(|| format!("cannot create the log of {code}"))?;
-    let out_path = dir.join("serve.out");
-    let out = std::fs::File::create(&out_path)
-        .with_context(|| format!("cannot create the output file of {code}"))?;
-    let mut child = Command::new(exe)
-        .arg("serve")
-        .arg("--config")
-        .arg(config)
-        .arg("--passphrase-file")
-        .arg(dir.join("passphrase"))
-        .arg("--stop-on-stdin-eof")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(log))
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot start the {code} node"))?;
-    let stdin = child.stdin.take().context("no stdin pipe")?;
-    for _ in 0..480 {
-        let text = std::fs::read_to_string(&out_path).unwrap_or_default();
-        if text.contains("listening on") {
-            return Ok((child, stdin));
-        }
-        if let Ok(Some(_)) = child.try_wait() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let _ = child.kill().await;
-    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
-    let tail: Vec<&str> = log.lines().rev().take(20).collect();
-    bail!(
-        "the {code} node did not start at {endpoint}; the end of its log:\n{}",
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-    )
 }
 
 async fn wait_ready(http: &reqwest::Client, node: &DemoNode) -> anyhow::Result<()> {
@@ -449,7 +380,21 @@ fn print_summary(root: &Path, nodes: &[DemoNode], exchanged: &[String]) {
         println!("  {}  {}", n.code, n.url);
         println!("      officer token: {}", n.officer);
         println!("      admin token:   {}", n.admin);
+        println!("      web sign-in: {}/", n.url);
+        for p in &n.people {
+            println!(
+                "        {} ({}): password {}  TOTP secret {}",
+                p.username,
+                p.role.as_str(),
+                p.password,
+                p.totp_secret
+            );
+            println!("          {}", p.otpauth_uri);
+        }
     }
+    println!(
+        "\nThe second factor is the 6-digit code of an authenticator app given the TOTP secret\n(or the otpauth URI); the demo's secrets are printed here only because it is a demo."
+    );
     println!("\nRequests already exchanged (sealed, signed, delivered with signed receipts):\n");
     for line in exchanged {
         println!("  {line}");
@@ -503,30 +448,19 @@ async fn wait_for_stop() {
 /// came from a terminal) and waits; a node still running after 30 s is killed. True when all
 /// stopped cleanly.
 async fn stop_all(nodes: &mut [DemoNode]) -> bool {
-    for n in nodes.iter_mut() {
-        n.stdin.take();
-    }
     let mut clean = true;
     for n in nodes.iter_mut() {
-        match tokio::time::timeout(Duration::from_secs(30), n.child.wait()).await {
-            Ok(Ok(status)) if status.success() => {}
-            Ok(Ok(status)) => {
-                // Interrupted by the terminal's Ctrl-C too: a signal exit is still a stop.
-                if status.code().is_some() {
-                    eprintln!("cp247: the {} node stopped with {status}", n.code);
-                    clean = false;
-                }
-            }
-            Ok(Err(e)) => {
-                eprintln!("cp247: waiting for the {} node failed: {e}", n.code);
-                clean = false;
-            }
-            Err(_) => {
+        match n.process.stop(Duration::from_secs(30)).await {
+            Ok(true) => {}
+            Ok(false) => {
                 eprintln!(
-                    "cp247: the {} node did not stop in 30 s; killing it",
+                    "cp247: the {} node did not stop cleanly in 30 s (killed if still running)",
                     n.code
                 );
-                let _ = n.child.kill().await;
+                clean = false;
+            }
+            Err(e) => {
+                eprintln!("cp247: {e:#}");
                 clean = false;
             }
         }

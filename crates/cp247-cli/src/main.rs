@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+mod bench;
 mod demo;
 mod directory;
 mod doctor;
@@ -19,6 +21,7 @@ mod form;
 mod node;
 mod serve;
 mod token;
+mod user;
 
 /// cp247 — structured requests between the 24/7 contact points of the Budapest Convention.
 #[derive(Debug, Parser)]
@@ -44,10 +47,16 @@ enum Command {
     Serve(serve::ServeArgs),
     /// API tokens for officers, administrators and monitoring (printed once, stored hashed).
     Token(token::TokenArgs),
+    /// People's accounts: add, disable, reset the second factor, list.
+    User(user::UserArgs),
     /// Check this node and every peer: reachability, pins, certificates, clocks, last errors.
     Doctor(doctor::DoctorArgs),
     /// Start a demo network of three nodes (FR, GE, MD) on this machine.
     Demo(demo::DemoArgs),
+    /// The audit log: verify its chain, export it, export the anchors peers' receipts carry.
+    Audit(audit::AuditArgs),
+    /// Measure cp247 against gpg + SMTP and the machine's limit; the K-node scale scenario.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,8 +69,11 @@ fn main() -> ExitCode {
         Command::Envelope(args) => envelope::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::User(args) => user::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

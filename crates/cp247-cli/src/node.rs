@@ -229,6 +229,12 @@ pub fn read_passphrase(file: Option<&Path>) -> anyhow::Result<Passphrase> {
     Ok(Passphrase::new(text))
 }
 
+/// An environment variable's value, if set and not empty.
+#[allow(clippy::disallowed_methods)] // the CLI's configuration reads the environment here only
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// The clock option every trust command takes.
 #[derive(Debug, Clone, Args)]
 pub struct TimeArgs {

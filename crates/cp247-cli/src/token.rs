@@ -34,9 +34,13 @@ enum TokenCommand {
         /// A unique name for the token (who or what uses it).
         #[arg(long)]
         name: String,
-        /// officer, admin or monitor.
-        #[arg(long, value_parser = Role::parse)]
-        role: Role,
+        /// For a token of its own API-only account: officer, supervisor, administrator,
+        /// read_only or monitor.
+        #[arg(long, value_parser = Role::parse, conflicts_with = "user", required_unless_present = "user")]
+        role: Option<Role>,
+        /// For a token of a person's account (it acts with the account's role).
+        #[arg(long)]
+        user: Option<String>,
     },
     /// List the tokens (names, roles, dates; never the tokens).
     List {
@@ -55,13 +59,21 @@ enum TokenCommand {
     },
 }
 
-async fn open(dir: &std::path::Path) -> anyhow::Result<Store> {
+/// Opens the node's database.
+pub(crate) async fn open(dir: &std::path::Path) -> anyhow::Result<Store> {
+    Ok(open_with_node(dir).await?.0)
+}
+
+/// Opens the node's database; also returns the node's address (for authenticator labels).
+pub(crate) async fn open_with_node(dir: &std::path::Path) -> anyhow::Result<(Store, String)> {
     let config = ConfigFile::load(
         &dir.join(CONFIG_FILE_NAME),
         &crate::serve::config_overrides(),
     )?;
+    let node = config.address.to_string();
     Store::connect(&config.database_url, cp247_store::StoreOptions::default())
         .await
+        .map(|s| (s, node))
         .map_err(|e| match e {
             StoreError::Locked { .. } => anyhow::anyhow!(
                 "{e}\nThe node is running and holds its database: stop it first, or issue the token through the running node (POST /api/v1/tokens with an admin token)."
@@ -78,11 +90,32 @@ pub fn run(args: TokenArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         match args.command {
-            TokenCommand::Create { dir, name, role } => {
+            TokenCommand::Create {
+                dir,
+                name,
+                role,
+                user,
+            } => {
                 let store = open(&dir).await?;
                 let now = SystemClock.now();
                 let issued = IssuedToken::generate();
-                let record = issued.record(&name, role, now)?;
+                let (record, role) = match (role, user) {
+                    (Some(role), _) => (issued.record(&name, role, now)?, role),
+                    (None, Some(user)) => {
+                        let account = match store.account_named(&user).await {
+                            Ok(a) if a.disabled_at.is_none() => a,
+                            Ok(_) => bail!("the account '{user}' is disabled"),
+                            Err(StoreError::NotFound { .. }) => {
+                                bail!("there is no account named '{user}'")
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
+                        let role = Role::of(&account.role)
+                            .context("the account's stored role is not one this version knows")?;
+                        (issued.record_for(&name, &account, now), role)
+                    }
+                    (None, None) => bail!("give --role or --user"),
+                };
                 let mut tx = store.begin().await?;
                 tx.create_api_token(&record).await.map_err(|e| match e {
                     StoreError::Conflict { .. } => {

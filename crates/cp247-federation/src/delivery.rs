@@ -277,6 +277,16 @@ impl Deliverer {
                         self.metrics
                             .delivered(peer, started.elapsed().as_secs_f64());
                         tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, "delivered");
+                        if let Err(e) = crate::casework::record_receipt(
+                            &self.store,
+                            &claim.ticket,
+                            &claim.message_id,
+                            now,
+                        )
+                        .await
+                        {
+                            tracing::error!(message_id = %claim.message_id, error = %e, "recording the receipt on the case failed");
+                        }
                         if let Err(e) = self.store.record_peer_contact(peer, now, None).await {
                             tracing::debug!(error = %e, "recording a peer contact failed");
                         }

@@ -8,16 +8,23 @@ use std::sync::Arc;
 
 use cp247_directory::{DirectoryState, TrafficRefusal};
 use cp247_domain::{Address, Clock, Instant, MessageId, TicketId, Urgency};
-use cp247_seal::{Limits, NodeKey, OpenError, OpenPolicy, Receipt, Verified};
+use cp247_seal::{Limits, NodeKey, OpenError, OpenPolicy, Receipt};
 use cp247_store::{
-    Accepted, Actor, AuditAction, AuditRecord, AuditResult, CaseText, IncomingMessage, NewTicket,
-    OurRole, Store, StoreError, TicketChange, TicketKind, TicketState, Viewer,
+    Accepted, Actor, AuditAction, AuditRecord, AuditResult, IncomingMessage, Store, StoreError,
+    TicketChange,
 };
 use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::casework::{ApplyError, CaseRefusal, Plan};
 use crate::metrics::Metrics;
+
+/// Why storing a message with its case change failed.
+enum AcceptError {
+    Refused(CaseRefusal),
+    Store(StoreError),
+}
 
 /// The state a ticket opened by an incoming request starts in.
 pub const RECEIVED_STATE: &str = "received";
@@ -63,7 +70,14 @@ pub fn status_for(code: &str) -> u16 {
         | "contact_point_suspended"
         | "contact_point_revoked"
         | "no_key_in_force" => 403,
-        "too_old" | "time_mismatch" | "unknown_ticket" => 422,
+        "too_old"
+        | "time_mismatch"
+        | "unknown_ticket"
+        | "invalid_document"
+        | "invalid_reply"
+        | "unknown_message_type" => 422,
+        "wrong_side" => 403,
+        "illegal_transition" | "case_conflict" => 409,
         "from_the_future" => 425,
         "ticket_conflict" => 409,
         "directory_unusable" | "store_unavailable" => 503,
@@ -229,7 +243,25 @@ impl Inbound {
             return Ok(Received::Duplicate { receipt });
         }
 
-        let change = self.ticket_change(&verified, now).await?;
+        let plan = crate::casework::plan(
+            &self.store,
+            self.me,
+            crate::casework::Incoming {
+                sender,
+                ticket: &header.ticket,
+                message_type: header.message_type.as_str(),
+                message_id: header.message_id,
+                body: verified.body(),
+                urgency: header.urgency,
+            },
+            now,
+        )
+        .await
+        .map_err(|r| InboundRefusal::new(r.code, r.message))?;
+        let change = match &plan {
+            Plan::Open { ticket, .. } => TicketChange::Create((**ticket).clone()),
+            Plan::Record { .. } => TicketChange::Unchanged,
+        };
         let opened_ticket = matches!(change, TicketChange::Create(_));
         let head = self
             .store
@@ -277,12 +309,16 @@ impl Inbound {
             }),
             at: now,
         };
-        match self.store.accept_incoming(&incoming, &change, &audit).await {
+        match self
+            .accept_with_case(&incoming, &change, &audit, &plan)
+            .await
+        {
             Ok(Accepted::New) => {
                 tracing::info!(
                     message_id = %header.message_id,
                     sender = %sender,
                     ticket = %header.ticket,
+                    message_type = %header.message_type.as_str(),
                     "message received"
                 );
                 Ok(Received::New {
@@ -297,59 +333,70 @@ impl Inbound {
                 })
             }
             Ok(Accepted::Duplicate { receipt, .. }) => Ok(Received::Duplicate { receipt }),
-            Err(e) if e.is_conflict() => Err(InboundRefusal::new(
+            Err(AcceptError::Store(e)) if e.is_conflict() => Err(InboundRefusal::new(
                 "ticket_conflict",
                 format!(
                     "ticket {} exists on this node but is not shared with {}",
                     header.ticket, sender.party
                 ),
             )),
-            Err(e) => Err(InboundRefusal::store(&e)),
+            Err(AcceptError::Refused(r)) => Err(InboundRefusal::new(r.code, r.message)),
+            Err(AcceptError::Store(e)) => Err(InboundRefusal::store(&e)),
         }
     }
 
-    /// The ticket change a verified message makes: none for a ticket the sender shares with
-    /// us; a new ticket for a request the sender opens (its ticket id names the sender's
-    /// Party); a refusal for a ticket we do not share with the sender.
-    async fn ticket_change(
+    /// Stores the message, its ticket change, the case change of `plan` and the audit entry in
+    /// one unit of work; a case that refuses the message rolls everything back.
+    async fn accept_with_case(
         &self,
-        verified: &Verified,
-        now: Timestamp,
-    ) -> Result<TicketChange, InboundRefusal> {
-        let header = verified.header();
-        let sender = verified.sender();
-        match self
-            .store
-            .find_ticket_for(Viewer::Peer(sender.party), &header.ticket)
+        incoming: &IncomingMessage,
+        change: &TicketChange,
+        audit: &AuditRecord,
+        plan: &Plan,
+    ) -> Result<Accepted, AcceptError> {
+        let mut tx = self.store.begin().await.map_err(AcceptError::Store)?;
+        let accepted = tx
+            .accept_incoming(incoming, change, audit)
             .await
-        {
-            Ok(_) => return Ok(TicketChange::Unchanged),
-            Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(InboundRefusal::store(&e)),
+            .map_err(AcceptError::Store)?;
+        if let Accepted::Duplicate { .. } = accepted {
+            tx.rollback().await.map_err(AcceptError::Store)?;
+            return Ok(accepted);
         }
-        if header.ticket.party() != sender.party {
-            return Err(InboundRefusal::new(
-                "unknown_ticket",
-                format!(
-                    "ticket {} is not known to this node as shared with {}, and a new ticket must be opened by its sender",
-                    header.ticket, sender.party
-                ),
-            ));
+        let actor = Actor::peer(incoming.sender);
+        let applied = match plan {
+            Plan::Open {
+                case, escalation, ..
+            } => {
+                let r = tx.create_case(case, Some(&incoming.id), &actor).await;
+                match (r, escalation) {
+                    (Ok(()), Some(e)) => tx.record_escalation(e).await.map(|_| ()),
+                    (r, _) => r,
+                }
+                .map_err(ApplyError::from)
+            }
+            Plan::Record { ticket, reply } => crate::casework::record_reply(
+                &mut tx,
+                crate::casework::ReplyEvent {
+                    ticket,
+                    reply,
+                    sent: false,
+                    message: incoming.id,
+                    in_reply_to: None,
+                    actor: &actor,
+                    at: incoming.received_at,
+                },
+            )
+            .await
+            .map(|_| ()),
+        };
+        match applied {
+            Ok(()) => {}
+            Err(ApplyError::Refused(r)) => return Err(AcceptError::Refused(r)),
+            Err(ApplyError::Store(e)) => return Err(AcceptError::Store(e)),
         }
-        let kind_text = ticket_kind_of(header.message_type.as_str());
-        let bad = |e: StoreError| InboundRefusal::new("payload", e.to_string());
-        Ok(TicketChange::Create(NewTicket {
-            id: header.ticket.clone(),
-            our_role: OurRole::Requested,
-            our_party: self.me.party,
-            counterpart: sender.party,
-            kind: TicketKind::parse(kind_text).map_err(bad)?,
-            state: TicketState::parse(RECEIVED_STATE).map_err(bad)?,
-            urgency: header.urgency,
-            title: CaseText::new(format!("{kind_text} from {}", sender.party)).map_err(bad)?,
-            reference: None,
-            created_at: now,
-        }))
+        tx.commit().await.map_err(AcceptError::Store)?;
+        Ok(accepted)
     }
 
     async fn audit_refusal(

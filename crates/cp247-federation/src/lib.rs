@@ -19,6 +19,7 @@
 //! protect the wire, they do not identify the sender of a message.
 #![warn(missing_docs)]
 
+pub mod casework;
 pub mod client;
 pub mod delivery;
 pub mod directory;

@@ -147,7 +147,14 @@ where
         let _ = tcp.set_nodelay(true);
         let watcher = graceful.watcher();
         let builder = builder.clone();
-        let service = TowerToHyperService::new(service.clone());
+        // Handlers may ask for the client's address (rate limits of sign-in attempts).
+        let service = TowerToHyperService::new(tower::util::MapRequest::new(
+            service.clone(),
+            move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ClientAddr(peer));
+                request
+            },
+        ));
         let acceptor = acceptor.clone();
         tracker.spawn(async move {
             let _permit = permit;
@@ -195,6 +202,11 @@ where
     tracing::info!(address = %local, "stopped listening");
     Ok(())
 }
+
+/// The address of the client of a request, added to every request's extensions by
+/// [`serve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// Binds a TCP listener, refusing plain HTTP on a non-loopback address before binding.
 pub async fn bind(addr: SocketAddr, tls: bool) -> Result<TcpListener, ListenError> {

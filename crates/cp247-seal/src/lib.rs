@@ -15,7 +15,8 @@
 //!   [`Sealed`]; [`open`] → [`Unverified`] → [`Unverified::verify`] → [`Verified`], against a
 //!   [`KeyDirectory`] returning [`DirectoryKey`]s with a [`KeyStatus`]. Every refusal is an
 //!   [`OpenError`] with a stable [`OpenError::code`].
-//! - Receipts: [`Receipt`], [`sign_receipt`] → [`SignedReceipt`], [`verify_receipt`].
+//! - Receipts: [`Receipt`], [`sign_receipt`] → [`SignedReceipt`], [`verify_receipt`];
+//!   [`read_receipt`] reads one already verified.
 //! - PGP/MIME: [`seal_mime_entity`] signs and encrypts a MIME entity assembled elsewhere
 //!   (RFC 3156 combined method), for e-mail-only contact points and encrypted alerts.
 //!
@@ -132,8 +133,8 @@ pub use payload::{
     Payload, PayloadError, TlpMarking,
 };
 pub use receipt::{
-    MAX_RECEIPT_BYTES, RECEIPT_FORMAT, Receipt, SignedReceipt, receipt_signer, sign_receipt,
-    verify_receipt,
+    MAX_RECEIPT_BYTES, RECEIPT_FORMAT, Receipt, SignedReceipt, read_receipt, receipt_signer,
+    sign_receipt, verify_receipt,
 };
 
 #[cfg(feature = "fuzzing")]

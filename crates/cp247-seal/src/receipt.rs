@@ -41,8 +41,9 @@ pub struct Receipt {
     pub receiver: Address,
     /// The verified sender of the message.
     pub sender: Address,
-    /// The head of the receiver's audit chain after recording the message, if it keeps one
-    /// (at most 256 printable ASCII characters).
+    /// The head of the receiver's audit chain when it accepted the message (`SEQ:HASH`; the
+    /// entry recording the message follows it), if it keeps one (at most 256 printable ASCII
+    /// characters). The sender keeps it as an anchor for the receiver's log.
     pub audit_head: Option<String>,
 }
 
@@ -258,6 +259,21 @@ pub fn verify_receipt(
         &policy,
     )?;
     Ok(receipt)
+}
+
+/// The content of a signed receipt, without checking its signature: for a node listing the
+/// receipts it verified when they arrived (e.g. the audit heads peers vouched for). Whoever
+/// relies on the content later verifies it with [`verify_receipt`].
+pub fn read_receipt(bytes: &[u8]) -> Result<Receipt, OpenError> {
+    if bytes.len() > MAX_RECEIPT_BYTES {
+        return Err(OpenError::TooLarge {
+            what: "receipt",
+            limit: MAX_RECEIPT_BYTES,
+        });
+    }
+    let binary = dearmor(bytes, "MESSAGE", MAX_RECEIPT_BYTES)?;
+    let content = read_signed(&binary, MAX_RECEIPT_BYTES, 16, true)?;
+    Receipt::from_canonical_json(&content.data)
 }
 
 /// The signer fingerprint of a signed receipt, without any check (for display and lookup).

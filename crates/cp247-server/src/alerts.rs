@@ -69,7 +69,9 @@ pub fn alert_for(ctx: &NodeContext, received: &Received) -> Option<Alert> {
 
 /// Queues the alert `received` raises, if any and if alerts are configured.
 pub fn on_received(ctx: &NodeContext, received: &Received) {
-    let Some(queue) = &ctx.alerts else { return };
+    let Some(queue) = &ctx.alert_queue else {
+        return;
+    };
     if let Some(alert) = alert_for(ctx, received) {
         queue.submit(alert);
     }

@@ -1,8 +1,10 @@
-//! API tokens: issued once, stored only as a SHA-256 hash, presented as a bearer token.
+//! Roles, and API tokens: issued once, stored only as a SHA-256 hash, presented as a bearer
+//! token. A token belongs to an account and acts with the account's role.
 //!
-//! A handler proves who calls it by taking an extractor: [`Officer`] (officer or admin),
-//! [`Admin`], or [`Monitor`] (monitor or admin, for `/metrics`). The routes without one are
-//! listed in [`crate::routes::PUBLIC_ROUTES`], which a test checks.
+//! What each role may do is decided in one place, [`Access::allows`]. A handler proves who calls
+//! it by taking an extractor: [`Officer`] (case work), [`DirectoryReader`], [`Admin`] or
+//! [`Monitor`]. The routes without one are listed in [`crate::routes::ROUTES`] as public, and a
+//! test checks every route against every role.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,41 +24,112 @@ use crate::node::NodeContext;
 /// The prefix of every cp247 API token (so that secret scanners can find leaked ones).
 pub const TOKEN_PREFIX: &str = "cp247_";
 
-/// A role an API token grants.
+/// The role of an account (and of its API tokens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// Creates and sends requests, reads the node's tickets.
+    /// Sees and acts on the node's cases: composes, sends, acknowledges, replies.
     Officer,
-    /// Everything an officer can, plus directory refresh, tokens, peers and metrics.
-    Admin,
-    /// Reads metrics only.
+    /// Everything an officer does, plus reassignment and statistics.
+    Supervisor,
+    /// Manages accounts, keys, tokens, peers and settings; cannot read case content.
+    Administrator,
+    /// Sees the directory only.
+    ReadOnly,
+    /// A monitoring service: reads metrics only (API tokens; never signs in to the web).
     Monitor,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 3] = [Role::Officer, Role::Admin, Role::Monitor];
+    pub const ALL: [Role; 5] = [
+        Role::Officer,
+        Role::Supervisor,
+        Role::Administrator,
+        Role::ReadOnly,
+        Role::Monitor,
+    ];
 
     /// The stored name.
     pub fn as_str(&self) -> &'static str {
         match self {
             Role::Officer => "officer",
-            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Administrator => "administrator",
+            Role::ReadOnly => "read_only",
             Role::Monitor => "monitor",
         }
     }
 
-    /// Parses a role name.
+    /// Parses a role name (`admin` is the name earlier versions gave the administrator).
     pub fn parse(text: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| format!("'{text}' is not a role: use officer, admin or monitor"))
+        if text == "admin" {
+            return Ok(Role::Administrator);
+        }
+        Self::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            format!(
+                "'{text}' is not a role: use officer, supervisor, administrator, read_only or monitor"
+            )
+        })
     }
 
-    /// The store's token role.
+    /// The store's role token.
     pub fn token_role(&self) -> Result<TokenRole, cp247_store::StoreError> {
         TokenRole::parse(self.as_str())
+    }
+
+    /// The role a stored account or token holds; an unknown name grants nothing.
+    pub fn of(stored: &TokenRole) -> Option<Role> {
+        Role::parse(stored.as_str()).ok()
+    }
+
+    /// Whether people with this role sign in to the web interface.
+    pub fn signs_in(&self) -> bool {
+        match self {
+            Role::Officer | Role::Supervisor | Role::Administrator | Role::ReadOnly => true,
+            Role::Monitor => false,
+        }
+    }
+}
+
+/// What a route needs. [`Access::allows`] is the one table of who may do what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Case content and case actions.
+    CaseWork,
+    /// The network directory (Parties, contact points, office hours).
+    Directory,
+    /// Accounts, tokens, keys, peers, directory refresh, settings.
+    Administration,
+    /// Metrics.
+    Monitoring,
+    /// Any signed-in person (their own session, language, sign-out).
+    SignedIn,
+}
+
+impl Access {
+    /// Whether `role` may use a route that needs this access.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::CaseWork => matches!(role, Role::Officer | Role::Supervisor),
+            Access::Directory => matches!(
+                role,
+                Role::Officer | Role::Supervisor | Role::Administrator | Role::ReadOnly
+            ),
+            Access::Administration => matches!(role, Role::Administrator),
+            Access::Monitoring => matches!(role, Role::Monitor | Role::Administrator),
+            Access::SignedIn => true,
+        }
+    }
+
+    /// The name used in refusals.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::CaseWork => "case work (officer or supervisor)",
+            Access::Directory => "directory",
+            Access::Administration => "administration (administrator)",
+            Access::Monitoring => "monitoring (monitor or administrator)",
+            Access::SignedIn => "signed in",
+        }
     }
 }
 
@@ -81,7 +154,7 @@ impl IssuedToken {
         &self.text
     }
 
-    /// The record to store for it.
+    /// The record to store for it: a token of its own API-only account named `token-<name>`.
     pub fn record(
         &self,
         name: &str,
@@ -91,9 +164,26 @@ impl IssuedToken {
         Ok(NewApiToken {
             name: name.to_owned(),
             role: role.token_role()?,
+            account_id: None,
             token_sha256: token_hash(&self.text),
             created_at: at,
         })
+    }
+
+    /// The record to store for a token of an existing account (with that account's role).
+    pub fn record_for(
+        &self,
+        name: &str,
+        account: &cp247_store::Account,
+        at: jiff::Timestamp,
+    ) -> NewApiToken {
+        NewApiToken {
+            name: name.to_owned(),
+            role: account.role.clone(),
+            account_id: Some(account.id),
+            token_sha256: token_hash(&self.text),
+            created_at: at,
+        }
     }
 }
 
@@ -130,17 +220,16 @@ async fn authenticate(parts: &Parts, ctx: &NodeContext) -> Result<ApiToken, ApiE
     found.ok_or_else(ApiError::unauthorized)
 }
 
-fn role_of(token: &ApiToken) -> Option<Role> {
-    Role::parse(token.role.as_str()).ok()
-}
-
 macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $needed:literal, [$($role:ident),+]) => {
+    ($(#[$doc:meta])* $name:ident, $access:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name(pub ApiToken);
 
         impl $name {
+            /// What the route needs.
+            pub const ACCESS: Access = $access;
+
             /// The token's name, for the audit trail.
             pub fn name(&self) -> &str {
                 &self.0.name
@@ -155,9 +244,9 @@ macro_rules! role_extractor {
                 ctx: &Arc<NodeContext>,
             ) -> Result<Self, Self::Rejection> {
                 let token = authenticate(parts, ctx).await?;
-                match role_of(&token) {
-                    $(Some(Role::$role))|+ => Ok(Self(token)),
-                    _ => Err(ApiError::forbidden($needed)),
+                match Role::of(&token.role) {
+                    Some(role) if Self::ACCESS.allows(role) => Ok(Self(token)),
+                    Some(_) | None => Err(ApiError::forbidden(Self::ACCESS.as_str())),
                 }
             }
         }
@@ -165,22 +254,24 @@ macro_rules! role_extractor {
 }
 
 role_extractor!(
-    /// A caller holding an officer or admin token.
+    /// A caller whose token's account may do case work (officer, supervisor).
     Officer,
-    "officer",
-    [Officer, Admin]
+    Access::CaseWork
 );
 role_extractor!(
-    /// A caller holding an admin token.
+    /// A caller whose token's account may read the directory.
+    DirectoryReader,
+    Access::Directory
+);
+role_extractor!(
+    /// A caller whose token's account is an administrator.
     Admin,
-    "admin",
-    [Admin]
+    Access::Administration
 );
 role_extractor!(
-    /// A caller holding a monitor or admin token.
+    /// A caller whose token's account may read metrics (monitor, administrator).
     Monitor,
-    "monitor",
-    [Monitor, Admin]
+    Access::Monitoring
 );
 
 #[cfg(test)]
@@ -202,5 +293,11 @@ mod tests {
             assert!(r.token_role().is_ok());
         }
         assert!(Role::parse("root").unwrap_err().contains("officer"));
+        assert_eq!(Role::parse("admin").unwrap(), Role::Administrator);
+        // The administrator never reads case content; read-only sees only the directory.
+        assert!(!Access::CaseWork.allows(Role::Administrator));
+        for a in [Access::CaseWork, Access::Administration, Access::Monitoring] {
+            assert!(!a.allows(Role::ReadOnly), "{a:?}");
+        }
     }
 }

@@ -247,6 +247,45 @@ impl Default for DeliverySection {
     }
 }
 
+/// `[cases]`: the case-work scheduler (reminders, escalation, lapse).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesSection {
+    /// How often the scheduler looks for due reminders and escalations (default 30s).
+    #[serde(default = "default_scheduler_every")]
+    pub scheduler_every: Period,
+    /// The most open cases one scheduler pass examines (default 5000).
+    #[serde(default = "default_scheduler_batch")]
+    pub scheduler_batch: u32,
+}
+
+fn default_scheduler_every() -> Period {
+    Period::secs(30)
+}
+fn default_scheduler_batch() -> u32 {
+    5000
+}
+
+impl Default for CasesSection {
+    fn default() -> Self {
+        Self {
+            scheduler_every: default_scheduler_every(),
+            scheduler_batch: default_scheduler_batch(),
+        }
+    }
+}
+
+/// `[testing]`: facilities for process tests only. A node with any of them on refuses to
+/// start unless it listens on a loopback address without TLS (a test network).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestingSection {
+    /// Serve `POST /api/v1/testing/clock` (admin token): move the node's clock forward, so
+    /// a test can reach deadlines weeks away in seconds. Never in production.
+    #[serde(default)]
+    pub clock_control: bool,
+}
+
 /// `[peers]`: outbound calls to other nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -338,6 +377,29 @@ impl Default for LimitsSection {
     }
 }
 
+/// `[audit]`: the audit chain's signed checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// How often the node signs a checkpoint of its audit-chain head (when the chain has grown
+    /// since the last one), read on the node's clock. The node also signs one when it starts if
+    /// the last is older than this.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: Period,
+}
+
+fn default_checkpoint_every() -> Period {
+    Period::secs(3600)
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self {
+            checkpoint_every: default_checkpoint_every(),
+        }
+    }
+}
+
 /// `cp247.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -394,6 +456,15 @@ pub struct ConfigFile {
     /// Inbound limits.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsSection,
+    /// Audit checkpoints.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub audit: AuditSection,
+    /// Case work.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cases: CasesSection,
+    /// Test facilities (off; loopback test networks only).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub testing: TestingSection,
     /// Alerts and outgoing e-mail (see [`crate::notify_config`]).
     #[serde(default, skip_serializing_if = "is_default")]
     pub notify: crate::notify_config::NotifySection,
@@ -489,6 +560,20 @@ impl ConfigFile {
                 ),
             )
         })?;
+        if self.testing.clock_control
+            && (!listen.ip().is_loopback()
+                || !self
+                    .endpoint
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("http://")))
+        {
+            return Err(invalid(
+                "testing.clock_control",
+                format!(
+                    "the test clock control is allowed only on a plain-HTTP test node listening on a loopback address, not on {listen}: remove [testing] from a real node's configuration"
+                ),
+            ));
+        }
         let endpoint_text = self.endpoint.as_deref().ok_or_else(|| {
             invalid(
                 "endpoint",
@@ -614,6 +699,13 @@ impl ConfigFile {
         if l.max_connections == 0 {
             return Err(invalid("limits.max_connections", "it must be at least 1"));
         }
+        let every = self.audit.checkpoint_every.duration();
+        if every < Duration::from_secs(1) || every > Duration::from_secs(7 * 86_400) {
+            return Err(invalid(
+                "audit.checkpoint_every",
+                "it must be 1s to 7d: a longer interval leaves the end of the audit log unprotected for too long",
+            ));
+        }
         self.notify.check()?;
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
@@ -646,6 +738,8 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_message_bytes"
             | "limits.max_api_body_bytes"
             | "limits.max_connections"
+            | "cases.scheduler_batch"
+            | "testing.clock_control"
             | "notify.smtp_port"
             | "notify.webhook_attempts"
     )
@@ -783,8 +877,48 @@ mod tests {
             delivery: DeliverySection::default(),
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
+            audit: AuditSection::default(),
+            cases: CasesSection::default(),
+            testing: TestingSection::default(),
             notify: crate::notify_config::NotifySection::default(),
         }
+    }
+
+    #[test]
+    fn checkpoint_interval_is_bounded() {
+        let base = std::path::Path::new("/srv/cp247");
+        for (text, ok) in [
+            ("1s", true),
+            ("1h", true),
+            ("7d", true),
+            ("500ms", false),
+            ("8d", false),
+        ] {
+            let mut file = sample();
+            file.audit.checkpoint_every = text.parse().unwrap();
+            match file.resolve(base) {
+                Ok(_) => assert!(ok, "{text} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{text}: {e}");
+                    assert!(e.to_string().contains("audit.checkpoint_every"), "{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_test_clock_is_refused_off_loopback() {
+        let dir = std::path::Path::new("/tmp");
+        let mut file = sample();
+        file.testing.clock_control = true;
+        assert!(file.resolve(dir).is_ok());
+        file.listen = "0.0.0.0:8443".into();
+        let err = file.resolve(dir).unwrap_err().to_string();
+        assert!(err.contains("testing.clock_control"), "{err}");
+        let mut file = sample();
+        file.testing.clock_control = true;
+        file.endpoint = Some("https://node.example:8443".into());
+        assert!(file.resolve(dir).is_err());
     }
 
     #[test]

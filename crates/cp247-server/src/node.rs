@@ -1,6 +1,6 @@
 //! Starting and stopping a node: load and check everything, open the store, restore and
 //! refresh the directory, bind the listener, then run the listener, the delivery workers and
-//! the directory schedule as supervised tasks until shutdown.
+//! the directory schedule and the audit checkpoints as supervised tasks until shutdown.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,6 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::NodeConfig;
+use crate::scheduler::{Alerts, LogAlerts, TestClock};
+use cp247_case::DeadlinePolicy;
 
 /// The largest key or certificate file read.
 const MAX_KEY_FILE: u64 = 256 * 1024;
@@ -62,6 +64,9 @@ pub enum StartError {
     /// `[notify]` cannot be used (a secret file, a certificate, the relay settings).
     #[error(transparent)]
     Notify(crate::config::ConfigError),
+    /// The web interface could not be prepared.
+    #[error("cannot prepare the web interface: {0}")]
+    Web(#[from] crate::accounts::AccountError),
     /// The listener could not start.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -99,10 +104,18 @@ pub struct NodeContext {
     pub deliverer: Arc<Deliverer>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// The web interface's shared state (password hasher, sign-in limits, cookies).
+    pub web: crate::web::WebState,
+    /// Where the scheduler's duty-officer alerts go.
+    pub alerts: Arc<dyn Alerts>,
+    /// Acknowledgement limits and reminder days.
+    pub policy: DeadlinePolicy,
+    /// The movable clock of a test network (`[testing] clock_control`), else `None`.
+    pub test_clock: Option<Arc<TestClock>>,
     /// The notifier (`[notify]`), if configured.
     pub notifier: Option<Arc<Notifier>>,
     /// The duty-officer alert queue, if a notifier is configured.
-    pub alerts: Option<AlertQueue>,
+    pub alert_queue: Option<AlertQueue>,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -227,13 +240,39 @@ impl RunningNode {
     }
 }
 
-/// Starts a node with the passphrase of its secret key.
+/// Starts a node with the passphrase of its secret key; duty-officer alerts go to the log.
 pub async fn start(
     config: NodeConfig,
     passphrase: Passphrase,
     clock: Arc<dyn Clock>,
 ) -> Result<RunningNode, StartError> {
+    start_with_alerts(config, passphrase, clock, Arc::new(LogAlerts)).await
+}
+
+/// Starts a node whose scheduler sends duty-officer alerts to `alerts`.
+pub async fn start_with_alerts(
+    config: NodeConfig,
+    passphrase: Passphrase,
+    clock: Arc<dyn Clock>,
+    alerts: Arc<dyn Alerts>,
+) -> Result<RunningNode, StartError> {
     cp247_federation::tls::install_crypto_provider();
+    // A test network may move its clock forward; the configuration only allows this on a
+    // plain-HTTP loopback node (see `[testing]`).
+    let test_clock = config
+        .file
+        .testing
+        .clock_control
+        .then(|| Arc::new(TestClock::new(clock.clone())));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(t) => {
+            tracing::warn!(
+                "TEST CLOCK CONTROL IS ON: this node's clock can be moved by an admin token; never use this configuration for a real node"
+            );
+            t.clone()
+        }
+        None => clock,
+    };
     let now = clock.now();
     let anchor = load_authority(&config)?;
     let key = Arc::new(load_key(&config, &passphrase)?);
@@ -331,7 +370,7 @@ pub async fn start(
         .build(&config.base_dir, key.clone(), clock.clone())
         .map_err(StartError::Notify)?
         .map(Arc::new);
-    let (alerts, alert_task) = match &notifier {
+    let (alert_queue, alert_task) = match &notifier {
         Some(n) => {
             let (queue, task) = alert_worker(
                 n.clone(),
@@ -359,6 +398,7 @@ pub async fn start(
         max_connections: limits_cfg.max_connections,
         ..ServeLimits::default()
     };
+    let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
     let context = Arc::new(NodeContext {
         config,
         me,
@@ -372,8 +412,12 @@ pub async fn start(
         inbound,
         deliverer: deliverer.clone(),
         metrics,
-        notifier,
+        web,
         alerts,
+        policy: DeadlinePolicy::default(),
+        test_clock,
+        notifier,
+        alert_queue,
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready
@@ -397,6 +441,14 @@ pub async fn start(
     });
     tasks.spawn(deliverer.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
+    tasks.spawn(crate::checkpoint::run(
+        context.store.clone(),
+        context.key.clone(),
+        context.clock.clone(),
+        context.config.file.audit.checkpoint_every.duration(),
+        shutdown.clone(),
+    ));
+    tasks.spawn(crate::scheduler::run(context.clone(), shutdown.clone()));
     tasks.close();
     tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
     Ok(RunningNode {

@@ -214,6 +214,9 @@ pub fn init_node(
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),
         notify: Default::default(),
+        audit: crate::config::AuditSection::default(),
+        cases: crate::config::CasesSection::default(),
+        testing: crate::config::TestingSection::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;

@@ -61,11 +61,19 @@ pub enum AuditAction {
     DirectoryAccept,
     /// A checkpoint of the chain head was signed.
     Checkpoint,
+    /// A deadline reminder of a case fired.
+    Remind,
+    /// An unacknowledged urgent request was escalated to the other contact point.
+    Escalate,
+    /// A case with its outcome was closed.
+    Close,
+    /// An account was created, disabled, or had its second factor reset.
+    AccountChange,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Create,
         AuditAction::View,
         AuditAction::Send,
@@ -82,6 +90,10 @@ impl AuditAction {
         AuditAction::TokenRevoke,
         AuditAction::DirectoryAccept,
         AuditAction::Checkpoint,
+        AuditAction::Remind,
+        AuditAction::Escalate,
+        AuditAction::Close,
+        AuditAction::AccountChange,
     ];
 
     /// The stored name.
@@ -101,8 +113,12 @@ impl AuditAction {
             AuditAction::SignOut => "sign_out",
             AuditAction::TokenIssue => "token_issue",
             AuditAction::TokenRevoke => "token_revoke",
+            AuditAction::AccountChange => "account_change",
             AuditAction::DirectoryAccept => "directory_accept",
             AuditAction::Checkpoint => "checkpoint",
+            AuditAction::Remind => "remind",
+            AuditAction::Escalate => "escalate",
+            AuditAction::Close => "close",
         }
     }
 
@@ -254,15 +270,64 @@ pub struct Checkpoint {
     pub signed_at: Timestamp,
 }
 
+impl AuditHead {
+    /// The head as receipts carry it: `SEQ:HASH`.
+    pub fn receipt_text(&self) -> String {
+        format!("{}:{}", self.seq, self.hash)
+    }
+
+    /// Parses the `SEQ:HASH` text a receipt carries (a decimal sequence number of at least 1,
+    /// a colon, 64 lower-case hexadecimal digits).
+    pub fn parse_receipt_text(text: &str) -> Result<Self, String> {
+        let shown: String = text.chars().take(80).collect();
+        let (seq, hash) = text
+            .split_once(':')
+            .ok_or_else(|| format!("'{shown}' is not an audit head: expected SEQ:HASH"))?;
+        if seq.is_empty() || seq.len() > 19 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "'{shown}' is not an audit head: the sequence number is not a whole number"
+            ));
+        }
+        let seq: u64 = seq.parse().map_err(|_| {
+            format!("'{shown}' is not an audit head: the sequence number is too large")
+        })?;
+        if seq == 0 {
+            return Err(format!(
+                "'{shown}' is not an audit head: sequence numbers start at 1"
+            ));
+        }
+        if !is_hex64(hash) {
+            return Err(format!(
+                "'{shown}' is not an audit head: the hash is not 64 lower-case hexadecimal digits"
+            ));
+        }
+        Ok(Self {
+            seq,
+            hash: hash.to_owned(),
+        })
+    }
+}
+
 /// Where a trusted (seq, hash) pair comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AnchorSource {
     /// A signed checkpoint in this database (its signature is checked by the caller).
     Checkpoint,
-    /// A head hash a peer holds from one of our receipts.
+    /// A head hash a peer holds from one of our receipts, described in words (which peer,
+    /// which receipt or file).
     Peer(String),
     /// The `audit_head` row of this database.
     Head,
+}
+
+impl fmt::Display for AnchorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnchorSource::Checkpoint => f.write_str("the node's signed checkpoint"),
+            AnchorSource::Peer(what) => write!(f, "the anchor {what}"),
+            AnchorSource::Head => f.write_str("the database's chain-head row"),
+        }
+    }
 }
 
 /// A (seq, hash) pair the chain must contain.
@@ -313,7 +378,7 @@ pub enum ChainFault {
     },
     /// The chain ends before an anchor: entries were removed from its end.
     #[error(
-        "the audit log ends at entry {last}, but {by:?} vouches for entry {anchor}: the log \
+        "the audit log ends at entry {last}, but {by} vouches for entry {anchor}: the log \
          was truncated"
     )]
     Truncated {
@@ -325,12 +390,19 @@ pub enum ChainFault {
         by: AnchorSource,
     },
     /// The entry at an anchor's seq has another hash.
-    #[error("audit entry {seq} differs from what {by:?} vouches for")]
+    #[error(
+        "audit entry {seq} differs from what {by} vouches for: its hash is {found}, the anchor \
+         says {expected}"
+    )]
     AnchorMismatch {
         /// The entry.
         seq: u64,
         /// The anchor.
         by: AnchorSource,
+        /// The entry's stored hash.
+        found: String,
+        /// The hash the anchor names.
+        expected: String,
     },
 }
 
@@ -813,6 +885,8 @@ impl Store {
                             ChainFault::AnchorMismatch {
                                 seq: e.seq,
                                 by: a.source.clone(),
+                                found: e.hash.clone(),
+                                expected: a.hash.clone(),
                             },
                         );
                     }
@@ -921,6 +995,31 @@ mod tests {
             .as_str(),
             "peer:FR/primary"
         );
+    }
+
+    #[test]
+    fn receipt_heads_round_trip_and_refuse_junk() {
+        let head = AuditHead {
+            seq: 42,
+            hash: "ab".repeat(32),
+        };
+        assert_eq!(
+            AuditHead::parse_receipt_text(&head.receipt_text()),
+            Ok(head)
+        );
+        for bad in [
+            "",
+            "42",
+            ":abc",
+            &format!("0:{GENESIS_HASH}"),
+            &format!("-1:{GENESIS_HASH}"),
+            &format!("1:{}", "AB".repeat(32)),
+            "1:abc",
+            &format!("99999999999999999999:{GENESIS_HASH}"),
+        ] {
+            let err = AuditHead::parse_receipt_text(bad).unwrap_err();
+            assert!(err.contains("is not an audit head"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -146,6 +146,16 @@ pub enum StoreError {
     )]
     Aborted,
 
+    /// The event cannot happen to the case in its state (`cp247_case::Case::record` refused
+    /// it); nothing was written.
+    #[error("ticket {ticket}: {error}")]
+    Transition {
+        /// The ticket.
+        ticket: String,
+        /// What the case refused, and why (with English and French messages).
+        error: Box<cp247_case::TransitionError>,
+    },
+
     /// A directory older than the stored one was offered (rollback).
     #[error(
         "directory serial {offered} is not newer than the stored serial {current}: a rollback \

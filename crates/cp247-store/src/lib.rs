@@ -66,7 +66,9 @@
 //! to produce the same logical schema. See the crate's README for the schema and the rules.
 #![warn(missing_docs)]
 
+mod accounts;
 mod audit;
+mod cases;
 mod codec;
 mod directory;
 mod error;
@@ -80,9 +82,15 @@ mod store;
 mod tickets;
 mod tokens;
 
+pub use accounts::{
+    Account, AccountSecrets, LiveSession, NewAccount, SessionLimits, SessionStage, WebSession,
+};
 pub use audit::{
     Actor, Anchor, AnchorSource, AuditAction, AuditEntry, AuditHead, AuditRecord, AuditResult,
     ChainFault, ChainReport, Checkpoint, GENESIS_HASH, checkpoint_signing_text, entry_hash,
+};
+pub use cases::{
+    CaseEventRow, EscalationDirection, EscalationRecord, FiredReminder, MAX_CHAIN, event_name,
 };
 pub use codec::truncate_to_micros;
 pub use directory::{DirectoryRecord, DirectorySaved};

@@ -12,18 +12,42 @@ use sqlx::{AssertSqlSafe, SqlSafeStr};
 use crate::options::Backend;
 
 /// `(version, description, SQL)` of each SQLite migration.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/sqlite/0002_cases.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/sqlite/0004_accounts.sql"),
+    ),
+];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+];
 
 /// The migrations of `backend`, in order.
 pub(crate) fn list(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

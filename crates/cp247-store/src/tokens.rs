@@ -1,4 +1,5 @@
-//! API tokens for integrators: only the SHA-256 of a token is stored, never the token.
+//! API tokens: only the SHA-256 of a token is stored, never the token. Every token belongs to
+//! an account and acts with the account's role; a disabled account's tokens stop working.
 
 use std::fmt;
 
@@ -12,7 +13,8 @@ use crate::options::{Page, Paged};
 use crate::store::{Store, Tx};
 
 token_type!(
-    /// The role an API token grants (`integrator`, `read_only`, …), named by the server.
+    /// The role of an account and of its API tokens (`officer`, `administrator`, …), named by
+    /// the server.
     TokenRole,
     "token role",
     32
@@ -27,8 +29,11 @@ const LAST_USED_RESOLUTION_US: i64 = 60_000_000;
 pub struct NewApiToken {
     /// A unique name (one line, at most 64 bytes).
     pub name: String,
-    /// The role it grants.
+    /// The role it grants: the account's role (for a new API-only account, its role).
     pub role: TokenRole,
+    /// The account it belongs to; `None` creates an API-only account named `token-<name>`
+    /// with `role` in the same transaction.
+    pub account_id: Option<u64>,
     /// SHA-256 of the token as presented by clients.
     pub token_sha256: [u8; 32],
     /// When it was issued.
@@ -52,8 +57,10 @@ pub struct ApiToken {
     pub id: u64,
     /// Its name.
     pub name: String,
-    /// The role it grants.
+    /// The role it grants (its account's role).
     pub role: TokenRole,
+    /// Its account.
+    pub account_id: u64,
     /// When it was issued.
     pub created_at: Timestamp,
     /// When it was revoked.
@@ -62,7 +69,9 @@ pub struct ApiToken {
     pub last_used_at: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "id, name, role, created_at_us, revoked_at_us, last_used_at_us";
+const COLUMNS: &str = "t.id, t.name, a.role, t.account_id, t.created_at_us, t.revoked_at_us, \
+     t.last_used_at_us";
+const FROM: &str = "api_tokens t JOIN accounts a ON a.id = t.account_id";
 
 fn from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
     const T: &str = "api_tokens";
@@ -73,6 +82,7 @@ fn from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
         id: u64::try_from(id).unwrap_or(0),
         name: get(row, T, "name", key)?,
         role: parse_col(&role, TokenRole::parse, T, "role", key)?,
+        account_id: u64::try_from(get::<i64>(row, T, "account_id", key)?).unwrap_or(0),
         created_at: get_ts(row, T, "created_at_us", key)?,
         revoked_at: get_opt_ts(row, T, "revoked_at_us", key)?,
         last_used_at: get_opt_ts(row, T, "last_used_at_us", key)?,
@@ -81,7 +91,7 @@ fn from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
 
 async fn by_id(conn: &mut AnyConnection, id: u64) -> Result<ApiToken, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM api_tokens WHERE id = $1"
+        "SELECT {COLUMNS} FROM {FROM} WHERE t.id = $1"
     )))
     .bind(i64::try_from(id).unwrap_or(i64::MAX))
     .fetch_optional(&mut *conn)
@@ -105,15 +115,32 @@ impl Tx {
 
     async fn create_api_token_inner(&mut self, t: &NewApiToken) -> Result<ApiToken, StoreError> {
         check_line("API token name", &t.name, 64)?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO api_tokens (id, name, role, token_sha256, created_at_us) \
-             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM api_tokens \
-             RETURNING {COLUMNS}"
-        )))
+        let account_id = match t.account_id {
+            Some(id) => id,
+            None => {
+                let account = self
+                    .create_account(&crate::accounts::NewAccount {
+                        username: format!("token-{}", t.name),
+                        display_name: t.name.clone(),
+                        role: t.role.clone(),
+                        password_phc: None,
+                        totp_secret: None,
+                        recovery_codes: Vec::new(),
+                        created_at: t.created_at,
+                    })
+                    .await?;
+                account.id
+            }
+        };
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (id, name, role, token_sha256, created_at_us, account_id) \
+             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5 FROM api_tokens RETURNING id",
+        )
         .bind(&t.name)
         .bind(t.role.as_str())
         .bind(hex::encode(t.token_sha256))
         .bind(us(t.created_at))
+        .bind(i64::try_from(account_id).unwrap_or(i64::MAX))
         .fetch_one(self.conn())
         .await
         .map_err(|e| {
@@ -132,7 +159,8 @@ impl Tx {
                 }
             }
         })?;
-        from_row(&row)
+        let id: i64 = get(&row, "api_tokens", "id", &"(new)")?;
+        by_id(self.conn(), u64::try_from(id).unwrap_or(0)).await
     }
 
     /// Revokes token `id` at `at` (revoking twice keeps the first time).
@@ -172,8 +200,8 @@ impl Store {
             let token = {
                 let mut conn = self.conn(op).await?;
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM api_tokens WHERE token_sha256 = $1 \
-                     AND revoked_at_us IS NULL"
+                    "SELECT {COLUMNS} FROM {FROM} WHERE t.token_sha256 = $1 \
+                     AND t.revoked_at_us IS NULL AND a.disabled_at_us IS NULL"
                 )))
                 .bind(&hash)
                 .fetch_optional(&mut *conn)
@@ -216,7 +244,7 @@ impl Store {
         self.timed(op, async {
             let mut conn = self.conn(op).await?;
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM api_tokens ORDER BY id LIMIT $1 OFFSET $2"
+                "SELECT {COLUMNS} FROM {FROM} ORDER BY t.id LIMIT $1 OFFSET $2"
             )))
             .bind(limit)
             .bind(offset)

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use cp247_domain::{Clock, ContactPointRole, PartyCode, SystemClock};
 use cp247_seal::Passphrase;
-use cp247_server::auth::{IssuedToken, Role};
 use cp247_server::config::{ConfigFile, DeliverySection, PeersSection, Period};
 use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec, ProvisionedNode};
 use serde_json::{Value, json};
@@ -28,11 +27,7 @@ pub fn now() -> jiff::Timestamp {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    cp247_cli::localnet::free_port().unwrap()
 }
 
 /// Delivery settings that make retries and lease take-overs quick.
@@ -54,38 +49,7 @@ pub fn fast_peers() -> PeersSection {
     }
 }
 
-/// A fresh PostgreSQL database for one test, dropped on drop.
-pub struct PgDatabase {
-    pub url: String,
-    name: String,
-    admin: url::Url,
-}
-
-fn pg_args(admin: &url::Url) -> Vec<String> {
-    let mut args = vec![
-        "-h".to_owned(),
-        admin.host_str().unwrap_or("127.0.0.1").to_owned(),
-        "-p".to_owned(),
-        admin.port().unwrap_or(5432).to_string(),
-    ];
-    if !admin.username().is_empty() {
-        args.push("-U".to_owned());
-        args.push(admin.username().to_owned());
-    }
-    args
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let _ = Command::new("dropdb")
-            .args(pg_args(&self.admin))
-            .arg("--if-exists")
-            .arg("--force")
-            .arg(&self.name)
-            .env("PGPASSWORD", self.admin.password().unwrap_or_default())
-            .output();
-    }
-}
+pub use cp247_cli::localnet::PgDatabase;
 
 /// A fresh database through `CP247_TEST_PG_URL`, or `None` (skip) outside CI.
 #[allow(clippy::disallowed_methods)] // the test reads its environment
@@ -100,40 +64,18 @@ pub fn pg_database(test: &str) -> Option<PgDatabase> {
         eprintln!("\n*** SKIPPED {test} on PostgreSQL: CP247_TEST_PG_URL is not set ***\n");
         return None;
     };
-    let admin = url::Url::parse(&url).expect("CP247_TEST_PG_URL is a URL");
-    let name = format!(
-        "cp247_node_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    let created = Command::new("createdb")
-        .args(pg_args(&admin))
-        .arg(&name)
-        .env("PGPASSWORD", admin.password().unwrap_or_default())
-        .output();
-    match created {
-        Ok(out) if out.status.success() => {}
-        other => {
-            let why = match other {
-                Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
+    match PgDatabase::create(&url, "cp247_node") {
+        Ok(db) => Some(db),
+        Err(why) => {
             if ci {
-                panic!("cannot create a PostgreSQL test database through {url}: {why}");
+                panic!("cannot create a PostgreSQL test database through {url}: {why:#}");
             }
             eprintln!(
-                "\n*** SKIPPED {test} on PostgreSQL: the server does not answer ({why}) ***\n"
+                "\n*** SKIPPED {test} on PostgreSQL: the server does not answer ({why:#}) ***\n"
             );
-            return None;
+            None
         }
     }
-    let mut db = admin.clone();
-    db.set_path(&format!("/{name}"));
-    Some(PgDatabase {
-        url: db.to_string(),
-        name,
-        admin,
-    })
 }
 
 /// A node's files and, when running, its process.
@@ -333,9 +275,14 @@ impl Network {
         for options in nodes {
             let port = free_port();
             let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            // "MD-alt" is the alternate contact point of MD, served by its own node.
+            let (party, point) = match options.code.strip_suffix("-alt") {
+                Some(party) => (party, ContactPointRole::Alternate),
+                None => (options.code, ContactPointRole::Primary),
+            };
             let spec = NodeSpec {
-                party: PartyCode::parse(options.code).unwrap(),
-                point: ContactPointRole::Primary,
+                party: PartyCode::parse(party).unwrap(),
+                point,
                 name: format!("{} test unit", options.code),
                 listen,
                 endpoint: format!("http://127.0.0.1:{port}"),
@@ -382,6 +329,16 @@ impl Network {
 
     /// Signs and writes a new directory (next serial) with the given statuses.
     pub fn publish(&mut self, statuses: &[(&str, ListingStatus)]) {
+        self.publish_valid_for(statuses, jiff::SignedDuration::from_hours(24));
+    }
+
+    /// The same, valid for `valid_for` from now (a test that moves its nodes' clocks weeks
+    /// ahead needs a directory that is still valid then).
+    pub fn publish_valid_for(
+        &mut self,
+        statuses: &[(&str, ListingStatus)],
+        valid_for: jiff::SignedDuration,
+    ) {
         self.serial += 1;
         let listings: Vec<Listing> = self
             .nodes
@@ -403,7 +360,7 @@ impl Network {
                 &listings,
                 self.serial,
                 now(),
-                jiff::SignedDuration::from_hours(24),
+                valid_for,
             )
             .unwrap();
     }
@@ -415,22 +372,9 @@ impl Network {
 
 /// An officer and an admin token, written into the node's database before it starts.
 pub async fn issue_tokens(config: &Path) -> (String, String) {
-    let config = ConfigFile::load(config, &[]).unwrap();
-    let store = cp247_store::Store::connect(&config.database_url, Default::default())
+    cp247_cli::localnet::issue_tokens(config, now())
         .await
-        .unwrap();
-    let mut out = Vec::new();
-    let mut tx = store.begin().await.unwrap();
-    for (name, role) in [("officer", Role::Officer), ("admin", Role::Admin)] {
-        let issued = IssuedToken::generate();
-        tx.create_api_token(&issued.record(name, role, now()).unwrap())
-            .await
-            .unwrap();
-        out.push(issued.reveal().to_owned());
-    }
-    tx.commit().await.unwrap();
-    store.close().await;
-    (out[0].clone(), out[1].clone())
+        .unwrap()
 }
 
 pub fn art29() -> Value {

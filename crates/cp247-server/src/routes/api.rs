@@ -22,9 +22,10 @@ use cp247_store::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::{Admin, IssuedToken, Officer, Role};
+use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
 
 /// The state of a ticket this node opens by sending a request.
 pub const SENT_STATE: &str = "sent";
@@ -176,36 +177,26 @@ pub async fn create_request(
         .map_err(|e| ApiError::unprocessable("recipient_unavailable", e.to_string()))?
         .clone();
 
-    // The ticket: a follow-up joins an existing one shared with the same Party.
-    let existing = match &req.ticket {
-        Some(id) => {
-            let ticket = ctx
-                .store
-                .find_ticket_for(Viewer::Local(ctx.me.party), id)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
-                    other => ApiError::store("reading a ticket", &other),
-                })?;
-            if ticket.counterpart != to.party {
-                return Err(ApiError::unprocessable(
-                    "ticket_mismatch",
-                    format!(
-                        "ticket {id} is shared with {}, not with {}",
-                        ticket.counterpart, to.party
-                    ),
-                ));
-            }
-            Some(ticket)
-        }
-        None if kind == Kind::Art30 => {
-            return Err(ApiError::unprocessable(
-                "ticket_required",
-                "an Art. 30 disclosure answers a preservation request: give the request's ticket",
-            ));
-        }
-        None => None,
-    };
+    // A request opens its own ticket; an extension or a follow-up names the earlier ticket in
+    // its document, and an Art. 30 disclosure is a reply on the preservation's case.
+    if kind == Kind::Art30 {
+        return Err(ApiError::unprocessable(
+            "not_a_request",
+            "an Art. 30 disclosure answers a preservation request: send it as a partial_traffic_disclosure reply with POST /api/v1/cases/{ticket}/replies",
+        ));
+    }
+    if let Some(id) = &req.ticket {
+        return Err(ApiError::unprocessable(
+            "ticket_not_allowed",
+            format!(
+                "a request opens its own ticket, so it cannot be added to ticket {id}: an extension or a follow-up names the earlier ticket in its document (request_status); replies go to POST /api/v1/cases/{{ticket}}/replies"
+            ),
+        ));
+    }
+    let existing: Option<Ticket> = None;
+    let message_type = MessageKind::of_request(&document)
+        .map(|k| k.name())
+        .unwrap_or(message_type);
     // The thread-local generator must not live across an await.
     let (ticket_id, message_id) = {
         let mut rng = rand::rng();
@@ -246,6 +237,17 @@ pub async fn create_request(
         .map(CaseText::new)
         .transpose()
         .map_err(|e| ApiError::unprocessable("invalid_reference", e.to_string()))?;
+    let opening = Opening::for_request(
+        ticket_id.clone(),
+        cp247_case::Role::Requester,
+        &document,
+        to,
+        now,
+    )
+    .map_err(|e| ApiError::unprocessable("not_a_request", e.to_string()))?;
+    let mut case = Case::open(opening);
+    case.record(CaseEvent::Sent(Msg::Request), now)
+        .map_err(|e| ApiError::internal("opening a case", &e))?;
     let store_err = |e: StoreError| ApiError::store("recording a request", &e);
     let actor = Actor::token(officer.name()).map_err(store_err)?;
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
@@ -266,6 +268,9 @@ pub async fn create_request(
         .await
         .map_err(store_err)?;
     }
+    tx.create_case(&case, Some(&message_id), &actor)
+        .await
+        .map_err(store_err)?;
     tx.insert_outgoing(&OutgoingMessage {
         id: message_id,
         ticket: ticket_id.clone(),
@@ -280,6 +285,24 @@ pub async fn create_request(
     })
     .await
     .map_err(store_err)?;
+    // Audit entries last, in one unit of work with what they record: the ticket's creation
+    // (for a new case), then the message queued for the peer.
+    if existing.is_none() {
+        tx.append_audit(&AuditRecord {
+            actor: actor.clone(),
+            action: AuditAction::Create,
+            ticket: Some(ticket_id.clone()),
+            result: AuditResult::Ok,
+            details: json!({
+                "ticket_kind": ticket_kind,
+                "counterpart": to.party.to_string(),
+                "urgency": urgency,
+            }),
+            at: now,
+        })
+        .await
+        .map_err(store_err)?;
+    }
     tx.append_audit(&AuditRecord {
         actor,
         action: AuditAction::Send,
@@ -332,7 +355,7 @@ fn default_limit() -> u32 {
     50
 }
 
-fn page(q: &PageQuery) -> Result<Page, ApiError> {
+pub(crate) fn page(q: &PageQuery) -> Result<Page, ApiError> {
     if q.limit == 0 || q.limit > 500 {
         return Err(ApiError::bad_request(
             "invalid_page",
@@ -345,7 +368,7 @@ fn page(q: &PageQuery) -> Result<Page, ApiError> {
     })
 }
 
-fn ticket_json(t: &Ticket) -> Value {
+pub(crate) fn ticket_json(t: &Ticket) -> Value {
     json!({
         "id": t.id,
         "our_role": t.our_role.as_str(),
@@ -379,7 +402,7 @@ pub async fn list_tickets(
 
 /// The delivery state of an outgoing message, as shown to officers. For an undeliverable
 /// message, the recipient's duty phones from the directory, so someone can call.
-fn delivery_json(d: &DeliveryStatus, ctx: &NodeContext) -> Value {
+pub(crate) fn delivery_json(d: &DeliveryStatus, ctx: &NodeContext) -> Value {
     let duty_phones: Option<Vec<String>> = (d.state == DeliveryState::Undeliverable).then(|| {
         ctx.directory
             .snapshot()
@@ -541,7 +564,7 @@ pub async fn list_deliveries(
 /// `GET /api/v1/directory`: what the node uses now.
 pub async fn directory_status(
     State(ctx): State<Arc<NodeContext>>,
-    _officer: Officer,
+    _reader: DirectoryReader,
 ) -> Json<Value> {
     let snapshot = ctx.directory.snapshot();
     let health = snapshot.health(ctx.clock.now());
@@ -619,8 +642,13 @@ pub async fn peers(
 pub struct NewToken {
     /// A unique name.
     pub name: String,
-    /// `officer`, `admin` or `monitor`.
-    pub role: String,
+    /// The account the token belongs to (its user name); the token acts with its role.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Without `account`: the role of the API-only account created for the token
+    /// (`officer`, `supervisor`, `administrator`, `read_only`, `monitor`).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// The answer to a token creation: the token, shown this once.
@@ -638,12 +666,40 @@ pub async fn create_token(
     body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
-    let role = Role::parse(&req.role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
     let now = ctx.clock.now();
     let issued = IssuedToken::generate();
-    let record = issued
-        .record(&req.name, role, now)
-        .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
+    let (record, role) = match (&req.account, &req.role) {
+        (Some(username), None) => {
+            let account = match ctx.store.account_named(username).await {
+                Ok(a) if a.disabled_at.is_none() => a,
+                Ok(_) | Err(StoreError::NotFound { .. }) => {
+                    return Err(ApiError::unprocessable(
+                        "unknown_account",
+                        format!("there is no enabled account named '{username}'"),
+                    ));
+                }
+                Err(e) => return Err(ApiError::store("reading an account", &e)),
+            };
+            let role = Role::of(&account.role).ok_or_else(|| {
+                ApiError::unprocessable("invalid_role", "the account's role is unknown")
+            })?;
+            (issued.record_for(&req.name, &account, now), role)
+        }
+        (None, Some(role)) => {
+            let role = Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
+            let record = issued
+                .record(&req.name, role, now)
+                .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
+            (record, role)
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::unprocessable(
+                "invalid_token_request",
+                "give either 'account' (a user name: the token acts with that account's role) \
+                 or 'role' (for a new API-only account), not both and not neither",
+            ));
+        }
+    };
     let store_err = |e: StoreError| match e {
         StoreError::Conflict { .. } => ApiError::new(
             StatusCode::CONFLICT,

@@ -16,42 +16,129 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::node::NodeContext;
 
 pub mod api;
+pub mod cases;
 pub mod federation;
 pub mod ops;
 
-/// The routes that take no API token, with why. Every other route's handler takes an
-/// authentication extractor; `tests/api.rs` checks that every route not listed here answers
-/// 401 without a token.
-pub const PUBLIC_ROUTES: [(&str, &str, &str); 4] = [
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Anyone, with why.
+    Public(&'static str),
+    /// An API token whose account's role [`Access::allows`].
+    Token(Access),
+    /// A web session whose account's role [`Access::allows`].
+    Session(Access),
+}
+
+/// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
+/// checks every route against every role and anonymous callers, and that the router has no
+/// route missing here.
+pub const ROUTES: [(&str, &str, Guard); 30] = [
     (
         "POST",
         "/federation/v1/messages",
-        "peers authenticate each message by its OpenPGP signature",
+        Guard::Public("peers authenticate each message by its OpenPGP signature"),
     ),
     (
         "GET",
         "/federation/v1/identity",
-        "public facts: the node's address, certificate and clock",
+        Guard::Public("public facts: the node's address, certificate and clock"),
     ),
-    ("GET", "/healthz", "liveness probe: no data"),
-    ("GET", "/readyz", "readiness probe: check names only"),
-];
-
-/// The routes that need a token: (method, path with sample parameters, role).
-pub const PROTECTED_ROUTES: [(&str, &str, &str); 9] = [
-    ("POST", "/api/v1/requests", "officer"),
-    ("GET", "/api/v1/tickets", "officer"),
-    ("GET", "/api/v1/tickets/FR-2026-ABCDEF", "officer"),
-    ("GET", "/api/v1/directory", "officer"),
-    ("POST", "/api/v1/directory/refresh", "admin"),
-    ("GET", "/api/v1/peers", "admin"),
-    ("POST", "/api/v1/tokens", "admin"),
-    ("GET", "/api/v1/deliveries", "officer"),
-    ("GET", "/metrics", "monitor"),
+    ("GET", "/healthz", Guard::Public("liveness probe: no data")),
+    (
+        "GET",
+        "/readyz",
+        Guard::Public("readiness probe: check names only"),
+    ),
+    ("POST", "/api/v1/requests", Guard::Token(Access::CaseWork)),
+    ("GET", "/api/v1/tickets", Guard::Token(Access::CaseWork)),
+    (
+        "GET",
+        "/api/v1/tickets/FR-2026-ABCDEF",
+        Guard::Token(Access::CaseWork),
+    ),
+    ("GET", "/api/v1/directory", Guard::Token(Access::Directory)),
+    (
+        "POST",
+        "/api/v1/directory/refresh",
+        Guard::Token(Access::Administration),
+    ),
+    ("GET", "/api/v1/peers", Guard::Token(Access::Administration)),
+    (
+        "POST",
+        "/api/v1/tokens",
+        Guard::Token(Access::Administration),
+    ),
+    ("GET", "/api/v1/deliveries", Guard::Token(Access::CaseWork)),
+    ("GET", "/metrics", Guard::Token(Access::Monitoring)),
+    (
+        "GET",
+        "/",
+        Guard::Public("the sign-in page (signed-in people are sent on to their first page)"),
+    ),
+    (
+        "POST",
+        "/sign-in",
+        Guard::Public("the password step (CSRF-checked, rate-limited)"),
+    ),
+    (
+        "GET",
+        "/sign-in/code",
+        Guard::Public("the second-factor form, for a session past the password step"),
+    ),
+    (
+        "POST",
+        "/sign-in/code",
+        Guard::Public("the second-factor step, for a session past the password step"),
+    ),
+    (
+        "POST",
+        "/language",
+        Guard::Public("the language choice (CSRF-checked); saved on the account when signed in"),
+    ),
+    ("GET", "/static/app.css", Guard::Public("the stylesheet")),
+    ("POST", "/sign-out", Guard::Session(Access::SignedIn)),
+    ("GET", "/inbox", Guard::Session(Access::CaseWork)),
+    ("GET", "/directory", Guard::Session(Access::Directory)),
+    // Not a route: the fallback answers 404 with the API's error body.
+    (
+        "GET",
+        "/no/such/route",
+        Guard::Public("the fallback: 404 for every unknown path"),
+    ),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        Guard::Public("the API's description: no data"),
+    ),
+    ("GET", "/api/v1/cases", Guard::Token(Access::CaseWork)),
+    (
+        "GET",
+        "/api/v1/cases/FR-2026-ABCDEF",
+        Guard::Token(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/api/v1/cases/FR-2026-ABCDEF/replies",
+        Guard::Token(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/api/v1/cases/FR-2026-ABCDEF/close",
+        Guard::Token(Access::CaseWork),
+    ),
+    ("GET", "/api/v1/due", Guard::Token(Access::CaseWork)),
+    (
+        "POST",
+        "/api/v1/testing/clock",
+        Guard::Token(Access::Administration),
+    ),
 ];
 
 /// The node's router.
@@ -75,20 +162,24 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/directory/refresh", post(api::refresh_directory))
         .route("/api/v1/peers", get(api::peers))
         .route("/api/v1/tokens", post(api::create_token))
+        .route("/api/v1/cases", get(cases::list_cases))
+        .route("/api/v1/cases/{id}", get(cases::show_case))
+        .route("/api/v1/cases/{id}/replies", post(cases::post_reply))
+        .route("/api/v1/cases/{id}/close", post(cases::close_case))
+        .route("/api/v1/due", get(cases::due))
+        .route("/api/v1/testing/clock", post(cases::move_clock))
         .layer(DefaultBodyLimit::max(api_limit));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(ops::openapi));
+
+    let web = crate::web::router(ctx.clone());
 
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
         (header::CACHE_CONTROL, "no-store"),
         (
             HeaderName::from_static("cross-origin-resource-policy"),
@@ -101,9 +192,20 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
     let mut router = federation
         .merge(api)
         .merge(ops)
+        .merge(web)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);
+    // Pages set their own policy (a same-origin stylesheet; referrers kept within the site, so
+    // that browsers send an Origin the CSRF check can compare); everything else gets none.
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ));
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::overriding(
             name,
@@ -114,6 +216,7 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         ServiceBuilder::new()
             .layer(SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,
+                header::COOKIE,
             ]))
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::custom(panic_response))

@@ -1,4 +1,4 @@
-//! Probes and metrics.
+//! Probes, metrics and the API's OpenAPI document.
 
 use std::sync::Arc;
 
@@ -48,6 +48,14 @@ pub async fn readyz(State(ctx): State<Arc<NodeContext>>) -> Response {
         })),
     )
         .into_response()
+}
+
+/// The OpenAPI 3.1 document of the node's HTTP API (`docs/api/openapi.json`, compiled in).
+pub const OPENAPI_JSON: &str = include_str!("../../../../docs/api/openapi.json");
+
+/// `GET /api/v1/openapi.json`: the API's description (public: it holds no data).
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
 /// `GET /metrics` (monitor or admin token): Prometheus text format.

@@ -183,8 +183,24 @@ async fn rehashed(ctx: Ctx) -> anyhow::Result<()> {
     let report = store.verify_chain(&[anchor]).await?;
     assert!(report.faults.contains(&ChainFault::AnchorMismatch {
         seq: 4,
-        by: AnchorSource::Peer("DE".to_owned())
+        by: AnchorSource::Peer("DE".to_owned()),
+        found: hash.clone(),
+        expected: e.hash.clone(),
     }));
+    let sentence = report
+        .faults
+        .iter()
+        .find(|f| matches!(f, ChainFault::AnchorMismatch { .. }))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        sentence,
+        format!(
+            "audit entry 4 differs from what the anchor DE vouches for: its hash is {hash}, the \
+             anchor says {}",
+            e.hash
+        )
+    );
     Ok(())
 }
 on_both!(a_rehashed_entry_breaks_the_next_link, rehashed);

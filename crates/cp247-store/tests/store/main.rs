@@ -6,7 +6,9 @@
 
 mod common;
 
+mod accounts;
 mod audit;
+mod cases;
 mod concurrency;
 mod connect;
 mod inbox;

@@ -17,6 +17,7 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
     let new = NewApiToken {
         name: "case-system".to_owned(),
         role: TokenRole::parse("integrator")?,
+        account_id: None,
         token_sha256: token_hash("cp247_tok_secret"),
         created_at: at(0),
     };
@@ -27,6 +28,7 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
         .create_api_token(&NewApiToken {
             name: "read-only".to_owned(),
             role: TokenRole::parse("read_only")?,
+            account_id: None,
             token_sha256: token_hash("other"),
             created_at: at(0),
         })

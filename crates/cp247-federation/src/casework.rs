@@ -1,0 +1,405 @@
+//! Case work shared by the inbound pipeline, the delivery worker and the node's API: what a
+//! message does to the local case, recorded in the unit of work that stores the message.
+//!
+//! Every change goes through `cp247_case`'s transition function ([`Tx::record_case_event`]):
+//! a message from the wrong side, or one that cannot happen in the case's state, is refused
+//! and nothing of it is stored.
+
+use cp247_case::reply::{Message, parse_message_json};
+use cp247_case::state::Why;
+use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening, Reply, Role, TransitionError};
+use cp247_domain::{Address, MessageId, TicketId};
+use cp247_store::{
+    Actor, AuditAction, AuditRecord, AuditResult, CaseText, EscalationDirection, EscalationRecord,
+    NewTicket, OurRole, Store, StoreError, TicketKind, TicketState, Tx,
+};
+use jiff::Timestamp;
+use serde_json::json;
+
+/// What a verified incoming message does to this node's cases.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// It opens a case (a request, or an escalation notice for a ticket this node has not
+    /// seen): the ticket and the case, with its first event recorded.
+    Open {
+        /// The ticket to create.
+        ticket: Box<NewTicket>,
+        /// The case.
+        case: Box<Case>,
+        /// The escalation received, when opened by an escalation notice.
+        escalation: Option<EscalationRecord>,
+    },
+    /// It is an event on an existing case.
+    Record {
+        /// The ticket.
+        ticket: TicketId,
+        /// The reply as decoded.
+        reply: Box<Reply>,
+    },
+}
+
+/// Why a message cannot be applied to a case: a stable code and a sentence (no content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRefusal {
+    /// `invalid_document`, `invalid_reply`, `unknown_message_type`, `unknown_ticket`,
+    /// `wrong_side`, `illegal_transition`, `case_conflict`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl CaseRefusal {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The refusal for a transition the case does not allow.
+    pub fn transition(e: &TransitionError) -> Self {
+        let code = match e.why {
+            Why::WrongSide { .. } => "wrong_side",
+            _ => "illegal_transition",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+/// The ticket kind stored for a request kind (`art29`, `art31`, …).
+pub fn ticket_kind(kind: MessageKind) -> &'static str {
+    kind.request_article().map_or("case", |a| a.as_str())
+}
+
+fn problems_text(report: &cp247_case::Report) -> String {
+    let shown: Vec<String> = report
+        .errors()
+        .take(5)
+        .map(|p| format!("{} at {}", p.code().as_str(), p.path()))
+        .collect();
+    format!(
+        "{} problem(s): {}",
+        report.errors().count(),
+        shown.join("; ")
+    )
+}
+
+/// A verified incoming message, as the case work sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// The verified sender.
+    pub sender: Address,
+    /// The ticket the header names.
+    pub ticket: &'a TicketId,
+    /// The header's message type.
+    pub message_type: &'a str,
+    /// The message id.
+    pub message_id: MessageId,
+    /// The body.
+    pub body: &'a serde_json::Value,
+    /// The header's urgency.
+    pub urgency: cp247_domain::Urgency,
+}
+
+/// Decides what the verified message `m` does on this node (`me`), reading the case (if
+/// any) from `store`.
+pub async fn plan(
+    store: &Store,
+    me: Address,
+    m: Incoming<'_>,
+    now: Timestamp,
+) -> Result<Plan, CaseRefusal> {
+    let Incoming {
+        sender,
+        ticket,
+        message_type,
+        message_id,
+        body,
+        urgency,
+    } = m;
+    let bytes = serde_json::to_vec(body)
+        .map_err(|_| CaseRefusal::new("invalid_reply", "the body is not JSON"))?;
+    let existing = match store
+        .load_case_for(cp247_store::Viewer::Peer(sender.party), ticket)
+        .await
+    {
+        Ok(case) => Some(case),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a case failed");
+            return Err(CaseRefusal::new(
+                "store_unavailable",
+                "this node cannot read the case right now; send it again later",
+            ));
+        }
+    };
+    let parsed = parse_message_json(
+        message_type,
+        &bytes,
+        existing.as_ref().map(|c| c.reply_context()),
+    )
+    .map_err(|e| match e {
+        cp247_case::reply::MessageError::UnknownType(_) => {
+            CaseRefusal::new("unknown_message_type", e.to_string())
+        }
+        cp247_case::reply::MessageError::NeedsCase(_) => CaseRefusal::new(
+            "unknown_ticket",
+            format!(
+                "ticket {ticket} is not known to this node as shared with {}",
+                sender.party
+            ),
+        ),
+        cp247_case::reply::MessageError::Unreadable(_) => {
+            CaseRefusal::new("invalid_reply", e.to_string())
+        }
+    })?;
+    let Some(message) = parsed.message else {
+        let code = if parsed.kind.is_request() {
+            "invalid_document"
+        } else {
+            "invalid_reply"
+        };
+        return Err(CaseRefusal::new(
+            code,
+            format!(
+                "the {} body has {}",
+                parsed.kind.name(),
+                problems_text(&parsed.report)
+            ),
+        ));
+    };
+    let open = |doc: &cp247_forms::Document, kind: MessageKind, first: CaseEvent| {
+        if ticket.party() != sender.party {
+            return Err(CaseRefusal::new(
+                "unknown_ticket",
+                format!(
+                    "ticket {ticket} is not known to this node, and a new ticket must be opened by its sender"
+                ),
+            ));
+        }
+        let opening = Opening::for_request(ticket.clone(), Role::Requested, doc, sender, now)
+            .map_err(|e| CaseRefusal::new("invalid_document", e.to_string()))?;
+        let mut case = Case::open(opening);
+        case.record(first, now)
+            .map_err(|e| CaseRefusal::transition(&e))?;
+        let kind_text = ticket_kind(kind);
+        let bad = |e: StoreError| CaseRefusal::new("invalid_document", e.to_string());
+        Ok(NewTicket {
+            id: ticket.clone(),
+            our_role: OurRole::Requested,
+            our_party: me.party,
+            counterpart: sender.party,
+            kind: TicketKind::parse(kind_text).map_err(bad)?,
+            state: TicketState::parse(case.state().name()).map_err(bad)?,
+            urgency,
+            title: CaseText::new(format!("{kind_text} from {}", sender.party)).map_err(bad)?,
+            reference: None,
+            created_at: now,
+        })
+        .map(|t| (t, case))
+    };
+    match (message, existing) {
+        (Message::Request(doc), None) => {
+            let (t, case) = open(&doc, parsed.kind, CaseEvent::Received(Msg::Request))?;
+            Ok(Plan::Open {
+                ticket: Box::new(t),
+                case: Box::new(case),
+                escalation: None,
+            })
+        }
+        (Message::Request(_), Some(case)) => Err(CaseRefusal::new(
+            "illegal_transition",
+            format!(
+                "ticket {ticket} already has its request (the case is {}); a new request needs a new ticket",
+                case.state()
+            ),
+        )),
+        (Message::Reply(Reply::EscalationNotice(n)), None) => {
+            let kind = MessageKind::of_request(&n.request).ok_or_else(|| {
+                CaseRefusal::new("invalid_reply", "the escalation notice carries no request")
+            })?;
+            let (t, case) = open(&n.request, kind, CaseEvent::EscalationReceived)?;
+            let escalation = EscalationRecord {
+                ticket: ticket.clone(),
+                direction: EscalationDirection::In,
+                escalated_at: now,
+                due_at: n.acknowledgement_due_at.timestamp(),
+                target: me.to_string(),
+                message_id: Some(message_id),
+                details: json!({
+                    "from": sender.to_string(),
+                    "original_message": n.original_message.to_string(),
+                    "original_sent_at": n.original_sent_at,
+                }),
+            };
+            Ok(Plan::Open {
+                ticket: Box::new(t),
+                case: Box::new(case),
+                escalation: Some(escalation),
+            })
+        }
+        (Message::Reply(reply), Some(_)) => Ok(Plan::Record {
+            ticket: ticket.clone(),
+            reply: Box::new(reply),
+        }),
+        (Message::Reply(_), None) => Err(CaseRefusal::new(
+            "unknown_ticket",
+            format!(
+                "ticket {ticket} is not known to this node as shared with {}",
+                sender.party
+            ),
+        )),
+    }
+}
+
+/// Why applying a plan failed.
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The case refused the event; nothing may be committed.
+    Refused(CaseRefusal),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApplyError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Transition { error, .. } => {
+                ApplyError::Refused(CaseRefusal::transition(&error))
+            }
+            StoreError::Conflict { .. } => ApplyError::Refused(CaseRefusal::new(
+                "case_conflict",
+                "the case changed while this message was applied; send it again",
+            )),
+            other => ApplyError::Store(other),
+        }
+    }
+}
+
+/// A reply sent or received by this node, to record on its case.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyEvent<'a> {
+    /// The ticket.
+    pub ticket: &'a TicketId,
+    /// The reply.
+    pub reply: &'a Reply,
+    /// Sent by this node (true) or received.
+    pub sent: bool,
+    /// Its message id.
+    pub message: MessageId,
+    /// The message it answers, if said.
+    pub in_reply_to: Option<MessageId>,
+    /// Who caused it.
+    pub actor: &'a Actor,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Records `r` on the case of its ticket within `tx`; when it grants an extension, also
+/// extends the preservation of the earlier ticket. Returns the case after it.
+pub async fn record_reply(tx: &mut Tx, r: ReplyEvent<'_>) -> Result<Case, ApplyError> {
+    let ReplyEvent {
+        ticket,
+        reply,
+        sent,
+        message,
+        in_reply_to,
+        actor,
+        at,
+    } = r;
+    let mut case = tx.load_case(ticket).await?.ok_or_else(|| {
+        ApplyError::Refused(CaseRefusal::new(
+            "unknown_ticket",
+            format!("ticket {ticket} has no case on this node"),
+        ))
+    })?;
+    let event = case
+        .event_for(sent, reply, message, in_reply_to)
+        .map_err(|e| ApplyError::Refused(CaseRefusal::transition(&e)))?;
+    tx.record_case_event(&mut case, event, at, Some(&message), actor)
+        .await?;
+    if let Reply::ExtensionConfirmed(e) = reply {
+        extend_previous(tx, &case, e.new_preserved_until.timestamp(), actor, at).await?;
+    }
+    Ok(case)
+}
+
+/// After an extension is granted on `extension`, moves the end of the preservation held by the
+/// case it extends (its previous ticket), when this node has that case.
+async fn extend_previous(
+    tx: &mut Tx,
+    extension: &Case,
+    until: Timestamp,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<(), ApplyError> {
+    let Some(previous) = extension.previous_ticket() else {
+        return Ok(());
+    };
+    let Some(mut held) = tx.load_case(previous).await? else {
+        tracing::warn!(ticket = %extension.ticket(), previous = %previous, "the extended ticket is not known here");
+        return Ok(());
+    };
+    let event = CaseEvent::PreservationExtended {
+        until,
+        by: extension.ticket().clone(),
+    };
+    tx.record_case_event(&mut held, event, at, None, actor)
+        .await?;
+    tx.append_audit(&AuditRecord {
+        actor: actor.clone(),
+        action: AuditAction::Reply,
+        ticket: Some(previous.clone()),
+        result: AuditResult::Ok,
+        details: json!({
+            "event": "preservation_extended",
+            "by": extension.ticket().to_string(),
+            "preserved_until": until.to_string(),
+        }),
+        at,
+    })
+    .await?;
+    Ok(())
+}
+
+/// After the peer's signed receipt for `message` on `ticket` is stored: when that message is
+/// the case's request (this node is the requester), records the system receipt. A receipt for
+/// any other message, or a case that cannot take it, changes nothing.
+pub async fn record_receipt(
+    store: &Store,
+    ticket: &TicketId,
+    message: &MessageId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let events = store.case_events(ticket).await?;
+    let is_request = events.iter().any(|e| {
+        e.message_id.as_ref() == Some(message) && e.recorded.event == CaseEvent::Sent(Msg::Request)
+    });
+    if !is_request {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    let Some(mut case) = tx.load_case(ticket).await? else {
+        return Ok(());
+    };
+    if case.role() != Role::Requester || case.receipt_at().is_some() {
+        return Ok(());
+    }
+    match tx
+        .record_case_event(
+            &mut case,
+            CaseEvent::SystemReceipt,
+            at,
+            Some(message),
+            &Actor::node(),
+        )
+        .await
+    {
+        Ok(_) => tx.commit().await,
+        Err(StoreError::Transition { error, .. }) => {
+            tracing::info!(ticket = %ticket, reason = %error, "a receipt changes nothing on this case");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}

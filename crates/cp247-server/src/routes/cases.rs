@@ -1,0 +1,643 @@
+//! The officer API of case work: cases with their timelines and chains, what is due, every
+//! reply type, closing, and (test networks only) the clock control.
+//!
+//! # Shapes (for the OpenAPI document)
+//!
+//! * `GET /api/v1/cases?offset=&limit=` → `{"items": [CaseSummary], "next": {"offset","limit"}|null}`
+//!   where `CaseSummary = {"ticket", "our_role": "requester"|"requested", "counterpart",
+//!   "kind", "state", "urgency", "title", "created_at", "updated_at"}`.
+//! * `GET /api/v1/cases/{ticket}` → `{"ticket": CaseSummary, "case": CaseFacts, "timeline":
+//!   [TimelineEntry], "reminders": [FiredReminder], "escalations": [Escalation], "due": [Due],
+//!   "chain": {"entries": [{"ticket","kind","parent","depth","opened_at"}], "missing": [ticket]}}`.
+//!   `CaseFacts = {"state", "state_label": {"en","fr"}, "role", "article", "request_at",
+//!   "receipt_at", "human_ack_at", "escalated_at", "escalation_received_at",
+//!   "preserved_until", "preservation": {"preserved_at","first_until","until","frozen_at",
+//!   "extensions":[{"by","until","at"}]}|null, "previous_ticket", "related_tickets"}`.
+//!   `TimelineEntry = {"seq", "at", "event" ("sent:acknowledgement", "system_receipt",
+//!   "escalated", "reminder:preservation_expiring", …), "state" (after), "actor",
+//!   "message": {"message_id","direction","sender","recipient","message_type","sealed_sha256",
+//!   "delivery": {"state","attempts","delivered_at",…}|null}|null}`. The view is audited.
+//! * `GET /api/v1/due?within=24h` (`30m`, `7d`, at most 90d; default 24h) → `{"now", "until",
+//!   "items": [{"ticket","kind","owed_by","due_at","overdue","label":{"en","fr"}}]}`, soonest
+//!   first, overdue items included.
+//! * `POST /api/v1/cases/{ticket}/replies` with `{"reply": {…cp247-case reply JSON with its
+//!   "kind"…}, "in_reply_to": message id?, "confidential": bool?, "marking": TLP?}` →
+//!   201 `{"ticket","message_id","message_type","recipient","state","warnings":[Problem]}`.
+//!   Errors: 422 `invalid_reply` with `problems: [{"code","path","severity","message":
+//!   {"en","fr"}}]`; 409 `illegal_transition` / `wrong_side` with `messages: {"en","fr"}`;
+//!   422 `not_sent_by_officers` for `escalation_notice` (the scheduler sends it).
+//! * `POST /api/v1/cases/{ticket}/close` (empty body) → 200 `{"ticket","state"}`; 409
+//!   `illegal_transition` while the case has no outcome.
+//! * `POST /api/v1/testing/clock` (admin; only with `[testing] clock_control`) with
+//!   `{"advance": "7d"}` → `{"now","offset_seconds"}`; 404 `no_such_route` otherwise.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cp247_case::reply::{Message, parse_message_json};
+use cp247_case::{Case, CaseEvent, MessageKind, Reply, due_items, order_chain};
+use cp247_domain::{Address, Instant, MessageId, TicketId};
+use cp247_federation::casework::{self, ApplyError};
+use cp247_i18n::Lang;
+use cp247_seal::{Handling, TlpMarking};
+use cp247_store::{
+    Actor, AuditAction, AuditRecord, AuditResult, Direction, Page, StoreError, Viewer,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Admin, Officer};
+use crate::config::Period;
+use crate::error::ApiError;
+use crate::node::NodeContext;
+use crate::outgoing::{self, Draft};
+use crate::routes::api::{PageQuery, delivery_json, page, ticket_json};
+
+fn both(f: impl Fn(Lang) -> String) -> Value {
+    json!({ "en": f(Lang::En), "fr": f(Lang::Fr) })
+}
+
+fn parse_ticket(id: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(id).map_err(|e| ApiError::bad_request("invalid_ticket_id", e.to_string()))
+}
+
+async fn load(ctx: &NodeContext, id: &TicketId) -> Result<Case, ApiError> {
+    ctx.store
+        .load_case_for(Viewer::Local(ctx.me.party), id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
+            other => ApiError::store("reading a case", &other),
+        })
+}
+
+fn transition_error(e: &cp247_case::TransitionError) -> ApiError {
+    let r = casework::CaseRefusal::transition(e);
+    ApiError::new(StatusCode::CONFLICT, r.code, e.to_string())
+        .with("messages", both(|l| e.message(l)))
+}
+
+fn apply_error(e: ApplyError, context: &str) -> ApiError {
+    match e {
+        ApplyError::Refused(r) => ApiError::new(StatusCode::CONFLICT, r.code, r.message),
+        ApplyError::Store(StoreError::Transition { error, .. }) => transition_error(&error),
+        ApplyError::Store(other) => ApiError::store(context, &other),
+    }
+}
+
+fn ts(at: jiff::Timestamp) -> Instant {
+    Instant::utc(at)
+}
+
+/// `GET /api/v1/cases`: the cases (tickets) of this node, newest first.
+pub async fn list_cases(
+    State(ctx): State<Arc<NodeContext>>,
+    _officer: Officer,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let paged = ctx
+        .store
+        .list_tickets_for(Viewer::Local(ctx.me.party), page(&q)?)
+        .await
+        .map_err(|e| ApiError::store("listing cases", &e))?;
+    Ok(Json(json!({
+        "items": paged.items.iter().map(ticket_json).collect::<Vec<_>>(),
+        "next": paged.next.map(|p| json!({ "offset": p.offset, "limit": p.limit })),
+    })))
+}
+
+fn case_facts(case: &Case) -> Value {
+    let p = case.preservation().map(|p| {
+        json!({
+            "preserved_at": ts(p.preserved_at),
+            "first_until": ts(p.first_until),
+            "until": ts(p.until),
+            "frozen_at": p.frozen_at.map(ts),
+            "extensions": p.extensions.iter().map(|e| json!({
+                "by": e.by, "until": ts(e.until), "at": ts(e.at),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let state = case.state();
+    json!({
+        "state": state.name(),
+        "state_label": both(|l| state.label(l)),
+        "outcome": state.outcome().map(|o| o.as_str()),
+        "role": case.role().as_str(),
+        "article": case.article().as_str(),
+        "request_kind": case.opening().kind.name(),
+        "urgency": case.urgency(),
+        "counterpart": case.opening().counterpart.to_string(),
+        "request_at": case.request_at().map(ts),
+        "receipt_at": case.receipt_at().map(ts),
+        "human_ack_at": case.human_ack_at().map(ts),
+        "escalated_at": case.escalated_at().map(ts),
+        "escalation_received_at": case.escalation_received_at().map(ts),
+        "preserved_until": state.preserved_until().map(ts),
+        "preservation": p,
+        "previous_ticket": case.previous_ticket(),
+        "related_tickets": case.related_tickets(),
+    })
+}
+
+/// `GET /api/v1/cases/{ticket}`: the case, its timeline (every event with its message and the
+/// message's delivery state), the reminders fired, the escalations, what is due and the
+/// chain. The view is audited.
+pub async fn show_case(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_ticket(&id)?;
+    let viewer = Viewer::Local(ctx.me.party);
+    let case = load(&ctx, &id).await?;
+    let ticket = ctx
+        .store
+        .find_ticket_for(viewer, &id)
+        .await
+        .map_err(|e| ApiError::store("reading a ticket", &e))?;
+    let store_err = |what: &'static str| move |e: StoreError| ApiError::store(what, &e);
+    let events = ctx
+        .store
+        .case_events(&id)
+        .await
+        .map_err(store_err("reading case events"))?;
+    let all = Page {
+        offset: 0,
+        limit: 500,
+    };
+    let messages = ctx
+        .store
+        .messages_for(viewer, &id, all)
+        .await
+        .map_err(store_err("listing messages"))?;
+    let deliveries = ctx
+        .store
+        .deliveries_for_ticket(&id, all)
+        .await
+        .map_err(store_err("listing deliveries"))?;
+    let timeline: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let message = e.message_id.and_then(|mid| {
+                messages.items.iter().find(|m| m.id == mid).map(|m| {
+                    let delivery = match m.direction {
+                        Direction::Out => deliveries
+                            .items
+                            .iter()
+                            .find(|d| d.message_id == m.id)
+                            .map(|d| delivery_json(d, &ctx)),
+                        Direction::In => None,
+                    };
+                    json!({
+                        "message_id": m.id,
+                        "direction": m.direction.as_str(),
+                        "sender": m.sender.to_string(),
+                        "recipient": m.recipient.to_string(),
+                        "message_type": m.message_type.as_str(),
+                        "sealed_sha256": m.sealed_sha256,
+                        "delivery": delivery,
+                    })
+                })
+            });
+            json!({
+                "seq": e.seq,
+                "at": ts(e.recorded.at),
+                "event": cp247_store::event_name(&e.recorded.event),
+                "state": e.recorded.state.name(),
+                "actor": e.actor.as_str(),
+                "message_id": e.message_id,
+                "message": message,
+            })
+        })
+        .collect();
+    let reminders: Vec<Value> = ctx
+        .store
+        .fired_reminders(&id)
+        .await
+        .map_err(store_err("reading reminders"))?
+        .iter()
+        .map(|r| {
+            json!({
+                "key": r.key.as_str(), "kind": r.kind, "owed_by": r.owed_by.as_str(),
+                "target": ts(r.target), "fire_at": ts(r.fire_at), "fired_at": ts(r.fired_at),
+            })
+        })
+        .collect();
+    let escalations: Vec<Value> = ctx
+        .store
+        .escalations_for(&id)
+        .await
+        .map_err(store_err("reading escalations"))?
+        .iter()
+        .map(|e| {
+            json!({
+                "direction": e.direction.as_str(), "escalated_at": ts(e.escalated_at),
+                "acknowledgement_due_at": ts(e.due_at), "target": e.target,
+                "message_id": e.message_id, "details": e.details,
+            })
+        })
+        .collect();
+    let now = ctx.clock.now();
+    let due: Vec<Value> = crate::scheduler::calendars(&ctx, &case)
+        .map(|cal| due_items(&case, &cal, &ctx.policy, now))
+        .unwrap_or_default()
+        .iter()
+        .map(|d| due_json(&id, d))
+        .collect();
+    let links = ctx
+        .store
+        .chain_links(&id)
+        .await
+        .map_err(store_err("reading a ticket chain"))?;
+    let chain = match order_chain(&id, &links) {
+        Ok(c) => json!({
+            "entries": c.entries.iter().map(|e| json!({
+                "ticket": e.ticket, "kind": e.kind.name(), "parent": e.parent,
+                "depth": e.depth, "opened_at": ts(e.opened_at),
+            })).collect::<Vec<_>>(),
+            "missing": c.missing,
+        }),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    let actor = Actor::token(officer.name()).map_err(store_err("auditing"))?;
+    ctx.store
+        .append_audit(&AuditRecord {
+            actor,
+            action: AuditAction::View,
+            ticket: Some(id.clone()),
+            result: AuditResult::Ok,
+            details: json!({ "view": "case", "events": timeline.len() }),
+            at: now,
+        })
+        .await
+        .map_err(store_err("auditing a view"))?;
+    Ok(Json(json!({
+        "ticket": ticket_json(&ticket),
+        "case": case_facts(&case),
+        "timeline": timeline,
+        "reminders": reminders,
+        "escalations": escalations,
+        "due": due,
+        "chain": chain,
+    })))
+}
+
+fn due_json(ticket: &TicketId, d: &cp247_case::Due) -> Value {
+    json!({
+        "ticket": ticket,
+        "kind": d.kind.name(),
+        "owed_by": d.owed_by.as_str(),
+        "due_at": ts(d.due_at),
+        "overdue": d.overdue,
+        "label": both(|l| d.kind.label(l)),
+    })
+}
+
+/// `GET /api/v1/due` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DueQuery {
+    /// How far ahead (`24h`, `30m`, `7d`); at most 90 days.
+    #[serde(default)]
+    pub within: Option<String>,
+}
+
+/// `GET /api/v1/due?within=24h`: what is due across all open cases until now + `within`,
+/// overdue items included, soonest first.
+pub async fn due(
+    State(ctx): State<Arc<NodeContext>>,
+    _officer: Officer,
+    Query(q): Query<DueQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let within: Period = q
+        .within
+        .as_deref()
+        .unwrap_or("24h")
+        .parse()
+        .map_err(|e: String| ApiError::bad_request("invalid_within", e))?;
+    if within.duration() > std::time::Duration::from_secs(90 * 86_400) {
+        return Err(ApiError::bad_request(
+            "invalid_within",
+            "within is at most 90d",
+        ));
+    }
+    let now = ctx.clock.now();
+    let until = now.checked_add(within.signed()).unwrap_or(now);
+    let tickets = ctx
+        .store
+        .open_case_tickets(ctx.config.file.cases.scheduler_batch)
+        .await
+        .map_err(|e| ApiError::store("listing open cases", &e))?;
+    let mut items: Vec<(jiff::Timestamp, Value)> = Vec::new();
+    for t in tickets {
+        let Ok(case) = ctx
+            .store
+            .load_case_for(Viewer::Local(ctx.me.party), &t)
+            .await
+        else {
+            continue;
+        };
+        let Some(cal) = crate::scheduler::calendars(&ctx, &case) else {
+            continue;
+        };
+        for d in due_items(&case, &cal, &ctx.policy, now) {
+            if d.due_at <= until {
+                items.push((d.due_at, due_json(&t, &d)));
+            }
+        }
+    }
+    items.sort_by_key(|(at, _)| *at);
+    Ok(Json(json!({
+        "now": ts(now),
+        "until": ts(until),
+        "items": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    })))
+}
+
+/// `POST /api/v1/cases/{ticket}/replies` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    /// The reply document (cp247-case JSON; its `kind` names the reply type).
+    pub reply: Value,
+    /// The message this answers (for answers to a request for information: which one).
+    #[serde(default)]
+    pub in_reply_to: Option<MessageId>,
+    /// Keep the fact and subject confidential (default true).
+    #[serde(default)]
+    pub confidential: Option<bool>,
+    /// A TLP marking.
+    #[serde(default)]
+    pub marking: Option<TlpMarking>,
+}
+
+fn problems_json(report: &cp247_case::Report) -> Value {
+    Value::Array(
+        report
+            .problems()
+            .iter()
+            .map(|p| {
+                json!({
+                    "code": p.code().as_str(),
+                    "path": p.path().to_string(),
+                    "severity": format!("{:?}", p.severity()).to_lowercase(),
+                    "message": both(|l| p.message(l)),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Where this node's next message on `case` goes: the contact point that last wrote to us on
+/// the ticket (after an escalation, the alternate that took the case), else the counterpart.
+async fn recipient(ctx: &NodeContext, case: &Case) -> Result<Address, ApiError> {
+    let messages = ctx
+        .store
+        .messages_for(
+            Viewer::Local(ctx.me.party),
+            case.ticket(),
+            Page {
+                offset: 0,
+                limit: 500,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::store("listing messages", &e))?;
+    Ok(messages
+        .items
+        .iter()
+        .rev()
+        .find(|m| m.direction == Direction::In)
+        .map_or(case.opening().counterpart, |m| m.sender))
+}
+
+/// `POST /api/v1/cases/{ticket}/replies`: validate the reply against the case, record the
+/// transition, seal and queue the reply, audit — one unit of work.
+pub async fn post_reply(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+    body: Result<Json<NewReply>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let id = parse_ticket(&id)?;
+    let now = ctx.clock.now();
+    let case = load(&ctx, &id).await?;
+    let kind_name = req
+        .reply
+        .get("kind")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_reply",
+                "the reply has no \"kind\" naming its type (e.g. acknowledgement, preservation_confirmed)",
+            )
+        })?
+        .to_owned();
+    let kind = MessageKind::from_name(&kind_name)
+        .filter(|k| !k.is_request())
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_reply",
+                format!(
+                    "'{}' is not a reply type of cp247",
+                    kind_name.chars().take(64).collect::<String>()
+                ),
+            )
+        })?;
+    if kind == MessageKind::EscalationNotice {
+        return Err(ApiError::unprocessable(
+            "not_sent_by_officers",
+            "an escalation notice is sent by the node's scheduler when an urgent request is not acknowledged in time",
+        ));
+    }
+    let bytes = serde_json::to_vec(&req.reply)
+        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+    let parsed = parse_message_json(kind.name(), &bytes, Some(case.reply_context()))
+        .map_err(|e| ApiError::unprocessable("invalid_reply", e.to_string()))?;
+    let problems = problems_json(&parsed.report);
+    let reply = match parsed.message {
+        Some(Message::Reply(r)) => r,
+        Some(Message::Request(_)) | None => {
+            return Err(ApiError::unprocessable(
+                "invalid_reply",
+                format!(
+                    "the reply has {} problem(s); nothing was sent",
+                    parsed.report.errors().count()
+                ),
+            )
+            .with("problems", problems));
+        }
+    };
+    // Checked before sealing, so a refused reply costs nothing; checked again in the unit of
+    // work against the case as it is then.
+    let message_id = {
+        let mut rng = rand::rng();
+        MessageId::generate(now, &mut rng)
+    };
+    case.clone()
+        .record(
+            case.event_for(true, &reply, message_id, req.in_reply_to)
+                .map_err(|e| transition_error(&e))?,
+            now,
+        )
+        .map_err(|e| transition_error(&e))?;
+    let to = recipient(&ctx, &case).await?;
+    let body: Value = serde_json::from_str(&cp247_case::reply::to_json_string(&reply))
+        .map_err(|e| ApiError::internal("encoding a reply", &e))?;
+    let sealed = outgoing::seal(
+        &ctx,
+        Draft {
+            ticket: &id,
+            id: message_id,
+            to,
+            message_type: kind.name(),
+            urgency: case.urgency(),
+            body,
+            handling: Handling {
+                confidential: req.confidential.unwrap_or(true),
+                marking: req.marking,
+            },
+        },
+        now,
+    )
+    .map_err(|e| match e.code {
+        "directory_unusable" => ApiError::unavailable(e.code, e.message),
+        "internal_error" => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code, e.message),
+        code => ApiError::unprocessable(code, e.message),
+    })?;
+    let store_err = |e: StoreError| ApiError::store("recording a reply", &e);
+    let actor = Actor::token(officer.name()).map_err(store_err)?;
+    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    let after = casework::record_reply(
+        &mut tx,
+        casework::ReplyEvent {
+            ticket: &id,
+            reply: &reply,
+            sent: true,
+            message: message_id,
+            in_reply_to: req.in_reply_to,
+            actor: &actor,
+            at: now,
+        },
+    )
+    .await
+    .map_err(|e| apply_error(e, "recording a reply"))?;
+    tx.insert_outgoing(&sealed.message)
+        .await
+        .map_err(store_err)?;
+    let action = match reply {
+        Reply::Acknowledgement(_) => AuditAction::Acknowledge,
+        _ => AuditAction::Reply,
+    };
+    tx.append_audit(&AuditRecord {
+        actor,
+        action,
+        ticket: Some(id.clone()),
+        result: AuditResult::Ok,
+        details: json!({
+            "message_id": message_id.to_string(),
+            "message_type": kind.name(),
+            "recipient": to.to_string(),
+            "state": after.state().name(),
+            "sealed_sha256": sealed.sha256,
+        }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.commit().await.map_err(|e| match e {
+        StoreError::Conflict { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "case_conflict",
+            "the case changed meanwhile; read it again and retry",
+        ),
+        other => store_err(other),
+    })?;
+    ctx.deliverer.wake(to.party);
+    tracing::info!(message_id = %message_id, ticket = %id, message_type = kind.name(), recipient = %to, "reply queued");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "ticket": id,
+            "message_id": message_id,
+            "message_type": kind.name(),
+            "recipient": to.to_string(),
+            "state": after.state().name(),
+            "warnings": problems,
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/cases/{ticket}/close`: close a case that has its outcome (audited).
+pub async fn close_case(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_ticket(&id)?;
+    load(&ctx, &id).await?;
+    let now = ctx.clock.now();
+    let store_err = |e: StoreError| ApiError::store("closing a case", &e);
+    let actor = Actor::token(officer.name()).map_err(store_err)?;
+    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    let Some(mut case) = tx.load_case(&id).await.map_err(store_err)? else {
+        return Err(ApiError::ticket_not_found(id.as_str()));
+    };
+    let state = tx
+        .record_case_event(&mut case, CaseEvent::Close, now, None, &actor)
+        .await
+        .map_err(|e| match e {
+            StoreError::Transition { error, .. } => transition_error(&error),
+            other => store_err(other),
+        })?;
+    tx.append_audit(&AuditRecord {
+        actor,
+        action: AuditAction::Close,
+        ticket: Some(id.clone()),
+        result: AuditResult::Ok,
+        details: json!({ "outcome": state.outcome().map(|o| o.as_str()) }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.commit().await.map_err(store_err)?;
+    Ok(Json(
+        json!({ "ticket": id, "state": state.name(), "outcome": state.outcome().map(|o| o.as_str()) }),
+    ))
+}
+
+/// `POST /api/v1/testing/clock` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockMove {
+    /// How far forward (`90m`, `14d`).
+    pub advance: Period,
+}
+
+/// `POST /api/v1/testing/clock` (admin, test networks only): move the node's clock forward.
+pub async fn move_clock(
+    State(ctx): State<Arc<NodeContext>>,
+    admin: Admin,
+    body: Result<Json<ClockMove>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(clock) = &ctx.test_clock else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_such_route",
+            "there is no such path on this node; see docs/protocol/federation.md and the API guide",
+        ));
+    };
+    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let offset = clock.advance(req.advance.signed());
+    let now = ctx.clock.now();
+    tracing::warn!(admin = %admin.name(), advance = %req.advance, now = %now, "TEST CLOCK moved forward");
+    Ok(Json(
+        json!({ "now": ts(now), "offset_seconds": offset.as_secs() }),
+    ))
+}

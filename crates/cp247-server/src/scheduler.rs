@@ -1,0 +1,548 @@
+//! The case-work scheduler: on the node's injected clock, every `[cases] scheduler_every`, it
+//! fires the due reminders of every open case exactly once (the store's unique reminder key),
+//! escalates unacknowledged urgent and emergency requests to the requested Party's other
+//! contact point, and records lapsed preservations. Each action is one unit of work with its
+//! case event and audit entry, then an [`Alert`] to the node's [`Alerts`].
+//!
+//! Several processes on one PostgreSQL database may run it at once: the reminder key and the
+//! escalation row are unique and the case write is guarded, so each action happens once.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use cp247_case::escalation::{ContactChannel, Escalation};
+use cp247_case::reply::{EscalationNotice, Message, parse_message_json, to_json_string};
+use cp247_case::{
+    Calendars, Case, CaseEvent, CaseState, EscalationTarget, MessageKind, Msg, OfficeCalendar,
+    Reminder, Reply, Role, escalation_due, pending,
+};
+use cp247_domain::{Address, Clock, Instant, MessageId, TicketId};
+use cp247_seal::Handling;
+use cp247_store::{
+    Actor, AuditAction, AuditRecord, AuditResult, EscalationDirection, EscalationRecord, Page,
+    StoreError, Viewer,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::node::NodeContext;
+use crate::outgoing::{self, Draft};
+
+/// What the duty officer is alerted of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A reminder fired.
+    Reminder {
+        /// Its key.
+        key: String,
+        /// Its kind (`preservation_expiring`, …).
+        kind: String,
+        /// Who owes the thing reminded of.
+        owed_by: Role,
+        /// The instant it reminds of.
+        target: Timestamp,
+    },
+    /// An urgent request was escalated (or could not be: then the officer must phone).
+    Escalation {
+        /// Where it went (`MD/alternate`), or why nowhere (`unavailable:suspended`).
+        target: String,
+        /// The requested Party's duty phones.
+        duty_phones: Vec<String>,
+        /// When the acknowledgement was due.
+        acknowledgement_due_at: Timestamp,
+    },
+    /// A preservation ended without extension or request for mutual assistance.
+    Lapsed {
+        /// Its end.
+        until: Timestamp,
+    },
+}
+
+/// An alert for the duty officer. Carries no case plaintext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub kind: AlertKind,
+}
+
+/// Where alerts go. The node holds one; the scheduler calls it after each action is
+/// committed (the action is already in the case timeline and the audit log). Implementations
+/// must return quickly (queue the work) and never fail the caller.
+pub trait Alerts: Send + Sync + fmt::Debug {
+    /// Delivers one alert.
+    fn alert(&self, alert: &Alert);
+}
+
+/// Today's alerts: a warning in the node's log (the action itself is in the case timeline).
+/// The e-mail and webhook channels plug in here.
+#[derive(Debug, Default)]
+pub struct LogAlerts;
+
+impl Alerts for LogAlerts {
+    fn alert(&self, alert: &Alert) {
+        match &alert.kind {
+            AlertKind::Reminder {
+                kind,
+                owed_by,
+                target,
+                ..
+            } => {
+                tracing::warn!(ticket = %alert.ticket, reminder = %kind, owed_by = owed_by.as_str(), target = %target, "duty officer alert: reminder")
+            }
+            AlertKind::Escalation {
+                target,
+                duty_phones,
+                acknowledgement_due_at,
+            } => {
+                tracing::warn!(ticket = %alert.ticket, target = %target, duty_phones = ?duty_phones, due = %acknowledgement_due_at, "duty officer alert: request escalated, not acknowledged in time")
+            }
+            AlertKind::Lapsed { until } => {
+                tracing::warn!(ticket = %alert.ticket, until = %until, "duty officer alert: preservation lapsed")
+            }
+        }
+    }
+}
+
+/// A clock that a test network may move forward: the node's clock plus an offset that only
+/// grows. Enabled by `[testing] clock_control` (loopback test nodes only).
+#[derive(Debug)]
+pub struct TestClock {
+    inner: Arc<dyn Clock>,
+    offset_us: AtomicI64,
+}
+
+impl TestClock {
+    /// `inner` plus a zero offset.
+    pub fn new(inner: Arc<dyn Clock>) -> Self {
+        Self {
+            inner,
+            offset_us: AtomicI64::new(0),
+        }
+    }
+
+    /// Moves the clock forward by `by` (a negative or zero duration changes nothing); returns
+    /// the total offset.
+    pub fn advance(&self, by: SignedDuration) -> SignedDuration {
+        let add = by.as_micros().clamp(0, i128::from(i64::MAX));
+        let add = i64::try_from(add).unwrap_or(i64::MAX);
+        let total = self
+            .offset_us
+            .fetch_add(add, Ordering::SeqCst)
+            .saturating_add(add);
+        SignedDuration::from_micros(total)
+    }
+
+    /// The current offset.
+    pub fn offset(&self) -> SignedDuration {
+        SignedDuration::from_micros(self.offset_us.load(Ordering::SeqCst))
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        let at = self.inner.now();
+        at.checked_add(self.offset()).unwrap_or(at)
+    }
+}
+
+/// The office calendars of `case`'s two sides from the current directory; a side that is not
+/// listed borrows the other's. `None` without a directory or either contact point.
+pub fn calendars(ctx: &NodeContext, case: &Case) -> Option<Calendars> {
+    let snapshot = ctx.directory.snapshot();
+    let current = snapshot.current()?;
+    let dir = current.directory();
+    let counterpart = case.opening().counterpart;
+    let (requester, requested) = match case.role() {
+        Role::Requester => (ctx.me, counterpart),
+        Role::Requested => (counterpart, ctx.me),
+    };
+    let cal = |a: &Address| dir.contact_point(a).map(OfficeCalendar::of);
+    match (cal(&requester), cal(&requested)) {
+        (Some(a), Some(b)) => Some(Calendars {
+            requester: a,
+            requested: b,
+        }),
+        (Some(a), None) => Some(Calendars {
+            requester: a.clone(),
+            requested: a,
+        }),
+        (None, Some(b)) => Some(Calendars {
+            requester: b.clone(),
+            requested: b,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Reminders fired.
+    pub reminders: usize,
+    /// Escalations made.
+    pub escalations: usize,
+    /// Preservations recorded as lapsed.
+    pub lapsed: usize,
+}
+
+/// Runs passes every `[cases] scheduler_every` until `shutdown`.
+pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
+    let every = ctx.config.file.cases.scheduler_every.duration();
+    loop {
+        match run_pass(&ctx).await {
+            Ok(p) if p != Pass::default() => {
+                tracing::info!(
+                    reminders = p.reminders,
+                    escalations = p.escalations,
+                    lapsed = p.lapsed,
+                    "case scheduler pass"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "the case scheduler pass failed; it runs again"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// One pass over the open cases at the clock's current time.
+pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
+    let now = ctx.clock.now();
+    let mut pass = Pass::default();
+    let tickets = ctx
+        .store
+        .open_case_tickets(ctx.config.file.cases.scheduler_batch)
+        .await?;
+    for ticket in tickets {
+        let case = match ctx
+            .store
+            .load_case_for(Viewer::Local(ctx.me.party), &ticket)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(ticket = %ticket, error = %e, "a case cannot be read; skipped");
+                continue;
+            }
+        };
+        let Some(cal) = calendars(ctx, &case) else {
+            continue;
+        };
+        let fired = ctx.store.fired_reminder_keys(&ticket).await?;
+        for r in pending(&case, &cal, &ctx.policy, now, &fired) {
+            if fire(ctx, &r, now).await? {
+                pass.reminders += 1;
+            }
+        }
+        if case.role() == Role::Requester
+            && let Some(esc) = {
+                let snapshot = ctx.directory.snapshot();
+                snapshot
+                    .current()
+                    .and_then(|d| escalation_due(&case, d.directory(), &ctx.policy, now))
+            }
+        {
+            match escalate(ctx, &case, &esc, now).await {
+                Ok(true) => pass.escalations += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(ticket = %ticket, error = %e, "escalation failed; retried next pass")
+                }
+            }
+        }
+        if let CaseState::Preserved { until } = case.state()
+            && now >= until
+            && lapse(ctx, &ticket, until, now).await?
+        {
+            pass.lapsed += 1;
+        }
+    }
+    Ok(pass)
+}
+
+/// Fires `r` once: the key, the case event and the audit entry in one unit of work.
+async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, StoreError> {
+    let mut tx = ctx.store.begin().await?;
+    if !tx.fire_reminder(r, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let Some(mut case) = tx.load_case(&r.ticket).await? else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    let recorded = match tx
+        .record_case_event(
+            &mut case,
+            CaseEvent::ReminderDue(r.kind.clone()),
+            now,
+            None,
+            &Actor::node(),
+        )
+        .await
+    {
+        Ok(_) => true,
+        // The key is kept so the reminder is not tried again; the refusal is audited.
+        Err(StoreError::Transition { error, .. }) => {
+            tracing::info!(ticket = %r.ticket, reason = %error, "a reminder no longer applies");
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    tx.append_audit(&AuditRecord {
+        actor: Actor::node(),
+        action: AuditAction::Remind,
+        ticket: Some(r.ticket.clone()),
+        result: if recorded {
+            AuditResult::Ok
+        } else {
+            AuditResult::Denied
+        },
+        details: json!({
+            "reminder": r.key.as_str(),
+            "kind": r.kind.name(),
+            "owed_by": r.owed_by.as_str(),
+            "target": r.target.to_string(),
+            "fire_at": r.fire_at.to_string(),
+        }),
+        at: now,
+    })
+    .await?;
+    match tx.commit().await {
+        Ok(()) => {}
+        Err(e) if e.is_conflict() => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    if recorded {
+        ctx.alerts.alert(&Alert {
+            ticket: r.ticket.clone(),
+            at: now,
+            kind: AlertKind::Reminder {
+                key: r.key.as_str().to_owned(),
+                kind: r.kind.name().to_owned(),
+                owed_by: r.owed_by,
+                target: r.target,
+            },
+        });
+    }
+    Ok(recorded)
+}
+
+/// The request of `case` as sent: its message id, when, and the document.
+async fn original_request(
+    ctx: &NodeContext,
+    case: &Case,
+) -> Result<Option<(MessageId, cp247_forms::Document)>, StoreError> {
+    let ticket = case.ticket();
+    let events = ctx.store.case_events(ticket).await?;
+    let Some(id) = events
+        .iter()
+        .find(|e| e.recorded.event == CaseEvent::Sent(Msg::Request))
+        .and_then(|e| e.message_id)
+    else {
+        return Ok(None);
+    };
+    let messages = ctx
+        .store
+        .messages_for(
+            Viewer::Local(ctx.me.party),
+            ticket,
+            Page {
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .await?;
+    let Some(m) = messages.items.iter().find(|m| m.id == id) else {
+        return Ok(None);
+    };
+    let payload: Value = serde_json::from_str(&m.payload_json).unwrap_or(Value::Null);
+    let body = serde_json::to_vec(&payload["body"]).unwrap_or_default();
+    let parsed = parse_message_json(m.message_type.as_str(), &body, None).ok();
+    Ok(match parsed.and_then(|p| p.message) {
+        Some(Message::Request(doc)) => Some((id, doc)),
+        Some(Message::Reply(_)) | None => None,
+    })
+}
+
+/// Escalates `case`: the escalation row, the `Escalated` event, the notice to the other
+/// contact point's node (when it has one) and the audit entry in one unit of work, then the
+/// duty officer's alert. `false` when another process escalated first.
+async fn escalate(
+    ctx: &NodeContext,
+    case: &Case,
+    esc: &Escalation,
+    now: Timestamp,
+) -> Result<bool, String> {
+    let ticket = case.ticket();
+    let phones: Vec<String> = esc
+        .duty_phones
+        .iter()
+        .map(|p| p.phone.as_str().to_owned())
+        .collect();
+    let (target_text, node_target, channel) = match &esc.target {
+        EscalationTarget::Contact {
+            to,
+            channel: ContactChannel::Node { .. },
+        } => (to.to_string(), Some(*to), "node"),
+        EscalationTarget::Contact {
+            to,
+            channel: ContactChannel::Email { .. },
+        } => (to.to_string(), None, "email_not_sent_yet"),
+        EscalationTarget::Unavailable(why) => {
+            (format!("unavailable:{why:?}").to_lowercase(), None, "none")
+        }
+    };
+    let mut queued = None;
+    if let Some(to) = node_target {
+        let Some((original, request)) = original_request(ctx, case)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Err("the request of the case is not stored".to_owned());
+        };
+        let notice = Reply::EscalationNotice(Box::new(EscalationNotice {
+            original_message: original,
+            original_sent_at: Instant::utc(case.request_at().unwrap_or(now)),
+            acknowledgement_due_at: Instant::utc(esc.acknowledgement_due_at),
+            escalated_at: Instant::utc(now),
+            urgency: esc.urgency,
+            request,
+        }));
+        let body: Value =
+            serde_json::from_str(&to_json_string(&notice)).map_err(|e| e.to_string())?;
+        let id = {
+            let mut rng = rand::rng();
+            MessageId::generate(now, &mut rng)
+        };
+        let sealed = outgoing::seal(
+            ctx,
+            Draft {
+                ticket,
+                id,
+                to,
+                message_type: MessageKind::EscalationNotice.name(),
+                urgency: esc.urgency,
+                body,
+                handling: Handling {
+                    confidential: true,
+                    marking: None,
+                },
+            },
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        queued = Some(sealed);
+    }
+    let record = EscalationRecord {
+        ticket: ticket.clone(),
+        direction: EscalationDirection::Out,
+        escalated_at: now,
+        due_at: esc.acknowledgement_due_at,
+        target: target_text.clone(),
+        message_id: queued.as_ref().map(|s| s.message.id),
+        details: json!({ "channel": channel, "duty_phones": phones }),
+    };
+    let store_err = |e: StoreError| e.to_string();
+    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    if !tx.record_escalation(&record).await.map_err(store_err)? {
+        tx.rollback().await.map_err(store_err)?;
+        return Ok(false);
+    }
+    let Some(mut fresh) = tx.load_case(ticket).await.map_err(store_err)? else {
+        return Err("the case disappeared".to_owned());
+    };
+    let message_id = queued.as_ref().map(|s| s.message.id);
+    tx.record_case_event(
+        &mut fresh,
+        CaseEvent::Escalated,
+        now,
+        message_id.as_ref(),
+        &Actor::node(),
+    )
+    .await
+    .map_err(store_err)?;
+    if let Some(s) = &queued {
+        tx.insert_outgoing(&s.message).await.map_err(store_err)?;
+    }
+    tx.append_audit(&AuditRecord {
+        actor: Actor::node(),
+        action: AuditAction::Escalate,
+        ticket: Some(ticket.clone()),
+        result: AuditResult::Ok,
+        details: json!({
+            "target": target_text,
+            "channel": channel,
+            "message_id": message_id.map(|m| m.to_string()),
+            "sealed_sha256": queued.as_ref().map(|s| s.sha256.clone()),
+            "acknowledgement_due_at": esc.acknowledgement_due_at.to_string(),
+        }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
+    tx.commit().await.map_err(store_err)?;
+    if let Some(to) = node_target {
+        ctx.deliverer.wake(to.party);
+    }
+    ctx.alerts.alert(&Alert {
+        ticket: ticket.clone(),
+        at: now,
+        kind: AlertKind::Escalation {
+            target: target_text,
+            duty_phones: phones,
+            acknowledgement_due_at: esc.acknowledgement_due_at,
+        },
+    });
+    Ok(true)
+}
+
+/// Records that the preservation of `ticket` lapsed.
+async fn lapse(
+    ctx: &NodeContext,
+    ticket: &TicketId,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let mut tx = ctx.store.begin().await?;
+    let Some(mut case) = tx.load_case(ticket).await? else {
+        return Ok(false);
+    };
+    match tx
+        .record_case_event(&mut case, CaseEvent::Lapsed, now, None, &Actor::node())
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Transition { .. }) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    tx.append_audit(&AuditRecord {
+        actor: Actor::node(),
+        action: AuditAction::Remind,
+        ticket: Some(ticket.clone()),
+        result: AuditResult::Ok,
+        details: json!({ "event": "lapsed", "preserved_until": until.to_string() }),
+        at: now,
+    })
+    .await?;
+    match tx.commit().await {
+        Ok(()) => {}
+        Err(e) if e.is_conflict() => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    ctx.alerts.alert(&Alert {
+        ticket: ticket.clone(),
+        at: now,
+        kind: AlertKind::Lapsed { until },
+    });
+    Ok(true)
+}

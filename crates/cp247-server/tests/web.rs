@@ -1,0 +1,751 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Integration tests: a failed setup step should stop the test loudly.
+
+//! The web interface over a real node on 127.0.0.1: every route × every role × anonymous,
+//! the sign-in steps (password, then TOTP computed here), session rotation, sign-out,
+//! disablement and timeouts on the next request, CSRF and origin checks, no user enumeration
+//! (by code path), lockout, security headers, languages.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cp247_domain::{Clock, ContactPointRole, ManualClock, PartyCode, SystemClock};
+use cp247_seal::Passphrase;
+use cp247_server::accounts::{Enrolment, Password, enrol};
+use cp247_server::auth::{Access, IssuedToken, Role};
+use cp247_server::config::ConfigFile;
+use cp247_server::node::{self, RunningNode};
+use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
+use cp247_server::routes::{Guard, ROUTES};
+use cp247_store::SessionStage;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+const PASS: &str = "correct horse battery staple";
+const USER_PASSWORD: &str = "a long enough password";
+
+struct Node {
+    _tmp: tempfile::TempDir,
+    node: RunningNode,
+    clock: Arc<ManualClock>,
+    base: String,
+}
+
+async fn start() -> Node {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let now = SystemClock.now();
+    let authority = Authority::generate("Test secretariat", now).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let spec = NodeSpec {
+        party: PartyCode::parse("FR").unwrap(),
+        point: ContactPointRole::Primary,
+        name: "FR unit".into(),
+        listen,
+        endpoint: format!("http://127.0.0.1:{port}"),
+        tls: false,
+        database_url: None,
+        directory_source: Some("../directory.json".into()),
+        passphrase_file: true,
+        delivery: None,
+        peers: None,
+        limits: None,
+        refresh_every: None,
+    };
+    let provisioned = provision::init_node(
+        &root.join("FR"),
+        &spec,
+        &authority.cert(),
+        &Passphrase::new(PASS.into()),
+        PASS,
+        now,
+    )
+    .unwrap();
+    authority
+        .publish(
+            &root.join("directory.json"),
+            &[Listing {
+                party_name: "France".into(),
+                node: provisioned.clone(),
+                duty_phones: vec!["+33140000000".into()],
+                time_zone: "Europe/Paris".into(),
+                status: ListingStatus::Active,
+            }],
+            1,
+            now,
+            jiff::SignedDuration::from_hours(24),
+        )
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    let config = ConfigFile::load(&provisioned.config_path, &[]).unwrap();
+    let node = node::start(config, Passphrase::new(PASS.into()), clock.clone())
+        .await
+        .unwrap();
+    let base = format!("http://{}", node.local_addr);
+    Node {
+        _tmp: tmp,
+        node,
+        clock,
+        base,
+    }
+}
+
+impl Node {
+    async fn enrol(&self, username: &str, role: Role) -> Enrolment {
+        enrol(
+            &self.node.context.store,
+            username,
+            &format!("{username} name"),
+            role,
+            &Password::new(USER_PASSWORD.into()),
+            "cp247 FR",
+            self.clock.now(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A signed-in session for `account`, written straight into the store (the sign-in steps
+    /// have their own tests).
+    async fn session(&self, account: u64) -> String {
+        let id = cp247_server::web::session::new_id().to_string();
+        self.node
+            .context
+            .store
+            .create_session(
+                &cp247_server::web::session::id_hash(&id),
+                account,
+                SessionStage::SignedIn,
+                self.clock.now(),
+            )
+            .await
+            .unwrap();
+        id
+    }
+
+    async fn token_for(&self, account: &cp247_store::Account) -> String {
+        let issued = IssuedToken::generate();
+        let mut tx = self.node.context.store.begin().await.unwrap();
+        tx.create_api_token(&issued.record_for(
+            &format!("t-{}", account.username),
+            account,
+            self.clock.now(),
+        ))
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        issued.reveal().to_owned()
+    }
+
+    async fn stop(self) {
+        self.node.shutdown_token().cancel();
+        tokio::time::timeout(Duration::from_secs(30), self.node.wait())
+            .await
+            .expect("the node stops");
+    }
+}
+
+fn client() -> reqwest::Client {
+    cp247_federation::tls::install_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// URL-encoded forms (the workspace's reqwest has no `form` feature).
+trait FormExt {
+    fn form<K: AsRef<str>, V: AsRef<str>>(self, pairs: &[(K, V)]) -> Self;
+}
+
+impl FormExt for reqwest::RequestBuilder {
+    fn form<K: AsRef<str>, V: AsRef<str>>(self, pairs: &[(K, V)]) -> Self {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+            .finish();
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    }
+}
+
+fn csrf(id: &str) -> String {
+    cp247_server::web::session::csrf_for(id)
+}
+
+/// The value of cookie `name` set by `response`.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let (pair, _) = v.split_once(';')?;
+            let (k, val) = pair.split_once('=')?;
+            (k == name).then(|| val.to_owned())
+        })
+}
+
+/// The role model, written out independently of `Access::allows`: officer and
+/// supervisor do case work; the administrator manages but cannot read case content; read-only
+/// sees the directory; monitor reads metrics.
+fn expected(access: Access, role: Role) -> bool {
+    let roles: &[Role] = match access {
+        Access::CaseWork => &[Role::Officer, Role::Supervisor],
+        Access::Directory => &[
+            Role::Officer,
+            Role::Supervisor,
+            Role::Administrator,
+            Role::ReadOnly,
+        ],
+        Access::Administration => &[Role::Administrator],
+        Access::Monitoring => &[Role::Monitor, Role::Administrator],
+        Access::SignedIn => &Role::ALL,
+    };
+    roles.contains(&role)
+}
+
+/// (who, role, API token, session id) of one call in the matrix.
+type Caller<'a> = (String, Option<Role>, Option<&'a str>, Option<String>);
+
+/// Every route × every role (by token and by session) × anonymous: each answer must be what
+/// the route table allows, with zero unexpected allows and zero unexpected refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_for_every_role_and_anonymous() {
+    let n = start().await;
+    let http = client();
+    let mut sessions = BTreeMap::new();
+    let mut tokens = BTreeMap::new();
+    for role in Role::ALL {
+        let account = if role.signs_in() {
+            let e = n
+                .enrol(&format!("u-{}", role.as_str().replace('_', "-")), role)
+                .await;
+            sessions.insert(role.as_str(), e.account.id);
+            e.account
+        } else {
+            let issued = IssuedToken::generate();
+            let mut tx = n.node.context.store.begin().await.unwrap();
+            let t = tx
+                .create_api_token(&issued.record("monitoring", role, n.clock.now()).unwrap())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            n.node.context.store.account(t.account_id).await.unwrap()
+        };
+        tokens.insert(role.as_str(), n.token_for(&account).await);
+    }
+    let pre = "pre-session-id-for-the-matrix-test-000000000";
+    let mut unexpected = Vec::new();
+    for (method, path, guard) in ROUTES {
+        // Callers: anonymous, then each role by token, then each role by session.
+        // A fresh session per call, so that signing out does not end the next call's session.
+        let mut callers: Vec<Caller<'_>> = vec![("anonymous".into(), None, None, None)];
+        for role in Role::ALL {
+            callers.push((
+                format!("{} token", role.as_str()),
+                Some(role),
+                Some(tokens[role.as_str()].as_str()),
+                None,
+            ));
+            if let Some(account) = sessions.get(role.as_str()) {
+                callers.push((
+                    format!("{} session", role.as_str()),
+                    Some(role),
+                    None,
+                    Some(n.session(*account).await),
+                ));
+            }
+        }
+        for (who, role, token, session) in callers {
+            let session = session.as_deref();
+            let url = format!("{}{path}", n.base);
+            let cookie_id = session.unwrap_or(pre);
+            let mut req = match method {
+                "GET" => http.get(&url),
+                _ => http
+                    .post(&url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(format!(
+                        "csrf={}&lang=fr&username=x&password=y&code=123456",
+                        csrf(cookie_id)
+                    )),
+            };
+            req = match session {
+                Some(s) => req.header(COOKIE, format!("cp247_session={s}")),
+                None => req.header(COOKIE, format!("cp247_pre={pre}")),
+            };
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            let location = r
+                .headers()
+                .get(LOCATION)
+                .map(|l| l.to_str().unwrap().to_owned());
+            let body = r.text().await.unwrap();
+            let allowed = match guard {
+                Guard::Public(_) => true,
+                Guard::Token(access) => {
+                    token.is_some() && role.is_some_and(|r| expected(access, r))
+                }
+                Guard::Session(access) => {
+                    session.is_some() && role.is_some_and(|r| expected(access, r))
+                }
+            };
+            let refused = match guard {
+                Guard::Public(_) => {
+                    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+                }
+                Guard::Token(_) => {
+                    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+                }
+                Guard::Session(_) => {
+                    status == StatusCode::FORBIDDEN
+                        || (status == StatusCode::SEE_OTHER && location.as_deref() == Some("/"))
+                }
+            };
+            // The directory refresh may fail upstream (502) and the sign-in steps refuse
+            // made-up credentials (401): those are answers of an allowed call.
+            let upstream = status == StatusCode::BAD_GATEWAY
+                || (matches!(guard, Guard::Public(_))
+                    && status == StatusCode::UNAUTHORIZED
+                    && path.starts_with("/sign-in"));
+            if allowed && refused && !upstream {
+                unexpected.push(format!("refused: {method} {path} as {who}: {status}"));
+            }
+            if !allowed && !refused {
+                unexpected.push(format!("ALLOWED: {method} {path} as {who}: {status}"));
+            }
+            let unrouted = body.contains("\"no_such_route\"");
+            assert_eq!(
+                unrouted,
+                path == "/no/such/route",
+                "{method} {path} as {who}: {body}"
+            );
+        }
+    }
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    n.stop().await;
+}
+
+/// Signs in through both steps; returns the signed-in session id.
+async fn sign_in(n: &Node, http: &reqwest::Client, e: &Enrolment) -> String {
+    let r = http.get(format!("{}/", n.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let pre = set_cookie(&r, "cp247_pre").expect("a pre-session cookie");
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains(&format!("value=\"{}\"", csrf(&pre))),
+        "{body}"
+    );
+    let r = http
+        .post(format!("{}/sign-in", n.base))
+        .header(COOKIE, format!("cp247_pre={pre}"))
+        .form(&[
+            ("csrf", csrf(&pre).as_str()),
+            ("username", e.account.username.as_str()),
+            ("password", USER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/sign-in/code");
+    let pending = set_cookie(&r, "cp247_session").expect("a session cookie");
+    let secs = u64::try_from(n.clock.now().as_second()).unwrap();
+    let code = e.totp.code_at(secs);
+    let r = http
+        .post(format!("{}/sign-in/code", n.base))
+        .header(COOKIE, format!("cp247_session={pending}"))
+        .form(&[("csrf", csrf(&pending).as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    let signed_in = set_cookie(&r, "cp247_session").expect("a new session cookie");
+    // Rotation: a new id at sign-in; the password step's id is dead.
+    assert_ne!(signed_in, pending);
+    let old = http
+        .get(format!("{}/inbox", n.base))
+        .header(COOKIE, format!("cp247_session={pending}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::SEE_OTHER);
+    signed_in
+}
+
+async fn get_inbox(n: &Node, http: &reqwest::Client, session: &str) -> reqwest::Response {
+    http.get(format!("{}/inbox", n.base))
+        .header(COOKIE, format!("cp247_session={session}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_lifecycle_sign_in_rotation_sign_out_disable_and_timeouts() {
+    let n = start().await;
+    let http = client();
+    let alice = n.enrol("alice", Role::Officer).await;
+    let s = sign_in(&n, &http, &alice).await;
+
+    let r = get_inbox(&n, &http, &s).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("alice name"));
+    assert!(
+        !body.contains("<script") && !body.contains("style="),
+        "no inline script or style"
+    );
+
+    // The same TOTP code cannot be used twice (a second sign-in within the same step fails).
+    let r = http
+        .post(format!("{}/sign-in", n.base))
+        .header(COOKIE, "cp247_pre=p")
+        .form(&[
+            ("csrf", csrf("p").as_str()),
+            ("username", "alice"),
+            ("password", USER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let pending = set_cookie(&r, "cp247_session").unwrap();
+    let secs = u64::try_from(n.clock.now().as_second()).unwrap();
+    let r = http
+        .post(format!("{}/sign-in/code", n.base))
+        .header(COOKIE, format!("cp247_session={pending}"))
+        .form(&[
+            ("csrf", csrf(&pending).as_str()),
+            ("code", alice.totp.code_at(secs).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "a replayed TOTP code is refused"
+    );
+    // A recovery code works once.
+    let code = alice.recovery.reveal().next().unwrap().to_owned();
+    for expected in [StatusCode::SEE_OTHER, StatusCode::UNAUTHORIZED] {
+        let r = http
+            .post(format!("{}/sign-in", n.base))
+            .header(COOKIE, "cp247_pre=p")
+            .form(&[
+                ("csrf", csrf("p").as_str()),
+                ("username", "alice"),
+                ("password", USER_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let pending = set_cookie(&r, "cp247_session").unwrap();
+        let r = http
+            .post(format!("{}/sign-in/code", n.base))
+            .header(COOKIE, format!("cp247_session={pending}"))
+            .form(&[("csrf", csrf(&pending).as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), expected);
+    }
+
+    // Idle timeout on the injected clock: 29 minutes is fine, 30 more is not.
+    n.clock.advance(jiff::SignedDuration::from_mins(29));
+    assert_eq!(get_inbox(&n, &http, &s).await.status(), StatusCode::OK);
+    n.clock.advance(jiff::SignedDuration::from_mins(30));
+    assert_eq!(
+        get_inbox(&n, &http, &s).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Sign-out takes effect on the next request, and needs the CSRF token.
+    n.clock.advance(jiff::SignedDuration::from_secs(60));
+    let s = sign_in(&n, &http, &alice).await;
+    let r = http
+        .post(format!("{}/sign-out", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(get_inbox(&n, &http, &s).await.status(), StatusCode::OK);
+    let r = http
+        .post(format!("{}/sign-out", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Signed out"));
+    assert_eq!(
+        get_inbox(&n, &http, &s).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Disablement takes effect on the next request, for sessions and tokens alike.
+    n.clock.advance(jiff::SignedDuration::from_secs(60));
+    let s = sign_in(&n, &http, &alice).await;
+    let token = n.token_for(&alice.account).await;
+    let api = |t: String| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/tickets", n.base);
+        async move { http.get(url).bearer_auth(t).send().await.unwrap().status() }
+    };
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let mut tx = n.node.context.store.begin().await.unwrap();
+    tx.disable_account(alice.account.id, n.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        get_inbox(&n, &http, &s).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
+
+    // The absolute timeout ends even a busy session.
+    let bob = n.enrol("bob", Role::Supervisor).await;
+    let s = sign_in(&n, &http, &bob).await;
+    for _ in 0..(12 * 60 / 20) {
+        n.clock.advance(jiff::SignedDuration::from_mins(20));
+        if get_inbox(&n, &http, &s).await.status() != StatusCode::OK {
+            break;
+        }
+    }
+    assert_eq!(
+        get_inbox(&n, &http, &s).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    n.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_enumeration_csrf_origin_and_lockout() {
+    let n = start().await;
+    let http = client();
+    n.enrol("alice", Role::Officer).await;
+    let disabled = n.enrol("carol", Role::Officer).await;
+    let mut tx = n.node.context.store.begin().await.unwrap();
+    tx.disable_account(disabled.account.id, n.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let passwords = n.node.context.web.passwords.clone();
+
+    let attempt = |user: &'static str, password: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/sign-in", n.base);
+        async move {
+            let r = http
+                .post(url)
+                .header(COOKIE, "cp247_pre=p")
+                .form(&[
+                    ("csrf", csrf("p").as_str()),
+                    ("username", user),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let cookie = set_cookie(&r, "cp247_session");
+            (
+                status,
+                cookie,
+                r.text().await.unwrap().replace(user, "USER"),
+            )
+        }
+    };
+    // Unknown user, wrong password, disabled account: one hash computed each, same answer.
+    let mut answers = Vec::new();
+    for (user, password) in [
+        ("nobody", "whatever password"),
+        ("alice", "wrong password here"),
+        ("carol", USER_PASSWORD),
+    ] {
+        let before = passwords.verifications();
+        let (status, cookie, body) = attempt(user, password).await;
+        assert_eq!(
+            passwords.verifications(),
+            before + 1,
+            "{user}: one Argon2id hash"
+        );
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(cookie.is_none());
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+
+    // CSRF: no token, a wrong token, a token of another cookie, a foreign Origin.
+    for (cookie, token, origin) in [
+        ("cp247_pre=p", None, None),
+        ("cp247_pre=p", Some("nope".to_owned()), None),
+        ("cp247_pre=p", Some(csrf("q")), None),
+        ("cp247_pre=p", Some(csrf("p")), Some("http://evil.example")),
+        ("", Some(csrf("p")), None),
+    ] {
+        let mut form = vec![
+            ("username", "alice".to_owned()),
+            ("password", USER_PASSWORD.to_owned()),
+        ];
+        if let Some(t) = token {
+            form.push(("csrf", t));
+        }
+        let mut req = http.post(format!("{}/sign-in", n.base)).form(&form);
+        if !cookie.is_empty() {
+            req = req.header(COOKIE, cookie);
+        }
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let before = passwords.verifications();
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(passwords.verifications(), before, "refused before any work");
+    }
+    // A same-origin Origin passes.
+    let r = http
+        .post(format!("{}/sign-in", n.base))
+        .header(COOKIE, "cp247_pre=p")
+        .header("origin", n.base.clone())
+        .form(&[
+            ("csrf", csrf("p").as_str()),
+            ("username", "alice"),
+            ("password", USER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Lockout: after five failures even the right password is refused, with the same answer;
+    // it lifts after the lock period.
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("alice", "wrong password here").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, _, body) = attempt("alice", USER_PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, answers[0]);
+    n.clock.advance(jiff::SignedDuration::from_mins(16));
+    assert_eq!(
+        attempt("alice", USER_PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+    n.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_speak_the_chosen_language_and_escape_case_text() {
+    let n = start().await;
+    let http = client();
+    // Before sign-in, Accept-Language decides.
+    let fr = http
+        .get(format!("{}/", n.base))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        fr.contains("lang=\"fr\"") && fr.contains("Mot de passe"),
+        "{fr}"
+    );
+    let en = http
+        .get(format!("{}/", n.base))
+        .header("accept-language", "de, en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("lang=\"en\"") && en.contains("Password"));
+
+    // The choice is remembered on the account.
+    let alice = n.enrol("alice", Role::Officer).await;
+    let s = n.session(alice.account.id).await;
+    let r = http
+        .post(format!("{}/language", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&r, "cp247_lang").is_some());
+    let page = get_inbox(&n, &http, &s).await.text().await.unwrap();
+    assert!(page.contains("Boîte de réception"), "{page}");
+    let page = http
+        .get(format!("{}/directory", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Annuaire") && page.contains("Europe/Paris"),
+        "{page}"
+    );
+    assert!(page.contains("+33140000000"));
+
+    // Case text is escaped, never markup.
+    let mut tx = n.node.context.store.begin().await.unwrap();
+    tx.create_ticket(&cp247_store::NewTicket {
+        id: cp247_domain::TicketId::parse("FR-2026-ABCDEF").unwrap(),
+        our_role: cp247_store::OurRole::Requested,
+        our_party: PartyCode::parse("FR").unwrap(),
+        counterpart: PartyCode::parse("MD").unwrap(),
+        kind: cp247_store::TicketKind::parse("art29").unwrap(),
+        state: cp247_store::TicketState::parse("received").unwrap(),
+        urgency: cp247_domain::Urgency::Urgent,
+        title: cp247_store::CaseText::new("<script>alert(1)</script> & co").unwrap(),
+        reference: None,
+        created_at: n.clock.now(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = get_inbox(&n, &http, &s).await.text().await.unwrap();
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; co"),
+        "{page}"
+    );
+    assert!(page.contains("FR-2026-ABCDEF"));
+    n.stop().await;
+}

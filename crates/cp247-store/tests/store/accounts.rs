@@ -1,0 +1,307 @@
+//! Accounts, recovery codes, lockout, one-use TOTP steps, sessions, and tokens that belong to
+//! accounts; the migration of tokens issued before accounts existed.
+
+use cp247_store::{
+    Backend, NewAccount, NewApiToken, Page, SessionLimits, SessionStage, StoreError, TokenRole,
+};
+use jiff::SignedDuration;
+use sha2::{Digest, Sha256};
+use sqlx::{AssertSqlSafe, Executor, Row};
+
+use crate::common::{Ctx, at, on_both};
+
+fn h(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+fn person(username: &str, role: &str) -> NewAccount {
+    NewAccount {
+        username: username.to_owned(),
+        display_name: format!("{username} (display)"),
+        role: TokenRole::parse(role).unwrap(),
+        password_phc: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        totp_secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".to_owned()),
+        recovery_codes: vec![h("code-one"), h("code-two")],
+        created_at: at(0),
+    }
+}
+
+const LIMITS: SessionLimits = SessionLimits {
+    idle: SignedDuration::from_mins(30),
+    absolute: SignedDuration::from_hours(12),
+};
+
+async fn accounts(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let new = person("alice", "officer");
+    let debug = format!("{new:?}");
+    assert!(
+        !debug.contains("argon2") && !debug.contains("JBSWY3DP"),
+        "{debug}"
+    );
+    let mut tx = store.begin().await?;
+    let alice = tx.create_account(&new).await?;
+    let bob = tx
+        .create_account(&NewAccount {
+            recovery_codes: vec![h("bob-code")],
+            ..person("bob", "administrator")
+        })
+        .await?;
+    tx.commit().await?;
+    assert_eq!((alice.id, bob.id), (1, 2));
+    assert!(alice.can_sign_in);
+
+    let mut tx = store.begin().await?;
+    let dup = tx
+        .create_account(&person("alice", "officer"))
+        .await
+        .unwrap_err();
+    assert!(dup.is_conflict(), "{dup:?}");
+    drop(tx);
+
+    let found = store.account_for_sign_in("alice").await?.unwrap();
+    assert_eq!(found.password_phc, new.password_phc);
+    assert_eq!(found.totp_secret, new.totp_secret);
+    assert!(!format!("{found:?}").contains("argon2"));
+    assert!(store.account_for_sign_in("nobody").await?.is_none());
+    assert_eq!(store.account_named("bob").await?.id, bob.id);
+    assert_eq!(store.accounts(Page::first(10)).await?.items.len(), 2);
+
+    // Lockout: the third consecutive failure locks; success clears.
+    let lock = SignedDuration::from_mins(15);
+    for n in 1..=2 {
+        let a = store
+            .record_sign_in_failure(alice.id, at(n), 3, lock)
+            .await?;
+        assert_eq!((a.failed_attempts, a.locked_until), (n as u32, None));
+    }
+    let a = store
+        .record_sign_in_failure(alice.id, at(3), 3, lock)
+        .await?;
+    assert_eq!(a.locked_until, Some(at(3) + lock));
+    store.record_sign_in_success(alice.id).await?;
+    let a = store.account(alice.id).await?;
+    assert_eq!((a.failed_attempts, a.locked_until), (0, None));
+
+    // A TOTP step is accepted once, and never an earlier one.
+    assert!(store.use_totp_step(alice.id, 100).await?);
+    assert!(!store.use_totp_step(alice.id, 100).await?);
+    assert!(!store.use_totp_step(alice.id, 99).await?);
+    assert!(store.use_totp_step(alice.id, 101).await?);
+
+    // A recovery code works once, and only for its account.
+    assert!(
+        !store
+            .use_recovery_code(bob.id, &h("code-one"), at(5))
+            .await?
+    );
+    assert!(
+        store
+            .use_recovery_code(alice.id, &h("code-one"), at(5))
+            .await?
+    );
+    assert!(
+        !store
+            .use_recovery_code(alice.id, &h("code-one"), at(6))
+            .await?
+    );
+    assert_eq!(store.recovery_codes_left(alice.id).await?, 1);
+
+    store.set_account_lang(alice.id, "fr").await?;
+    assert_eq!(store.account(alice.id).await?.lang.as_deref(), Some("fr"));
+
+    // Reset of the second factor: new secret and codes, old codes gone, sessions ended.
+    store
+        .create_session(&h("s-alice"), alice.id, SessionStage::SignedIn, at(10))
+        .await?;
+    let mut tx = store.begin().await?;
+    tx.reset_mfa(
+        alice.id,
+        "NEWSECRETNEWSECRETNEWSECRET2",
+        &[h("code-three")],
+        at(20),
+    )
+    .await?;
+    tx.commit().await?;
+    let after = store.account_secrets(alice.id).await?;
+    assert_eq!(
+        after.totp_secret.as_deref(),
+        Some("NEWSECRETNEWSECRETNEWSECRET2")
+    );
+    assert_eq!(after.totp_last_step, None);
+    assert!(
+        !store
+            .use_recovery_code(alice.id, &h("code-two"), at(21))
+            .await?
+    );
+    assert!(
+        store
+            .use_recovery_code(alice.id, &h("code-three"), at(21))
+            .await?
+    );
+    assert!(
+        store
+            .touch_session(&h("s-alice"), at(22), LIMITS)
+            .await?
+            .is_none()
+    );
+    let mut tx = store.begin().await?;
+    let err = tx.reset_mfa(99, "X", &[], at(1)).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    Ok(())
+}
+on_both!(accounts_codes_and_lockout, accounts);
+
+async fn sessions(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let mut tx = store.begin().await?;
+    let alice = tx.create_account(&person("alice", "officer")).await?;
+    tx.commit().await?;
+    store
+        .create_session(&h("s1"), alice.id, SessionStage::SignedIn, at(0))
+        .await?;
+    let live = store
+        .touch_session(&h("s1"), at(60), LIMITS)
+        .await?
+        .unwrap();
+    assert_eq!(live.account.id, alice.id);
+    assert_eq!(live.session.stage, SessionStage::SignedIn);
+    assert!(
+        store
+            .touch_session(&h("unknown"), at(60), LIMITS)
+            .await?
+            .is_none()
+    );
+
+    // Idle timeout counts from the last use.
+    let t = 60 + 29 * 60;
+    assert!(
+        store
+            .touch_session(&h("s1"), at(t), LIMITS)
+            .await?
+            .is_some()
+    );
+    assert!(
+        store
+            .touch_session(&h("s1"), at(t + 30 * 60), LIMITS)
+            .await?
+            .is_none()
+    );
+    // Once ended, it stays ended.
+    assert!(
+        store
+            .touch_session(&h("s1"), at(t + 1), LIMITS)
+            .await?
+            .is_none()
+    );
+
+    // The absolute timeout applies even to a busy session.
+    store
+        .create_session(&h("s2"), alice.id, SessionStage::SignedIn, at(0))
+        .await?;
+    let mut now = 0;
+    while now < 12 * 3600 - 600 {
+        now += 600;
+        assert!(
+            store
+                .touch_session(&h("s2"), at(now), LIMITS)
+                .await?
+                .is_some(),
+            "{now}"
+        );
+    }
+    assert!(
+        store
+            .touch_session(&h("s2"), at(12 * 3600), LIMITS)
+            .await?
+            .is_none()
+    );
+
+    // Sign-out takes effect on the next request.
+    store
+        .create_session(&h("s3"), alice.id, SessionStage::SignedIn, at(0))
+        .await?;
+    store.end_session(&h("s3"), at(1)).await?;
+    assert!(
+        store
+            .touch_session(&h("s3"), at(2), LIMITS)
+            .await?
+            .is_none()
+    );
+
+    // Disabling ends every session and the account's tokens.
+    store
+        .create_session(&h("s4"), alice.id, SessionStage::SignedIn, at(0))
+        .await?;
+    let mut tx = store.begin().await?;
+    tx.create_api_token(&NewApiToken {
+        name: "alice-laptop".into(),
+        role: alice.role.clone(),
+        account_id: Some(alice.id),
+        token_sha256: h("tok"),
+        created_at: at(0),
+    })
+    .await?;
+    tx.commit().await?;
+    let tok = store.verify_token(&h("tok"), at(1)).await?.unwrap();
+    assert_eq!((tok.account_id, tok.role.as_str()), (alice.id, "officer"));
+    let mut tx = store.begin().await?;
+    let disabled = tx.disable_account(alice.id, at(5)).await?;
+    tx.commit().await?;
+    assert_eq!(disabled.disabled_at, Some(at(5)));
+    assert!(
+        store
+            .touch_session(&h("s4"), at(6), LIMITS)
+            .await?
+            .is_none()
+    );
+    assert!(store.verify_token(&h("tok"), at(6)).await?.is_none());
+    Ok(())
+}
+on_both!(sessions_time_out_and_end, sessions);
+
+/// Tokens issued before migration 0004 get an API-only account each, with the same role
+/// ('admin' becomes 'administrator'), and keep working.
+async fn migration(ctx: Ctx) -> anyhow::Result<()> {
+    let (init, accounts) = match ctx.backend {
+        Backend::Sqlite => (
+            include_str!("../../migrations/sqlite/0001_init.sql"),
+            include_str!("../../migrations/sqlite/0004_accounts.sql"),
+        ),
+        Backend::Postgres => (
+            include_str!("../../migrations/postgres/0001_init.sql"),
+            include_str!("../../migrations/postgres/0004_accounts.sql"),
+        ),
+    };
+    if let Some(path) = &ctx.path {
+        std::fs::File::create(path)?;
+    }
+    let pool = ctx.raw().await;
+    pool.execute(AssertSqlSafe(init)).await?;
+    pool.execute(
+        "INSERT INTO api_tokens (id, name, role, token_sha256, created_at_us) VALUES \
+         (1, 'ops', 'admin', 'aa', 5), (2, 'desk', 'officer', 'bb', 6)",
+    )
+    .await?;
+    pool.execute(AssertSqlSafe(accounts)).await?;
+    let rows = sqlx::query(
+        "SELECT a.username, a.role, t.name \
+         FROM api_tokens t JOIN accounts a ON a.id = t.account_id ORDER BY t.id",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get("username"), r.get("role"), r.get("name")))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("token-ops".into(), "administrator".into(), "ops".into()),
+            ("token-desk".into(), "officer".into(), "desk".into()),
+        ]
+    );
+    pool.close().await;
+    Ok(())
+}
+on_both!(tokens_issued_before_accounts_get_an_account, migration);

@@ -1,0 +1,201 @@
+// Browser tests of the officers' web interface, in Debian's Chromium driven by playwright-core.
+//
+// Starts `cp247 demo` (three nodes on 127.0.0.1), reads the demo users' credentials from its
+// output, signs in with the keyboard (password, then a TOTP code computed here), checks every
+// page with axe-core (no serious or critical violation) and for CSP violations, switches
+// the language, checks the 320 px layout, signs out, and saves screenshots under
+// docs/screenshots/. Exit code 0 when every check passed.
+//
+// Environment: CP247_BIN (the cp247 binary; default target/debug/cp247), CHROMIUM (default
+// /usr/bin/chromium), CP247_SCREENSHOTS=0 to skip writing screenshots.
+
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const bin = process.env.CP247_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug', 'cp247');
+const shots = join(root, 'docs', 'screenshots');
+const saveShots = process.env.CP247_SCREENSHOTS !== '0';
+
+let failures = 0;
+function check(ok, what) {
+  if (ok) {
+    console.log(`ok   ${what}`);
+  } else {
+    failures += 1;
+    console.log(`FAIL ${what}`);
+  }
+}
+
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret.
+function totp(secret, when = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(when / 1000 / 30)));
+  const h = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const o = h[h.length - 1] & 0x0f;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, '0');
+}
+
+// Starts the demo network and resolves with its output once the nodes run.
+function startDemo() {
+  const child = spawn(bin, ['demo'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cp247 demo was not ready in 300 s:\n${out}`)), 300_000);
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      if (out.includes('The nodes run until you press Ctrl-C')) {
+        clearTimeout(timer);
+        resolve({ child, out });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cp247 demo exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+function credentials(out, party, user) {
+  const block = out.split(/\n {2}(?=[A-Z]{2} {2}http)/).find((b) => b.startsWith(`${party}  http`));
+  if (!block) throw new Error(`no ${party} node in the demo output`);
+  const url = block.match(/^\w+ {2}(http\S+)/)[1];
+  const m = block.match(new RegExp(`${user} \\(\\w+\\): password (\\S+) {2}TOTP secret (\\S+)`));
+  if (!m) throw new Error(`no ${user} credentials for ${party}`);
+  return { url, username: user, password: m[1], secret: m[2] };
+}
+
+async function axeCheck(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(bad.length === 0, `axe: no serious or critical violation on ${what} ${JSON.stringify(bad)}`);
+}
+
+async function shot(page, name) {
+  if (saveShots) {
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  }
+}
+
+async function main() {
+  const { child, out } = await startDemo();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox'],
+  });
+  try {
+    const fr = credentials(out, 'FR', 'officer');
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1100, height: 760 } });
+    const page = await context.newPage();
+    const cspErrors = [];
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) cspErrors.push(m.text());
+    });
+
+    // Sign-in page, English by Accept-Language.
+    await page.goto(`${fr.url}/`);
+    check((await page.getAttribute('html', 'lang')) === 'en', 'sign-in page in English before sign-in');
+    await axeCheck(page, 'the sign-in page');
+    await shot(page, 'sign-in-en');
+
+    // Keyboard only: skip link, then the fields in order.
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement?.classList.contains('skip')), 'the first Tab reaches the skip link');
+    await page.focus('#username');
+    await page.keyboard.type(fr.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(fr.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/sign-in/code');
+    await axeCheck(page, 'the second-factor page');
+    await page.focus('#code');
+    await page.keyboard.type(totp(fr.secret));
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/inbox');
+    check(true, 'signed in with password and TOTP');
+    const inbox = await page.textContent('main');
+    check(/urgent|routine|emergency/.test(inbox), 'the inbox lists the demo requests');
+    await axeCheck(page, 'the inbox');
+    await shot(page, 'inbox-en');
+
+    await page.click('a[href="/directory"]');
+    await page.waitForURL('**/directory');
+    check((await page.textContent('main')).includes('Europe/Chisinau'), 'the directory shows zones');
+    await axeCheck(page, 'the directory');
+    await shot(page, 'directory-en');
+
+    // French, remembered on the account.
+    await page.selectOption('#lang-choice', 'fr');
+    await page.click('form.lang button');
+    await page.waitForURL('**/inbox');
+    check((await page.getAttribute('html', 'lang')) === 'fr', 'the inbox in French after the choice');
+    check((await page.textContent('h1')).includes('Boîte de réception'), 'French labels');
+    await axeCheck(page, 'the French inbox');
+    await shot(page, 'inbox-fr');
+    await page.goto(`${fr.url}/directory`);
+    check((await page.textContent('h1')).includes('Annuaire'), 'the choice is remembered across pages');
+    await shot(page, 'directory-fr');
+
+    // 320 px wide: nothing wider than the window (tables scroll inside their region).
+    await page.setViewportSize({ width: 320, height: 700 });
+    await page.goto(`${fr.url}/inbox`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 320, `usable at 320 px (page width ${width})`);
+    await shot(page, 'inbox-fr-320');
+
+    // Visible focus: the focused element has an outline.
+    await page.focus('form.signout button');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== 'none', `visible focus (outline ${outline})`);
+
+    // Sign out; the inbox is then closed.
+    await page.click('form.signout button');
+    await page.goto(`${fr.url}/inbox`);
+    check(new URL(page.url()).pathname === '/', 'after sign-out the inbox sends to the sign-in page');
+    check(cspErrors.length === 0, `no CSP violation ${JSON.stringify(cspErrors)}`);
+
+    // French before sign-in, from Accept-Language.
+    const frContext = await browser.newContext({ locale: 'fr-FR' });
+    const frPage = await frContext.newPage();
+    await frPage.goto(`${fr.url}/`);
+    check((await frPage.getAttribute('html', 'lang')) === 'fr', 'sign-in page in French for a French browser');
+    await shot(frPage, 'sign-in-fr');
+  } finally {
+    await browser.close();
+    child.kill('SIGINT');
+    await new Promise((r) => child.on('exit', r));
+  }
+  if (failures > 0) {
+    console.log(`${failures} check(s) failed`);
+    process.exit(1);
+  }
+  console.log('all browser checks passed');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
