@@ -76,3 +76,128 @@ pub fn on_received(ctx: &NodeContext, received: &Received) {
         queue.submit(alert);
     }
 }
+
+/// The scheduler's [`Alerts`](crate::scheduler::Alerts) with `[notify]` configured: each alert
+/// still goes to `inner` (the log, or a test's recorder), then to the duty officers by e-mail
+/// and webhook through the notifier's bounded queue, with the other Party's duty phone numbers
+/// from the directory. The scheduler raises each alert once (reminder keys and escalation rows
+/// are unique), and the notify alert's key is stable, so a receiver can tell a repeat.
+#[derive(Debug)]
+pub struct NotifyAlerts {
+    inner: std::sync::Arc<dyn crate::scheduler::Alerts>,
+    queue: cp247_notify::AlertQueue,
+    directory: cp247_federation::directory::DirectoryHandle,
+}
+
+impl NotifyAlerts {
+    /// Alerts that go to `inner` and to `queue`.
+    pub fn new(
+        inner: std::sync::Arc<dyn crate::scheduler::Alerts>,
+        queue: cp247_notify::AlertQueue,
+        directory: cp247_federation::directory::DirectoryHandle,
+    ) -> Self {
+        Self {
+            inner,
+            queue,
+            directory,
+        }
+    }
+
+    /// The duty phones the directory lists for the contact point `of` (empty when unlisted).
+    fn phones(&self, of: &cp247_domain::Address) -> Vec<String> {
+        let snapshot = self.directory.snapshot();
+        snapshot
+            .current()
+            .and_then(|c| c.directory().contact_point(of))
+            .map(|cp| {
+                cp.duty_phones
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The duty-officer alert a scheduler action raises.
+pub fn notify_alert(
+    alert: &crate::scheduler::Alert,
+    phones_of: impl Fn(&cp247_domain::Address) -> Vec<String>,
+) -> Option<Alert> {
+    use crate::scheduler::AlertKind;
+    match &alert.kind {
+        AlertKind::Reminder {
+            key,
+            kind,
+            target,
+            counterpart,
+            ..
+        } => Some(Alert::Deadline {
+            key: key.clone(),
+            ticket: alert.ticket.clone(),
+            what: kind.clone(),
+            due: *target,
+            counterpart: *counterpart,
+            phones: phones_of(counterpart),
+        }),
+        AlertKind::Escalation {
+            to,
+            channel,
+            unanswered,
+            request,
+            urgency,
+            duty_phones,
+            acknowledgement_due_at,
+            ..
+        } => match (to, request) {
+            (Some(alternate), Some(message_id)) => {
+                let mut phones = duty_phones.clone();
+                for p in phones_of(alternate) {
+                    if !phones.contains(&p) {
+                        phones.push(p);
+                    }
+                }
+                Some(Alert::Escalation {
+                    message_id: *message_id,
+                    ticket: alert.ticket.clone(),
+                    urgency: *urgency,
+                    unanswered: *unanswered,
+                    alternate: *alternate,
+                    channel: channel.clone(),
+                    phones,
+                })
+            }
+            // Nowhere to escalate to: the acknowledgement is overdue and the officer must
+            // phone the requested Party.
+            (None, _) | (Some(_), None) => Some(Alert::Deadline {
+                key: format!("acknowledgement_overdue:{}", alert.ticket),
+                ticket: alert.ticket.clone(),
+                what: "acknowledgement_overdue".to_owned(),
+                due: *acknowledgement_due_at,
+                counterpart: *unanswered,
+                phones: if duty_phones.is_empty() {
+                    phones_of(unanswered)
+                } else {
+                    duty_phones.clone()
+                },
+            }),
+        },
+        AlertKind::Lapsed { until, counterpart } => Some(Alert::Deadline {
+            key: format!("preservation_lapsed:{}", alert.ticket),
+            ticket: alert.ticket.clone(),
+            what: "preservation_lapsed".to_owned(),
+            due: *until,
+            counterpart: *counterpart,
+            phones: phones_of(counterpart),
+        }),
+    }
+}
+
+impl crate::scheduler::Alerts for NotifyAlerts {
+    fn alert(&self, alert: &crate::scheduler::Alert) {
+        self.inner.alert(alert);
+        if let Some(out) = notify_alert(alert, |a| self.phones(a)) {
+            self.queue.submit(out);
+        }
+    }
+}

@@ -382,6 +382,15 @@ pub async fn start_with_alerts(
         None => (None, None),
     };
 
+    // With `[notify]`, the scheduler's alerts also go to the duty officers (e-mail, webhook).
+    let alerts: Arc<dyn Alerts> = match &alert_queue {
+        Some(queue) => Arc::new(crate::alerts::NotifyAlerts::new(
+            alerts,
+            queue.clone(),
+            handle.clone(),
+        )),
+        None => alerts,
+    };
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
