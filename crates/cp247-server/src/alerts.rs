@@ -201,3 +201,136 @@ impl crate::scheduler::Alerts for NotifyAlerts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use cp247_case::Role;
+    use cp247_domain::{Address, MessageId, PartyCode, TicketId, Urgency};
+    use cp247_notify::Alert;
+    use jiff::Timestamp;
+
+    use super::notify_alert;
+    use crate::scheduler::{Alert as Action, AlertKind};
+
+    fn md() -> Address {
+        Address::primary(PartyCode::parse("MD").unwrap())
+    }
+
+    fn md_alt() -> Address {
+        Address::alternate(PartyCode::parse("MD").unwrap())
+    }
+
+    fn listed_phones(a: &Address) -> Vec<String> {
+        if *a == md_alt() {
+            vec!["+37322000111".into()]
+        } else {
+            vec!["+37322000999".into()]
+        }
+    }
+
+    fn at() -> Timestamp {
+        "2026-03-02T10:00:00Z".parse().unwrap()
+    }
+
+    fn action(kind: AlertKind) -> (Action, Timestamp) {
+        let at = at();
+        let ticket = TicketId::generate(PartyCode::parse("FR").unwrap(), at, &mut rand::rng());
+        (Action { ticket, at, kind }, at)
+    }
+
+    #[test]
+    fn a_reminder_becomes_a_deadline_with_the_counterparts_phones_and_its_key() {
+        let (a, _) = action(AlertKind::Reminder {
+            key: "T:preservation_expiring:14".into(),
+            kind: "preservation_expiring".into(),
+            owed_by: Role::Requester,
+            target: at(),
+            counterpart: md(),
+        });
+        let Some(Alert::Deadline {
+            key,
+            what,
+            due,
+            counterpart,
+            phones,
+            ..
+        }) = notify_alert(&a, listed_phones)
+        else {
+            panic!("not a deadline");
+        };
+        assert_eq!(key, "T:preservation_expiring:14");
+        assert_eq!(what, "preservation_expiring");
+        assert_eq!(due, at());
+        assert_eq!(counterpart, md());
+        assert_eq!(phones, vec!["+37322000999".to_owned()]);
+    }
+
+    #[test]
+    fn an_escalation_carries_both_contact_points_phones_and_nowhere_to_go_means_overdue() {
+        let request = MessageId::generate(Timestamp::UNIX_EPOCH, &mut rand::rng());
+        let (a, at) = action(AlertKind::Escalation {
+            target: "MD/alternate".into(),
+            to: Some(md_alt()),
+            channel: "email".into(),
+            unanswered: md(),
+            request: Some(request),
+            urgency: Urgency::Urgent,
+            duty_phones: vec!["+37322000999".into()],
+            acknowledgement_due_at: Timestamp::UNIX_EPOCH,
+        });
+        let Some(Alert::Escalation {
+            message_id,
+            alternate,
+            unanswered,
+            channel,
+            phones,
+            ..
+        }) = notify_alert(&a, listed_phones)
+        else {
+            panic!("not an escalation");
+        };
+        assert_eq!(message_id, request);
+        assert_eq!((alternate, unanswered), (md_alt(), md()));
+        assert_eq!(channel, "email");
+        assert_eq!(phones, vec!["+37322000999", "+37322000111"]);
+
+        let (a, _) = action(AlertKind::Escalation {
+            target: "unavailable:notlisted".into(),
+            to: None,
+            channel: "none".into(),
+            unanswered: md(),
+            request: Some(request),
+            urgency: Urgency::Emergency,
+            duty_phones: vec![],
+            acknowledgement_due_at: at,
+        });
+        let Some(Alert::Deadline {
+            what, due, phones, ..
+        }) = notify_alert(&a, listed_phones)
+        else {
+            panic!("not a deadline");
+        };
+        assert_eq!(what, "acknowledgement_overdue");
+        assert_eq!(due, at);
+        assert_eq!(phones, vec!["+37322000999".to_owned()]);
+    }
+
+    #[test]
+    fn a_lapse_is_a_deadline_keyed_by_its_ticket() {
+        let until: Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
+        let (a, _) = action(AlertKind::Lapsed {
+            until,
+            counterpart: md(),
+        });
+        let ticket = a.ticket.clone();
+        let Some(alert) = notify_alert(&a, listed_phones) else {
+            panic!("no alert");
+        };
+        assert_eq!(
+            alert.key(),
+            format!("deadline:preservation_lapsed:{ticket}")
+        );
+    }
+}
