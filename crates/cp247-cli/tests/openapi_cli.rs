@@ -252,8 +252,15 @@ async fn a_running_node_answers_as_documented() {
             .unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
+        // The error code, not the text: the document itself names the codes.
+        let code = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned));
         assert!(
-            !text.contains("no_such_route") && !text.contains("method_not_allowed"),
+            !matches!(
+                code.as_deref(),
+                Some("no_such_route" | "method_not_allowed")
+            ),
             "{method} {path}: not a route of the node ({status}): {text}"
         );
     }
@@ -572,6 +579,28 @@ async fn a_running_node_answers_as_documented() {
         "/api/v1/tokens",
         Some(&admin),
         j(json!({ "name": "x" })),
+        &[422],
+    )
+    .await;
+    check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        "/api/v1/tokens",
+        Some(&admin),
+        j(json!({ "name": "x", "account": "nobody-here" })),
+        &[422],
+    )
+    .await;
+    check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        "/api/v1/tokens",
+        Some(&admin),
+        Some(("application/json", b"{".to_vec())),
         &[400],
     )
     .await;
@@ -666,6 +695,209 @@ async fn a_running_node_answers_as_documented() {
     .await;
     assert_eq!(seen["messages"][0]["direction"], "in");
     assert!(seen["messages"][0]["delivery"].is_null());
+
+    // Cases: the requester's and the requested side's view, what is due, refusals.
+    let (de, md) = (&net.nodes[0], &net.nodes[1]);
+    assert_eq!((de.code, md.code), ("DE", "MD"));
+    let cases = check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        "/api/v1/cases?limit=10",
+        Some(&officer),
+        None,
+        &[200],
+    )
+    .await;
+    assert!(
+        cases["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == ticket.as_str()),
+        "{cases}"
+    );
+    for (path, token, status) in [
+        ("/api/v1/cases?limit=0", Some(officer.as_str()), 400),
+        ("/api/v1/cases", None, 401),
+        ("/api/v1/cases", Some(admin.as_str()), 403),
+        ("/api/v1/cases/not-a-ticket", Some(officer.as_str()), 400),
+        ("/api/v1/cases/DE-2026-ABCD", Some(officer.as_str()), 404),
+        ("/api/v1/due?within=91d", Some(officer.as_str()), 400),
+        ("/api/v1/due?within=soon", Some(officer.as_str()), 400),
+        ("/api/v1/due", None, 401),
+    ] {
+        check(&doc, &http, de, Method::GET, path, token, None, &[status]).await;
+    }
+    let case = check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        &format!("/api/v1/cases/{ticket}"),
+        Some(&officer),
+        None,
+        &[200],
+    )
+    .await;
+    assert_eq!(case["case"]["role"], "requester");
+    assert!(!case["timeline"].as_array().unwrap().is_empty(), "{case}");
+    let due = check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        "/api/v1/due?within=7d",
+        Some(&officer),
+        None,
+        &[200],
+    )
+    .await;
+    assert!(
+        due["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["ticket"] == ticket.as_str()),
+        "{due}"
+    );
+    // No outcome yet: the case cannot be closed.
+    let refused = check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/close"),
+        Some(&officer),
+        None,
+        &[409],
+    )
+    .await;
+    assert_eq!(refused["error"], "illegal_transition");
+    assert!(refused["messages"]["fr"].is_string());
+    let mut ack: Value = serde_json::from_str(
+        cp247_case::reply::examples::json(cp247_case::MessageKind::Acknowledgement).unwrap(),
+    )
+    .unwrap();
+    ack["received_at"] = due["now"].clone();
+    ack["next_step_eta"] = json!({ "not_applicable": { "reason": "Depends on the provider." } });
+    // The requester cannot acknowledge its own request.
+    let refused = check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        Some(&officer),
+        j(json!({ "reply": ack })),
+        &[409],
+    )
+    .await;
+    assert_eq!(refused["error"], "wrong_side", "{refused}");
+    assert!(refused["messages"]["en"].is_string());
+    check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        None,
+        j(json!({ "reply": ack })),
+        &[401],
+    )
+    .await;
+    // The requested side: an invalid reply is refused with its problems, a valid one queued.
+    let at_md = check(
+        &doc,
+        &http,
+        md,
+        Method::GET,
+        &format!("/api/v1/cases/{ticket}"),
+        Some(&md_officer),
+        None,
+        &[200],
+    )
+    .await;
+    assert_eq!(at_md["case"]["role"], "requested");
+    let mut bad = ack.clone();
+    bad["received_at"] = json!("yesterday evening");
+    let refused = check(
+        &doc,
+        &http,
+        md,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        Some(&md_officer),
+        j(json!({ "reply": bad })),
+        &[422],
+    )
+    .await;
+    assert_eq!(refused["error"], "invalid_reply");
+    assert!(
+        !refused["problems"].as_array().unwrap().is_empty(),
+        "{refused}"
+    );
+    check(
+        &doc,
+        &http,
+        md,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        Some(&md_officer),
+        j(json!({ "reply": { "kind": "a_poem" } })),
+        &[422],
+    )
+    .await;
+    check(
+        &doc,
+        &http,
+        md,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        Some(&md_officer),
+        Some(("application/json", b"{".to_vec())),
+        &[400],
+    )
+    .await;
+    let queued = check(
+        &doc,
+        &http,
+        md,
+        Method::POST,
+        &format!("/api/v1/cases/{ticket}/replies"),
+        Some(&md_officer),
+        j(json!({ "reply": ack })),
+        &[201],
+    )
+    .await;
+    assert_eq!(queued["message_type"], "acknowledgement");
+    // Clock control is off on these nodes: the route answers like an unknown path.
+    let hidden = check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        "/api/v1/testing/clock",
+        Some(&admin),
+        j(json!({ "advance": "1d" })),
+        &[404],
+    )
+    .await;
+    assert_eq!(hidden["error"], "no_such_route");
+    for (token, status) in [(None, 401), (Some(officer.as_str()), 403)] {
+        check(
+            &doc,
+            &http,
+            de,
+            Method::POST,
+            "/api/v1/testing/clock",
+            token,
+            j(json!({ "advance": "1d" })),
+            &[status],
+        )
+        .await;
+    }
 
     // Undocumented paths answer with the documented error body.
     let r = http

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use cp247_directory::{DirectoryState, TrafficRefusal};
-use cp247_domain::{Address, Clock, Instant, MessageId, TicketId};
+use cp247_domain::{Address, Clock, Instant, MessageId, TicketId, Urgency};
 use cp247_seal::{Limits, NodeKey, OpenError, OpenPolicy, Receipt};
 use cp247_store::{
     Accepted, Actor, AuditAction, AuditRecord, AuditResult, IncomingMessage, Store, StoreError,
@@ -131,6 +131,14 @@ pub enum Received {
         ticket: TicketId,
         /// The verified sender.
         sender: Address,
+        /// The message type (`art29_request`, `acknowledgement`…).
+        message_type: String,
+        /// The urgency the sender gave it.
+        urgency: Urgency,
+        /// Whether this message opened a new ticket on this node (a new incoming request).
+        opened_ticket: bool,
+        /// When it was received (this node's clock).
+        received_at: Timestamp,
     },
     /// Stored before: the original receipt.
     Duplicate {
@@ -254,6 +262,7 @@ impl Inbound {
             Plan::Open { ticket, .. } => TicketChange::Create((**ticket).clone()),
             Plan::Record { .. } => TicketChange::Unchanged,
         };
+        let opened_ticket = matches!(change, TicketChange::Create(_));
         let head = self
             .store
             .audit_head()
@@ -317,6 +326,10 @@ impl Inbound {
                     message_id: header.message_id,
                     ticket: header.ticket,
                     sender,
+                    message_type: header.message_type.as_str().to_owned(),
+                    urgency: header.urgency,
+                    opened_ticket,
+                    received_at: now,
                 })
             }
             Ok(Accepted::Duplicate { receipt, .. }) => Ok(Received::Duplicate { receipt }),

@@ -293,7 +293,7 @@ fn push_phones(lines: &mut Vec<String>, title: &str, phones: &[String]) {
 }
 
 /// An identifier-like word (`art29`, `preservation_expiry`): anything else becomes `?`.
-fn safe_word(word: &str) -> String {
+pub(crate) fn safe_word(word: &str) -> String {
     if !word.is_empty()
         && word.len() <= 40
         && word
@@ -308,7 +308,7 @@ fn safe_word(word: &str) -> String {
 
 /// A phone number as the directory writes it (`+33 1 23 45 67 89`): digits, `+`, spaces,
 /// dashes, dots and parentheses only.
-fn safe_phone(phone: &str) -> String {
+pub(crate) fn safe_phone(phone: &str) -> String {
     phone
         .chars()
         .filter(|c| c.is_ascii_digit() || " +-.()".contains(*c))
@@ -368,6 +368,51 @@ mod tests {
             "new_request:0193a5c0-0000-7000-8000-000000000001"
         );
         assert_eq!(json["ack_due"], "2026-11-29T02:40:00Z");
+    }
+
+    #[test]
+    fn escalation_and_deadline_alerts_name_whom_to_call() {
+        let md = Address::primary(PartyCode::parse("MD").unwrap());
+        let md_alt = Address::alternate(PartyCode::parse("MD").unwrap());
+        let e = Alert::Escalation {
+            message_id: MessageId::parse("0193a5c0-0000-7000-8000-000000000002").unwrap(),
+            ticket: TicketId::parse("FR-2026-000124").unwrap(),
+            urgency: Urgency::Urgent,
+            unanswered: md,
+            alternate: md_alt,
+            channel: "email".into(),
+            phones: vec!["+373 22 000 111".into(), "+373 22 000 222".into()],
+        };
+        assert_eq!(
+            e.subject().as_str(),
+            "[cp247] ESCALATED to MD/alternate: FR-2026-000124 not acknowledged"
+        );
+        let text = e.text();
+        assert!(
+            text.contains("not acknowledged by MD/primary in time"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(email)") && text.contains("+373 22 000 222"),
+            "{text}"
+        );
+        assert_eq!(e.json()["event"], "escalation");
+        assert_eq!(e.key(), "escalation:0193a5c0-0000-7000-8000-000000000002");
+
+        let d = Alert::Deadline {
+            key: "FR-2026-000124/preservation_expiry/2026-12-10T00:00:00Z".into(),
+            ticket: TicketId::parse("FR-2026-000124").unwrap(),
+            what: "preservation_expiry".into(),
+            due: "2026-12-10T00:00:00Z".parse().unwrap(),
+            counterpart: md,
+            phones: vec![],
+        };
+        assert_eq!(
+            d.subject().as_str(),
+            "[cp247] Due 2026-12-10 00:00 UTC: preservation_expiry on FR-2026-000124"
+        );
+        assert!(d.key().starts_with("deadline:FR-2026-000124/"));
+        assert!(!d.text().contains("duty phones"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - [`mail`]: plain and RFC 3156 PGP/MIME messages; the OpenPGP step is
 //!   `cp247_seal::seal_mime_entity` (this crate never names the OpenPGP library).
 //! - [`alert`]: what an alert says, and what it never says (case content).
+//! - [`channel`]: the e-mail channel of escalation ([`EmailTarget`] from the directory,
+//!   [`RequestMail`], [`Notifier::send_request_by_email`]).
 //! - [`webhook`]: JSON POST with an HMAC-SHA256 signature header, timeout, bounded retries, no
 //!   redirects.
 //! - [`notifier`]: the node's [`Notifier`] and its bounded alert queue.
@@ -15,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod channel;
 pub mod mail;
 pub mod notifier;
 pub mod secret;
@@ -23,6 +26,7 @@ pub mod text;
 pub mod webhook;
 
 pub use alert::Alert;
+pub use channel::{ChannelError, EmailTarget, RequestMail};
 pub use mail::Enclosure;
 pub use notifier::{
     AlertQueue, AlertReport, DutyOfficer, Notifier, NotifyConfigError, NotifyError, NotifySettings,

@@ -271,6 +271,27 @@ impl Notifier {
     }
 }
 
+impl Notifier {
+    /// Sends `request` to an e-mail-only contact point as PGP/MIME, signed by the node and
+    /// encrypted to the certificate the directory lists (and to the node). Returns the
+    /// Message-ID, to record on the case.
+    pub async fn send_request_by_email(
+        &self,
+        target: &crate::channel::EmailTarget,
+        request: &crate::channel::RequestMail,
+    ) -> Result<String, NotifyError> {
+        self.send_encrypted(
+            &target.address,
+            &target.cert,
+            &request.subject(),
+            &request.message_id.to_string(),
+            &request.text(),
+            &[request.enclosure()],
+        )
+        .await
+    }
+}
+
 fn nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

@@ -234,6 +234,73 @@ async fn a_request_mailed_to_a_contact_point_without_a_node_carries_its_document
 }
 
 #[tokio::test]
+async fn an_escalated_request_goes_to_an_e_mail_only_contact_point_signed_and_encrypted() {
+    let Some((host, port, maildir)) = postfix() else {
+        return;
+    };
+    if !require_gpg() {
+        return;
+    }
+    let gpg = Gpg::new();
+    let (_, cp_cert) = gpg.officer("MD alternate <cp247mail@cp247.test>");
+    let key = node_key("fr");
+    gpg.import(&key.cert().armored());
+    let notifier = Notifier::new(
+        NotifySettings {
+            smtp: Some(smtp(&host, port)),
+            ..NotifySettings::default()
+        },
+        key.clone(),
+        clock(),
+    )
+    .unwrap();
+    let (message_id, _) = fresh_ids();
+    let mut rng = rand::rng();
+    let ticket = TicketId::generate(PartyCode::parse("FR").unwrap(), system_now(), &mut rng);
+    let payload =
+        format!("{{\"format\":\"cp247-envelope/1\",\"ticket\":\"{ticket}\"}}").into_bytes();
+    let request = cp247_notify::RequestMail {
+        ticket: ticket.clone(),
+        message_id,
+        kind: "art29".into(),
+        urgency: Urgency::Urgent,
+        from: Address::primary(PartyCode::parse("FR").unwrap()),
+        to: Address::alternate(PartyCode::parse("MD").unwrap()),
+        unanswered: Some(Address::primary(PartyCode::parse("MD").unwrap())),
+        phones: vec!["+33 1 40 00 00 00".into()],
+        payload_json: payload.clone(),
+    };
+    let target = cp247_notify::EmailTarget {
+        address: MailAddress::parse(MAILBOX).unwrap(),
+        cert: Cert::from_armored(&cp_cert).unwrap(),
+    };
+    let before = maildir_snapshot(&maildir);
+    let sent_id = notifier
+        .send_request_by_email(&target, &request)
+        .await
+        .unwrap();
+    let raw = wait_for_mail(&maildir, &before, &sent_id);
+    assert!(!String::from_utf8_lossy(&raw).contains(&ticket.to_string()));
+    let mail = MessageParser::default().parse(&raw).unwrap();
+    let (entity, status) = gpg.decrypt(mail.part(2).unwrap().contents());
+    assert_good_signature(&status, &key.fingerprint().to_string());
+    let inner = MessageParser::default().parse(&entity).unwrap();
+    assert_eq!(
+        inner.subject().unwrap(),
+        format!("[cp247] URGENT art29 request from FR/primary: {ticket} (escalated)")
+    );
+    let text = inner.body_text(0).unwrap();
+    assert!(text.contains("sent to MD/primary first"), "{text}");
+    assert!(text.contains("+33 1 40 00 00 00"), "{text}");
+    let file = inner.attachment(0).unwrap();
+    assert_eq!(
+        file.attachment_name(),
+        Some(format!("request-{ticket}.json").as_str())
+    );
+    assert_eq!(file.contents(), payload.as_slice());
+}
+
+#[tokio::test]
 async fn header_injection_never_reaches_the_wire() {
     let Some((host, port, maildir)) = postfix() else {
         return;

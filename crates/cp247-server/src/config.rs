@@ -465,6 +465,9 @@ pub struct ConfigFile {
     /// Test facilities (off; loopback test networks only).
     #[serde(default, skip_serializing_if = "is_default")]
     pub testing: TestingSection,
+    /// Alerts and outgoing e-mail (see [`crate::notify_config`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub notify: crate::notify_config::NotifySection,
 }
 
 impl ConfigFile {
@@ -703,6 +706,7 @@ impl ConfigFile {
                 "it must be 1s to 7d: a longer interval leaves the end of the audit log unprotected for too long",
             ));
         }
+        self.notify.check()?;
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
             file: self.clone(),
@@ -736,6 +740,8 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_connections"
             | "cases.scheduler_batch"
             | "testing.clock_control"
+            | "notify.smtp_port"
+            | "notify.webhook_attempts"
     )
 }
 
@@ -874,6 +880,7 @@ mod tests {
             audit: AuditSection::default(),
             cases: CasesSection::default(),
             testing: TestingSection::default(),
+            notify: crate::notify_config::NotifySection::default(),
         }
     }
 

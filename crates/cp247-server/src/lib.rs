@@ -13,16 +13,21 @@
 //!   role extractors.
 //! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
 //! - [`web`]: the officers' web pages, sessions and CSRF.
+//! - [`notify_config`]: `[notify]`, the SMTP relay, webhook and duty-officer addresses.
+//! - [`alerts`]: the duty-officer alerts (a new urgent or emergency request; the scheduler's
+//!   reminders and escalations) and the e-mail channel of escalation, through `cp247-notify`.
 //! - [`error`]: the one API error type with stable codes.
 //! - [`provision`]: creating node directories (used by `cp247 demo` and the process tests).
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod node;
+pub mod notify_config;
 pub mod outgoing;
 pub mod provision;
 pub mod routes;

@@ -15,6 +15,7 @@ use cp247_federation::inbound::Inbound;
 use cp247_federation::listen::{self, ListenMode, ServeLimits};
 use cp247_federation::metrics::Metrics;
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
+use cp247_notify::{AlertQueue, Notifier, alert_worker};
 use cp247_seal::{Cert, Limits, NodeKey, OpenPolicy, Passphrase};
 use cp247_store::{Store, StoreOptions};
 use tokio_util::sync::CancellationToken;
@@ -60,6 +61,9 @@ pub enum StartError {
     /// The directory synchroniser could not be built.
     #[error(transparent)]
     Refresh(#[from] cp247_federation::directory::RefreshError),
+    /// `[notify]` cannot be used (a secret file, a certificate, the relay settings).
+    #[error(transparent)]
+    Notify(crate::config::ConfigError),
     /// The web interface could not be prepared.
     #[error("cannot prepare the web interface: {0}")]
     Web(#[from] crate::accounts::AccountError),
@@ -108,6 +112,10 @@ pub struct NodeContext {
     pub policy: DeadlinePolicy,
     /// The movable clock of a test network (`[testing] clock_control`), else `None`.
     pub test_clock: Option<Arc<TestClock>>,
+    /// The notifier (`[notify]`), if configured.
+    pub notifier: Option<Arc<Notifier>>,
+    /// The duty-officer alert queue, if a notifier is configured.
+    pub alert_queue: Option<AlertQueue>,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -355,6 +363,34 @@ pub async fn start_with_alerts(
         worker_prefix,
     ));
 
+    let shutdown = CancellationToken::new();
+    let notifier = config
+        .file
+        .notify
+        .build(&config.base_dir, key.clone(), clock.clone())
+        .map_err(StartError::Notify)?
+        .map(Arc::new);
+    let (alert_queue, alert_task) = match &notifier {
+        Some(n) => {
+            let (queue, task) = alert_worker(
+                n.clone(),
+                cp247_notify::notifier::QUEUE_CAPACITY,
+                shutdown.clone(),
+            );
+            (Some(queue), Some(task))
+        }
+        None => (None, None),
+    };
+
+    // With `[notify]`, the scheduler's alerts also go to the duty officers (e-mail, webhook).
+    let alerts: Arc<dyn Alerts> = match &alert_queue {
+        Some(queue) => Arc::new(crate::alerts::NotifyAlerts::new(
+            alerts,
+            queue.clone(),
+            handle.clone(),
+        )),
+        None => alerts,
+    };
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -389,14 +425,18 @@ pub async fn start_with_alerts(
         alerts,
         policy: DeadlinePolicy::default(),
         test_clock,
+        notifier,
+        alert_queue,
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready
     // as soon as it listens. A failure is logged: the stored directory (if any) still serves.
     let _ = sync.refresh().await;
 
-    let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
+    if let Some(task) = alert_task {
+        tasks.spawn(task);
+    }
     let router = crate::routes::router(context.clone());
     tasks.spawn({
         let token = shutdown.clone();

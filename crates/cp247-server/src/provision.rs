@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use cp247_directory::contact::{
-    AuthorityKind, Endpoint, LanguageTag, ParentAuthority, Phone, TlsSha256,
+    AuthorityKind, EmailAddress, Endpoint, LanguageTag, ParentAuthority, Phone, TlsSha256,
 };
 use cp247_directory::draft::{ContactPointUpdate, Draft};
 use cp247_directory::hours::OfficeHours;
@@ -213,6 +213,7 @@ pub fn init_node(
         delivery: spec.delivery.clone().unwrap_or_default(),
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),
+        notify: Default::default(),
         audit: crate::config::AuditSection::default(),
         cases: crate::config::CasesSection::default(),
         testing: crate::config::TestingSection::default(),
@@ -243,6 +244,21 @@ pub struct Listing {
     pub time_zone: String,
     /// The Party's status.
     pub status: ListingStatus,
+}
+
+/// A contact point without a node, reached by PGP/MIME e-mail (test and demo directories).
+#[derive(Debug, Clone)]
+pub struct EmailListing {
+    /// Its address (`MD/alternate`); its Party must also have a node listing.
+    pub address: Address,
+    /// The e-mail address the channel writes to.
+    pub email: String,
+    /// The certificate e-mail to it is encrypted to.
+    pub cert: Cert,
+    /// Duty phones (E.164).
+    pub duty_phones: Vec<String>,
+    /// IANA time zone.
+    pub time_zone: String,
 }
 
 /// The authority's decision about a listed Party.
@@ -291,7 +307,20 @@ impl Authority {
         now: Timestamp,
         valid_for: SignedDuration,
     ) -> Result<(), ProvisionError> {
-        let (json, signature) = self.sign(listings, serial, now, valid_for)?;
+        self.publish_with_email(path, listings, &[], serial, now, valid_for)
+    }
+
+    /// The same, with e-mail-only contact points.
+    pub fn publish_with_email(
+        &self,
+        path: &Path,
+        listings: &[Listing],
+        emails: &[EmailListing],
+        serial: u64,
+        now: Timestamp,
+        valid_for: SignedDuration,
+    ) -> Result<(), ProvisionError> {
+        let (json, signature) = self.sign_with_email(listings, emails, serial, now, valid_for)?;
         write_replace(path, &json)?;
         let mut sig_path = path.as_os_str().to_owned();
         sig_path.push(".asc");
@@ -302,6 +331,18 @@ impl Authority {
     pub fn sign(
         &self,
         listings: &[Listing],
+        serial: u64,
+        now: Timestamp,
+        valid_for: SignedDuration,
+    ) -> Result<(Vec<u8>, String), ProvisionError> {
+        self.sign_with_email(listings, &[], serial, now, valid_for)
+    }
+
+    /// The same, with e-mail-only contact points.
+    pub fn sign_with_email(
+        &self,
+        listings: &[Listing],
+        emails: &[EmailListing],
         serial: u64,
         now: Timestamp,
         valid_for: SignedDuration,
@@ -368,6 +409,32 @@ impl Authority {
                     .set_status(address.party, None, status)
                     .map_err(dir_err)?;
             }
+        }
+        for e in emails {
+            let update = ContactPointUpdate {
+                unit: Some(Text::parse(&format!("{} e-mail unit", e.address)).map_err(dir_err)?),
+                parent_authority: Some(ParentAuthority {
+                    kind: AuthorityKind::Police,
+                    name: Text::parse(&format!("{} national police", e.address.party))
+                        .map_err(dir_err)?,
+                }),
+                email_channel: Some(EmailAddress::parse(&e.email).map_err(dir_err)?),
+                set_cert: Some(ListedCert::from_cert(e.cert.clone())),
+                duty_phones: Some(
+                    e.duty_phones
+                        .iter()
+                        .map(|p| Phone::parse(p))
+                        .collect::<Result<_, _>>()
+                        .map_err(dir_err)?,
+                ),
+                languages: Some(vec![LanguageTag::parse("en").map_err(dir_err)?]),
+                time_zone: Some(ZoneName::parse(&e.time_zone).map_err(dir_err)?),
+                office_hours: Some(OfficeHours::parse_weekly("24/7").map_err(dir_err)?),
+                ..ContactPointUpdate::default()
+            };
+            draft
+                .set_contact_point(e.address.party, e.address.point, update)
+                .map_err(dir_err)?;
         }
         let expires = now.checked_add(valid_for).map_err(dir_err)?;
         let directory = draft

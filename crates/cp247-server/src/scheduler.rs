@@ -17,7 +17,7 @@ use cp247_case::{
     Calendars, Case, CaseEvent, CaseState, EscalationTarget, MessageKind, Msg, OfficeCalendar,
     Reminder, Reply, Role, escalation_due, pending,
 };
-use cp247_domain::{Address, Clock, Instant, MessageId, TicketId};
+use cp247_domain::{Address, Clock, Instant, MessageId, TicketId, Urgency};
 use cp247_seal::Handling;
 use cp247_store::{
     Actor, AuditAction, AuditRecord, AuditResult, EscalationDirection, EscalationRecord, Page,
@@ -43,11 +43,23 @@ pub enum AlertKind {
         owed_by: Role,
         /// The instant it reminds of.
         target: Timestamp,
+        /// The other Party's contact point on the case.
+        counterpart: Address,
     },
     /// An urgent request was escalated (or could not be: then the officer must phone).
     Escalation {
         /// Where it went (`MD/alternate`), or why nowhere (`unavailable:suspended`).
         target: String,
+        /// The contact point it went to, if any.
+        to: Option<Address>,
+        /// How: `node`, `email`, `email_failed` (the e-mail could not be sent), `none`.
+        channel: String,
+        /// The contact point that did not acknowledge it.
+        unanswered: Address,
+        /// The request's message id, if stored.
+        request: Option<MessageId>,
+        /// The request's urgency.
+        urgency: Urgency,
         /// The requested Party's duty phones.
         duty_phones: Vec<String>,
         /// When the acknowledgement was due.
@@ -57,6 +69,8 @@ pub enum AlertKind {
     Lapsed {
         /// Its end.
         until: Timestamp,
+        /// The other Party's contact point on the case.
+        counterpart: Address,
     },
 }
 
@@ -99,10 +113,12 @@ impl Alerts for LogAlerts {
                 target,
                 duty_phones,
                 acknowledgement_due_at,
+                channel,
+                ..
             } => {
-                tracing::warn!(ticket = %alert.ticket, target = %target, duty_phones = ?duty_phones, due = %acknowledgement_due_at, "duty officer alert: request escalated, not acknowledged in time")
+                tracing::warn!(ticket = %alert.ticket, target = %target, channel = %channel, duty_phones = ?duty_phones, due = %acknowledgement_due_at, "duty officer alert: request escalated, not acknowledged in time")
             }
-            AlertKind::Lapsed { until } => {
+            AlertKind::Lapsed { until, .. } => {
                 tracing::warn!(ticket = %alert.ticket, until = %until, "duty officer alert: preservation lapsed")
             }
         }
@@ -280,6 +296,7 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
         tx.rollback().await?;
         return Ok(false);
     };
+    let counterpart = case.opening().counterpart;
     let recorded = match tx
         .record_case_event(
             &mut case,
@@ -331,6 +348,7 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
                 kind: r.kind.name().to_owned(),
                 owed_by: r.owed_by,
                 target: r.target,
+                counterpart,
             },
         });
     }
@@ -341,7 +359,7 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
 async fn original_request(
     ctx: &NodeContext,
     case: &Case,
-) -> Result<Option<(MessageId, cp247_forms::Document)>, StoreError> {
+) -> Result<Option<(MessageId, cp247_forms::Document, String)>, StoreError> {
     let ticket = case.ticket();
     let events = ctx.store.case_events(ticket).await?;
     let Some(id) = events
@@ -369,7 +387,7 @@ async fn original_request(
     let body = serde_json::to_vec(&payload["body"]).unwrap_or_default();
     let parsed = parse_message_json(m.message_type.as_str(), &body, None).ok();
     Ok(match parsed.and_then(|p| p.message) {
-        Some(Message::Request(doc)) => Some((id, doc)),
+        Some(Message::Request(doc)) => Some((id, doc, m.payload_json.clone())),
         Some(Message::Reply(_)) | None => None,
     })
 }
@@ -377,6 +395,12 @@ async fn original_request(
 /// Escalates `case`: the escalation row, the `Escalated` event, the notice to the other
 /// contact point's node (when it has one) and the audit entry in one unit of work, then the
 /// duty officer's alert. `false` when another process escalated first.
+///
+/// An e-mail-only contact point gets the request as PGP/MIME (signed by this node, encrypted
+/// to the certificate the directory lists) through the `[notify]` relay, after the escalation
+/// is claimed and committed (so that two processes never both send it); the outcome (the
+/// e-mail's Message-ID or why it failed) is a second audit entry on the ticket. When it cannot
+/// be sent, the alert tells the duty officer so (`email_failed`): they must phone.
 async fn escalate(
     ctx: &NodeContext,
     case: &Case,
@@ -384,30 +408,34 @@ async fn escalate(
     now: Timestamp,
 ) -> Result<bool, String> {
     let ticket = case.ticket();
+    let unanswered = case.opening().counterpart;
     let phones: Vec<String> = esc
         .duty_phones
         .iter()
         .map(|p| p.phone.as_str().to_owned())
         .collect();
-    let (target_text, node_target, channel) = match &esc.target {
+    let (target_text, to, node_target, by_email) = match &esc.target {
         EscalationTarget::Contact {
             to,
             channel: ContactChannel::Node { .. },
-        } => (to.to_string(), Some(*to), "node"),
+        } => (to.to_string(), Some(*to), Some(*to), false),
         EscalationTarget::Contact {
             to,
             channel: ContactChannel::Email { .. },
-        } => (to.to_string(), None, "email_not_sent_yet"),
-        EscalationTarget::Unavailable(why) => {
-            (format!("unavailable:{why:?}").to_lowercase(), None, "none")
-        }
+        } => (to.to_string(), Some(*to), None, true),
+        EscalationTarget::Unavailable(why) => (
+            format!("unavailable:{why:?}").to_lowercase(),
+            None,
+            None,
+            false,
+        ),
     };
+    let original = original_request(ctx, case)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut queued = None;
     if let Some(to) = node_target {
-        let Some((original, request)) = original_request(ctx, case)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some((original, request, _)) = original.clone() else {
             return Err("the request of the case is not stored".to_owned());
         };
         let notice = Reply::EscalationNotice(Box::new(EscalationNotice {
@@ -443,6 +471,22 @@ async fn escalate(
         .map_err(|e| e.to_string())?;
         queued = Some(sealed);
     }
+    // The e-mail, prepared before the claim: a contact point that cannot be written to is
+    // known now, and recorded as such.
+    let email = match (by_email, to) {
+        (true, Some(to)) => Some(email_request(ctx, case, to, &original, now)),
+        (true, None) | (false, _) => None,
+    };
+    let channel = match &email {
+        Some(Ok(_)) => "email",
+        Some(Err(_)) => "email_failed",
+        None if node_target.is_some() => "node",
+        None => "none",
+    };
+    let mut details = json!({ "channel": channel, "duty_phones": phones });
+    if let (Some(Err(why)), Value::Object(map)) = (&email, &mut details) {
+        map.insert("error".into(), Value::from(why.clone()));
+    }
     let record = EscalationRecord {
         ticket: ticket.clone(),
         direction: EscalationDirection::Out,
@@ -450,7 +494,7 @@ async fn escalate(
         due_at: esc.acknowledgement_due_at,
         target: target_text.clone(),
         message_id: queued.as_ref().map(|s| s.message.id),
-        details: json!({ "channel": channel, "duty_phones": phones }),
+        details,
     };
     let store_err = |e: StoreError| e.to_string();
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
@@ -494,16 +538,147 @@ async fn escalate(
     if let Some(to) = node_target {
         ctx.deliverer.wake(to.party);
     }
+    let mut channel = channel.to_owned();
+    if let Some(Ok(prepared)) = email
+        && !send_email(ctx, ticket, prepared, now).await
+    {
+        channel = "email_failed".to_owned();
+    }
     ctx.alerts.alert(&Alert {
         ticket: ticket.clone(),
         at: now,
         kind: AlertKind::Escalation {
             target: target_text,
+            to,
+            channel,
+            unanswered,
+            request: original.map(|(id, _, _)| id),
+            urgency: esc.urgency,
             duty_phones: phones,
             acknowledgement_due_at: esc.acknowledgement_due_at,
         },
     });
     Ok(true)
+}
+
+/// An escalation e-mail ready to send.
+struct PreparedEmail {
+    notifier: Arc<cp247_notify::Notifier>,
+    target: cp247_notify::EmailTarget,
+    mail: cp247_notify::RequestMail,
+}
+
+/// The e-mail to the e-mail-only contact point `to`, or why it cannot be sent (no relay
+/// configured, the contact point not listed or without a key in force, the request not stored).
+fn email_request(
+    ctx: &NodeContext,
+    case: &Case,
+    to: Address,
+    original: &Option<(MessageId, cp247_forms::Document, String)>,
+    now: Timestamp,
+) -> Result<PreparedEmail, String> {
+    let notifier = ctx
+        .notifier
+        .as_ref()
+        .filter(|n| n.has_relay())
+        .ok_or_else(|| "no SMTP relay is configured ([notify] smtp_host)".to_owned())?;
+    let Some((message_id, _, payload_json)) = original else {
+        return Err("the request of the case is not stored".to_owned());
+    };
+    let snapshot = ctx.directory.snapshot();
+    let directory = snapshot
+        .current()
+        .map(|c| c.directory())
+        .ok_or_else(|| "no directory is in force".to_owned())?;
+    let contact_point = directory
+        .contact_point(&to)
+        .ok_or_else(|| format!("{to} is not in the directory"))?;
+    let target = cp247_notify::EmailTarget::of(contact_point, now).map_err(|e| e.to_string())?;
+    let phones = directory
+        .contact_point(&ctx.me)
+        .map(|cp| {
+            cp.duty_phones
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mail = cp247_notify::RequestMail {
+        ticket: case.ticket().clone(),
+        message_id: *message_id,
+        kind: ticket_kind(case).to_owned(),
+        urgency: case.urgency(),
+        from: ctx.me,
+        to,
+        unanswered: Some(case.opening().counterpart),
+        phones,
+        payload_json: payload_json.clone().into_bytes(),
+    };
+    Ok(PreparedEmail {
+        notifier: notifier.clone(),
+        target,
+        mail,
+    })
+}
+
+/// `art29`, `art30`… of the case's request.
+fn ticket_kind(case: &Case) -> &'static str {
+    case.article().as_str()
+}
+
+/// Sends the escalation e-mail and audits the outcome on the ticket; `false` when it failed.
+async fn send_email(
+    ctx: &NodeContext,
+    ticket: &TicketId,
+    prepared: PreparedEmail,
+    now: Timestamp,
+) -> bool {
+    let result = prepared
+        .notifier
+        .send_request_by_email(&prepared.target, &prepared.mail)
+        .await;
+    let (ok, details) = match &result {
+        Ok(mail_id) => (
+            true,
+            json!({
+                "channel": "email",
+                "to_contact_point": prepared.mail.to.to_string(),
+                "to": prepared.target.address.email(),
+                "mail_message_id": mail_id,
+                "request_message_id": prepared.mail.message_id.to_string(),
+                "encrypted_to": prepared.target.cert.fingerprint().to_string(),
+            }),
+        ),
+        Err(e) => (
+            false,
+            json!({
+                "channel": "email",
+                "to_contact_point": prepared.mail.to.to_string(),
+                "to": prepared.target.address.email(),
+                "request_message_id": prepared.mail.message_id.to_string(),
+                "error": e.to_string(),
+            }),
+        ),
+    };
+    if let Err(e) = &result {
+        tracing::error!(ticket = %ticket, to = %prepared.mail.to, error = %e, "the escalation e-mail could not be sent: the duty officer must phone");
+    }
+    let audit = AuditRecord {
+        actor: Actor::node(),
+        action: AuditAction::Send,
+        ticket: Some(ticket.clone()),
+        result: if ok {
+            AuditResult::Ok
+        } else {
+            AuditResult::Failed
+        },
+        details,
+        at: now,
+    };
+    if let Err(e) = ctx.store.append_audit(&audit).await {
+        tracing::error!(ticket = %ticket, error = %e, "the escalation e-mail's audit entry could not be written");
+    }
+    ok
 }
 
 /// Records that the preservation of `ticket` lapsed.
@@ -517,6 +692,7 @@ async fn lapse(
     let Some(mut case) = tx.load_case(ticket).await? else {
         return Ok(false);
     };
+    let counterpart = case.opening().counterpart;
     match tx
         .record_case_event(&mut case, CaseEvent::Lapsed, now, None, &Actor::node())
         .await
@@ -542,7 +718,7 @@ async fn lapse(
     ctx.alerts.alert(&Alert {
         ticket: ticket.clone(),
         at: now,
-        kind: AlertKind::Lapsed { until },
+        kind: AlertKind::Lapsed { until, counterpart },
     });
     Ok(true)
 }

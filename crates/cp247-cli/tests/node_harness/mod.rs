@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use cp247_domain::{Clock, ContactPointRole, PartyCode, SystemClock};
 use cp247_seal::Passphrase;
 use cp247_server::config::{ConfigFile, DeliverySection, PeersSection, Period};
-use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec, ProvisionedNode};
+use cp247_server::provision::{
+    self, Authority, EmailListing, Listing, ListingStatus, NodeSpec, ProvisionedNode,
+};
 use serde_json::{Value, json};
 
 pub const PASS: &str = "process-test passphrase, not secret";
@@ -339,6 +341,16 @@ impl Network {
         statuses: &[(&str, ListingStatus)],
         valid_for: jiff::SignedDuration,
     ) {
+        self.publish_with_email(statuses, &[], valid_for);
+    }
+
+    /// The same, with contact points that have no node (reached by PGP/MIME e-mail).
+    pub fn publish_with_email(
+        &mut self,
+        statuses: &[(&str, ListingStatus)],
+        emails: &[EmailListing],
+        valid_for: jiff::SignedDuration,
+    ) {
         self.serial += 1;
         let listings: Vec<Listing> = self
             .nodes
@@ -355,9 +367,10 @@ impl Network {
             })
             .collect();
         self.authority
-            .publish(
+            .publish_with_email(
                 &self.tmp.path().join("directory.json"),
                 &listings,
+                emails,
                 self.serial,
                 now(),
                 valid_for,
