@@ -232,7 +232,7 @@ async fn scenario(label: &str, de_db: Option<&PgDatabase>, md_db: Option<&PgData
         about_first,
         [
             (AuditAction::Receive, "peer:DE/primary"),
-            (AuditAction::View, "token:officer")
+            (AuditAction::View, "token:local-officer")
         ],
         "{label}: MD's entries for the first ticket"
     );
@@ -331,7 +331,7 @@ async fn scenario(label: &str, de_db: Option<&PgDatabase>, md_db: Option<&PgData
         ),
     );
     db.sql(&format!(
-        "UPDATE audit_log SET actor = 'token:officer' WHERE seq = {}",
+        "UPDATE audit_log SET actor = 'token:local-officer' WHERE seq = {}",
         viewed.seq
     ));
     assert_intact(&verify(&md_config, None, &env));
