@@ -320,6 +320,82 @@ impl Case {
         &self.related_tickets
     }
 
+    /// The reply kinds this node's officers may send on the case now, in the order of
+    /// [`MessageKind::ALL`]: kinds of this article written by this side whose sending the state
+    /// machine accepts in the current state. The escalation notice is left out (the scheduler
+    /// sends it). Each kind is put to [`apply`] with a typical message of its kind: `probe` is
+    /// any message id (only a request for information carries one; it changes nothing here).
+    pub fn allowed_replies(&self, probe: MessageId, now: Timestamp) -> Vec<MessageKind> {
+        let later = |days: i64| {
+            now.checked_add(jiff::SignedDuration::from_hours(24 * days))
+                .unwrap_or(now)
+        };
+        let open_rfi = self.rfis.iter().find(|r| r.answered_at.is_none());
+        MessageKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| {
+                !k.is_request()
+                    && *k != MessageKind::EscalationNotice
+                    && k.allowed_for(self.article())
+                    && k.author() == self.role()
+            })
+            .filter(|k| {
+                let msg = match k {
+                    MessageKind::Acknowledgement => Msg::Acknowledgement {
+                        next_step_eta: None,
+                    },
+                    MessageKind::RequestForInformation => Msg::InformationRequested {
+                        id: probe,
+                        blocking: false,
+                        respond_by: None,
+                        questions: 1,
+                    },
+                    MessageKind::InformationProvided => match open_rfi {
+                        Some(r) => Msg::InformationProvided {
+                            in_reply_to: r.id,
+                            unblocks: r.blocking,
+                        },
+                        None => return false,
+                    },
+                    MessageKind::PreservationConfirmed => Msg::PreservationConfirmed {
+                        preserved_at: now,
+                        until: later(90),
+                    },
+                    MessageKind::PreservationRiskNotice => Msg::RiskNotice {
+                        decision_needed_by: later(3),
+                    },
+                    MessageKind::RequesterDecision => Msg::RequesterDecision(DecisionKind::Proceed),
+                    MessageKind::PartialTrafficDisclosure => Msg::TrafficDisclosure,
+                    MessageKind::Executed => Msg::Executed,
+                    MessageKind::PartiallyExecuted => Msg::PartiallyExecuted,
+                    MessageKind::Refused => Msg::Refused,
+                    MessageKind::Postponed => Msg::Postponed { expected: None },
+                    MessageKind::ConditionsProposed => Msg::ConditionsProposed,
+                    MessageKind::ConditionsResponse => Msg::ConditionsResponse { accepted: true },
+                    MessageKind::DelayNotice => Msg::DelayNotice { new_eta: later(7) },
+                    MessageKind::ExtensionConfirmed => Msg::ExtensionConfirmed { until: later(90) },
+                    MessageKind::MlaSubmittedNotice => Msg::MlaSubmitted {
+                        mla_ticket: None,
+                        submitted_at: now,
+                    },
+                    MessageKind::PreservationExpiryWarning => Msg::ExpiryWarning,
+                    MessageKind::PreservationReleased => {
+                        Msg::Released(crate::reply::ReleaseReason::NoLongerNeeded)
+                    }
+                    MessageKind::Referred => Msg::Referred,
+                    MessageKind::Withdrawn => Msg::Withdrawn,
+                    MessageKind::PreservationRequest
+                    | MessageKind::ExtensionRequest
+                    | MessageKind::SubscriberInfoRequest
+                    | MessageKind::AssistanceRequest
+                    | MessageKind::EscalationNotice => return false,
+                };
+                apply(self.state, &CaseEvent::Sent(msg), self.role(), now).is_ok()
+            })
+            .collect()
+    }
+
     /// Every recorded event, in order.
     pub fn history(&self) -> &[Recorded] {
         &self.history

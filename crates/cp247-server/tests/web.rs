@@ -68,16 +68,41 @@ async fn start() -> Node {
         now,
     )
     .unwrap();
+    // A second Party, never started: its listing gives the case page the other side's zone.
+    let other = provision::init_node(
+        &root.join("MD"),
+        &NodeSpec {
+            party: PartyCode::parse("MD").unwrap(),
+            name: "MD unit".into(),
+            endpoint: "http://127.0.0.1:9".into(),
+            directory_source: None,
+            ..spec.clone()
+        },
+        &authority.cert(),
+        &Passphrase::new(PASS.into()),
+        PASS,
+        now,
+    )
+    .unwrap();
     authority
         .publish(
             &root.join("directory.json"),
-            &[Listing {
-                party_name: "France".into(),
-                node: provisioned.clone(),
-                duty_phones: vec!["+33140000000".into()],
-                time_zone: "Europe/Paris".into(),
-                status: ListingStatus::Active,
-            }],
+            &[
+                Listing {
+                    party_name: "France".into(),
+                    node: provisioned.clone(),
+                    duty_phones: vec!["+33140000000".into()],
+                    time_zone: "Europe/Paris".into(),
+                    status: ListingStatus::Active,
+                },
+                Listing {
+                    party_name: "Moldova".into(),
+                    node: other,
+                    duty_phones: vec!["+37322000000".into()],
+                    time_zone: "America/New_York".into(),
+                    status: ListingStatus::Active,
+                },
+            ],
             1,
             now,
             jiff::SignedDuration::from_hours(24),
@@ -326,12 +351,11 @@ async fn every_route_for_every_role_and_anonymous() {
                 unexpected.push(format!("ALLOWED: {method} {path} as {who}: {status}"));
             }
             let unrouted = body.contains("\"no_such_route\"");
-            // The test clock answers like an unknown route unless `[testing] clock_control`
-            // is on (off here), once the caller is allowed to reach it.
-            let hidden = path == "/api/v1/testing/clock" && allowed;
+            // The test clock control answers as an unknown path where it is off (here).
             assert_eq!(
                 unrouted,
-                path == "/no/such/route" || hidden,
+                path == "/no/such/route"
+                    || (path == "/api/v1/testing/clock" && allowed && !refused),
                 "{method} {path} as {who}: {body}"
             );
         }
@@ -750,5 +774,158 @@ async fn pages_speak_the_chosen_language_and_escape_case_text() {
         "{page}"
     );
     assert!(page.contains("FR-2026-ABCDEF"));
+    n.stop().await;
+}
+
+/// Stores an urgent Art. 29 request received from MD on `ticket` (ticket and case, through the
+/// store, as the federation inbox does).
+async fn received_case(n: &Node, ticket: &str) -> cp247_domain::TicketId {
+    let id = cp247_domain::TicketId::parse(ticket).unwrap();
+    let now = n.clock.now();
+    let doc = cp247_forms::examples::example(cp247_forms::Kind::Art29).unwrap();
+    let md = cp247_domain::Address::primary(PartyCode::parse("MD").unwrap());
+    let opening =
+        cp247_case::Opening::for_request(id.clone(), cp247_case::Role::Requested, &doc, md, now)
+            .unwrap();
+    let mut case = cp247_case::Case::open(opening);
+    case.record(
+        cp247_case::CaseEvent::Received(cp247_case::Msg::Request),
+        now,
+    )
+    .unwrap();
+    let mut tx = n.node.context.store.begin().await.unwrap();
+    tx.create_ticket(&cp247_store::NewTicket {
+        id: id.clone(),
+        our_role: cp247_store::OurRole::Requested,
+        our_party: PartyCode::parse("FR").unwrap(),
+        counterpart: PartyCode::parse("MD").unwrap(),
+        kind: cp247_store::TicketKind::parse("art29").unwrap(),
+        state: cp247_store::TicketState::parse("delivered").unwrap(),
+        urgency: case.urgency(),
+        title: cp247_store::CaseText::new("Ransomware <b>server</b>").unwrap(),
+        reference: None,
+        created_at: now,
+    })
+    .await
+    .unwrap();
+    tx.create_case(&case, None, &cp247_store::Actor::node())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn get_page(
+    n: &Node,
+    http: &reqwest::Client,
+    session: &str,
+    path: &str,
+) -> (StatusCode, String) {
+    let r = http
+        .get(format!("{}{path}", n.base))
+        .header(COOKIE, format!("cp247_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_page_shows_timeline_deadlines_in_both_zones_and_allowed_replies() {
+    let n = start().await;
+    let http = client();
+    let id = received_case(&n, "MD-2026-ABCDEF").await;
+    let officer = n.enrol("olga", Role::Officer).await;
+    let s = n.session(officer.account.id).await;
+
+    let (status, page) = get_page(&n, &http, &s, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // The timeline: the request received, with its state after, in words.
+    assert!(
+        page.contains("Received: Preservation request (Art. 29)"),
+        "{page}"
+    );
+    // The deadline of a person's acknowledgement, owed by this node, in both zones.
+    assert!(page.contains("Acknowledgement by a person"), "{page}");
+    assert!(page.contains("Our time (Europe/Paris)"), "{page}");
+    assert!(page.contains("Their time (America/New_York)"), "{page}");
+    assert!(page.contains(" Europe/Paris ("), "{page}");
+    assert!(page.contains(" America/New_York ("), "{page}");
+    assert!(
+        page.contains(">in ") || page.contains(">overdue by "),
+        "{page}"
+    );
+    // What may be sent now: an acknowledgement, a refusal; never a request or the
+    // escalation notice.
+    assert!(page.contains("<li>Acknowledgement"), "{page}");
+    assert!(!page.contains("<li>Escalation"), "{page}");
+    // Case text is escaped; no raw codes for states.
+    assert!(
+        page.contains("Ransomware &#60;b&#62;server&#60;/b&#62;"),
+        "{page}"
+    );
+    assert!(!page.contains(">delivered<"), "{page}");
+    // The chain lists the ticket itself.
+    assert!(
+        page.contains("aria-current=\"page\">MD-2026-ABCDEF"),
+        "{page}"
+    );
+
+    // The inbox links to it; the due page lists its acknowledgement deadline.
+    let (_, inbox) = get_page(&n, &http, &s, "/inbox").await;
+    assert!(inbox.contains(&format!("href=\"/cases/{id}\"")), "{inbox}");
+    assert!(inbox.contains("href=\"/due\""), "{inbox}");
+    let (status, due) = get_page(&n, &http, &s, "/due").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        due.contains(&format!("href=\"/cases/{id}\""))
+            && due.contains("Acknowledgement by a person"),
+        "{due}"
+    );
+    // Once the deadline has passed, the item stays on the due page, overdue.
+    n.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
+    // (The session timed out meanwhile: a new one.)
+    let s = n.session(officer.account.id).await;
+    let (_, due) = get_page(&n, &http, &s, "/due").await;
+    assert!(due.contains("overdue by"), "{due}");
+
+    // An unknown ticket is a page saying so.
+    let (status, page) = get_page(&n, &http, &s, "/cases/MD-2026-ZZZZZZ").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("No such case"), "{page}");
+
+    // French: the same case, every label translated.
+    let r = http
+        .post(format!("{}/language", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get_page(&n, &http, &s, &format!("/cases/{id}")).await;
+    assert!(page.contains("lang=\"fr\""), "{page}");
+    assert!(
+        page.contains("Chronologie") && page.contains("Échéances"),
+        "{page}"
+    );
+    assert!(page.contains("Notre heure (Europe/Paris)"), "{page}");
+    assert!(page.contains("Leur heure (America/New_York)"), "{page}");
+    assert!(page.contains("en retard de"), "{page}");
+    assert!(!page.contains("⟦"), "a label is missing: {page}");
+
+    // A read-only user and an administrator are refused the case page and the due page.
+    for role in [Role::ReadOnly, Role::Administrator] {
+        let e = n
+            .enrol(&format!("r-{}", role.as_str().replace('_', "-")), role)
+            .await;
+        let other = n.session(e.account.id).await;
+        for path in [format!("/cases/{id}"), "/due".to_owned()] {
+            let (status, page) = get_page(&n, &http, &other, &path).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {role:?}: {page}");
+            assert!(!page.contains("Ransomware"));
+        }
+    }
     n.stop().await;
 }

@@ -143,6 +143,131 @@ fn case_facts(case: &Case) -> Value {
     })
 }
 
+/// Everything a view of one case shows, read once for the API route and the case page.
+#[derive(Debug)]
+pub struct CaseView {
+    /// The ticket.
+    pub ticket: cp247_store::Ticket,
+    /// The case, rebuilt from its events.
+    pub case: Case,
+    /// Every recorded event, in order.
+    pub events: Vec<cp247_store::CaseEventRow>,
+    /// The ticket's messages (both directions).
+    pub messages: Vec<cp247_store::StoredMessage>,
+    /// The delivery state of each outgoing message.
+    pub deliveries: Vec<cp247_store::DeliveryStatus>,
+    /// The reminders fired.
+    pub reminders: Vec<cp247_store::FiredReminder>,
+    /// The escalations.
+    pub escalations: Vec<cp247_store::EscalationRecord>,
+    /// What is due on the case (empty when the directory knows neither side's calendar).
+    pub due: Vec<cp247_case::Due>,
+    /// The ticket chain, or why it cannot be ordered.
+    pub chain: Result<cp247_case::Chain, String>,
+    /// When the view was read.
+    pub now: jiff::Timestamp,
+}
+
+impl CaseView {
+    /// The message of an event, with its delivery when it went out.
+    pub fn message_of(
+        &self,
+        e: &cp247_store::CaseEventRow,
+    ) -> Option<(
+        &cp247_store::StoredMessage,
+        Option<&cp247_store::DeliveryStatus>,
+    )> {
+        let mid = e.message_id?;
+        let m = self.messages.iter().find(|m| m.id == mid)?;
+        let delivery = match m.direction {
+            Direction::Out => self.deliveries.iter().find(|d| d.message_id == m.id),
+            Direction::In => None,
+        };
+        Some((m, delivery))
+    }
+}
+
+/// Reads the view of case `id` for `actor` and audits it (`view`: `"case"` or `"case_page"`).
+pub async fn case_view(
+    ctx: &NodeContext,
+    id: &TicketId,
+    actor: Actor,
+    view: &str,
+) -> Result<CaseView, ApiError> {
+    let viewer = Viewer::Local(ctx.me.party);
+    let case = load(ctx, id).await?;
+    let ticket = ctx
+        .store
+        .find_ticket_for(viewer, id)
+        .await
+        .map_err(|e| ApiError::store("reading a ticket", &e))?;
+    let store_err = |what: &'static str| move |e: StoreError| ApiError::store(what, &e);
+    let events = ctx
+        .store
+        .case_events(id)
+        .await
+        .map_err(store_err("reading case events"))?;
+    let all = Page {
+        offset: 0,
+        limit: 500,
+    };
+    let messages = ctx
+        .store
+        .messages_for(viewer, id, all)
+        .await
+        .map_err(store_err("listing messages"))?
+        .items;
+    let deliveries = ctx
+        .store
+        .deliveries_for_ticket(id, all)
+        .await
+        .map_err(store_err("listing deliveries"))?
+        .items;
+    let reminders = ctx
+        .store
+        .fired_reminders(id)
+        .await
+        .map_err(store_err("reading reminders"))?;
+    let escalations = ctx
+        .store
+        .escalations_for(id)
+        .await
+        .map_err(store_err("reading escalations"))?;
+    let now = ctx.clock.now();
+    let due = crate::scheduler::calendars(ctx, &case)
+        .map(|cal| due_items(&case, &cal, &ctx.policy, now))
+        .unwrap_or_default();
+    let links = ctx
+        .store
+        .chain_links(id)
+        .await
+        .map_err(store_err("reading a ticket chain"))?;
+    let chain = order_chain(id, &links).map_err(|e| e.to_string());
+    ctx.store
+        .append_audit(&AuditRecord {
+            actor,
+            action: AuditAction::View,
+            ticket: Some(id.clone()),
+            result: AuditResult::Ok,
+            details: json!({ "view": view, "events": events.len() }),
+            at: now,
+        })
+        .await
+        .map_err(store_err("auditing a view"))?;
+    Ok(CaseView {
+        ticket,
+        case,
+        events,
+        messages,
+        deliveries,
+        reminders,
+        escalations,
+        due,
+        chain,
+        now,
+    })
+}
+
 /// `GET /api/v1/cases/{ticket}`: the case, its timeline (every event with its message and the
 /// message's delivery state), the reminders fired, the escalations, what is due and the
 /// chain. The view is audited.
@@ -152,55 +277,21 @@ pub async fn show_case(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_ticket(&id)?;
-    let viewer = Viewer::Local(ctx.me.party);
-    let case = load(&ctx, &id).await?;
-    let ticket = ctx
-        .store
-        .find_ticket_for(viewer, &id)
-        .await
-        .map_err(|e| ApiError::store("reading a ticket", &e))?;
-    let store_err = |what: &'static str| move |e: StoreError| ApiError::store(what, &e);
-    let events = ctx
-        .store
-        .case_events(&id)
-        .await
-        .map_err(store_err("reading case events"))?;
-    let all = Page {
-        offset: 0,
-        limit: 500,
-    };
-    let messages = ctx
-        .store
-        .messages_for(viewer, &id, all)
-        .await
-        .map_err(store_err("listing messages"))?;
-    let deliveries = ctx
-        .store
-        .deliveries_for_ticket(&id, all)
-        .await
-        .map_err(store_err("listing deliveries"))?;
-    let timeline: Vec<Value> = events
+    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
+    let v = case_view(&ctx, &id, actor, "case").await?;
+    let timeline: Vec<Value> = v
+        .events
         .iter()
         .map(|e| {
-            let message = e.message_id.and_then(|mid| {
-                messages.items.iter().find(|m| m.id == mid).map(|m| {
-                    let delivery = match m.direction {
-                        Direction::Out => deliveries
-                            .items
-                            .iter()
-                            .find(|d| d.message_id == m.id)
-                            .map(|d| delivery_json(d, &ctx)),
-                        Direction::In => None,
-                    };
-                    json!({
-                        "message_id": m.id,
-                        "direction": m.direction.as_str(),
-                        "sender": m.sender.to_string(),
-                        "recipient": m.recipient.to_string(),
-                        "message_type": m.message_type.as_str(),
-                        "sealed_sha256": m.sealed_sha256,
-                        "delivery": delivery,
-                    })
+            let message = v.message_of(e).map(|(m, d)| {
+                json!({
+                    "message_id": m.id,
+                    "direction": m.direction.as_str(),
+                    "sender": m.sender.to_string(),
+                    "recipient": m.recipient.to_string(),
+                    "message_type": m.message_type.as_str(),
+                    "sealed_sha256": m.sealed_sha256,
+                    "delivery": d.map(|d| delivery_json(d, &ctx)),
                 })
             });
             json!({
@@ -214,11 +305,8 @@ pub async fn show_case(
             })
         })
         .collect();
-    let reminders: Vec<Value> = ctx
-        .store
-        .fired_reminders(&id)
-        .await
-        .map_err(store_err("reading reminders"))?
+    let reminders: Vec<Value> = v
+        .reminders
         .iter()
         .map(|r| {
             json!({
@@ -227,11 +315,8 @@ pub async fn show_case(
             })
         })
         .collect();
-    let escalations: Vec<Value> = ctx
-        .store
-        .escalations_for(&id)
-        .await
-        .map_err(store_err("reading escalations"))?
+    let escalations: Vec<Value> = v
+        .escalations
         .iter()
         .map(|e| {
             json!({
@@ -241,19 +326,8 @@ pub async fn show_case(
             })
         })
         .collect();
-    let now = ctx.clock.now();
-    let due: Vec<Value> = crate::scheduler::calendars(&ctx, &case)
-        .map(|cal| due_items(&case, &cal, &ctx.policy, now))
-        .unwrap_or_default()
-        .iter()
-        .map(|d| due_json(&id, d))
-        .collect();
-    let links = ctx
-        .store
-        .chain_links(&id)
-        .await
-        .map_err(store_err("reading a ticket chain"))?;
-    let chain = match order_chain(&id, &links) {
+    let due: Vec<Value> = v.due.iter().map(|d| due_json(&id, d)).collect();
+    let chain = match &v.chain {
         Ok(c) => json!({
             "entries": c.entries.iter().map(|e| json!({
                 "ticket": e.ticket, "kind": e.kind.name(), "parent": e.parent,
@@ -261,23 +335,11 @@ pub async fn show_case(
             })).collect::<Vec<_>>(),
             "missing": c.missing,
         }),
-        Err(e) => json!({ "error": e.to_string() }),
+        Err(e) => json!({ "error": e }),
     };
-    let actor = Actor::token(officer.name()).map_err(store_err("auditing"))?;
-    ctx.store
-        .append_audit(&AuditRecord {
-            actor,
-            action: AuditAction::View,
-            ticket: Some(id.clone()),
-            result: AuditResult::Ok,
-            details: json!({ "view": "case", "events": timeline.len() }),
-            at: now,
-        })
-        .await
-        .map_err(store_err("auditing a view"))?;
     Ok(Json(json!({
-        "ticket": ticket_json(&ticket),
-        "case": case_facts(&case),
+        "ticket": ticket_json(&v.ticket),
+        "case": case_facts(&v.case),
         "timeline": timeline,
         "reminders": reminders,
         "escalations": escalations,
@@ -295,6 +357,51 @@ fn due_json(ticket: &TicketId, d: &cp247_case::Due) -> Value {
         "overdue": d.overdue,
         "label": both(|l| d.kind.label(l)),
     })
+}
+
+/// One item due on an open case.
+#[derive(Debug, Clone)]
+pub struct DueOn {
+    /// The case's ticket.
+    pub ticket: TicketId,
+    /// This node's side of the case.
+    pub role: cp247_case::Role,
+    /// The other Party's contact point.
+    pub counterpart: Address,
+    /// What is due.
+    pub due: cp247_case::Due,
+}
+
+/// What is due on every open case at `now` (overdue items included), unsorted. Cases whose
+/// calendars the directory does not give are left out.
+pub async fn due_across(ctx: &NodeContext, now: jiff::Timestamp) -> Result<Vec<DueOn>, ApiError> {
+    let tickets = ctx
+        .store
+        .open_case_tickets(ctx.config.file.cases.scheduler_batch)
+        .await
+        .map_err(|e| ApiError::store("listing open cases", &e))?;
+    let mut items = Vec::new();
+    for t in tickets {
+        let Ok(case) = ctx
+            .store
+            .load_case_for(Viewer::Local(ctx.me.party), &t)
+            .await
+        else {
+            continue;
+        };
+        let Some(cal) = crate::scheduler::calendars(ctx, &case) else {
+            continue;
+        };
+        for d in due_items(&case, &cal, &ctx.policy, now) {
+            items.push(DueOn {
+                ticket: t.clone(),
+                role: case.role(),
+                counterpart: case.opening().counterpart,
+                due: d,
+            });
+        }
+    }
+    Ok(items)
 }
 
 /// `GET /api/v1/due` parameters.
@@ -327,29 +434,12 @@ pub async fn due(
     }
     let now = ctx.clock.now();
     let until = now.checked_add(within.signed()).unwrap_or(now);
-    let tickets = ctx
-        .store
-        .open_case_tickets(ctx.config.file.cases.scheduler_batch)
-        .await
-        .map_err(|e| ApiError::store("listing open cases", &e))?;
-    let mut items: Vec<(jiff::Timestamp, Value)> = Vec::new();
-    for t in tickets {
-        let Ok(case) = ctx
-            .store
-            .load_case_for(Viewer::Local(ctx.me.party), &t)
-            .await
-        else {
-            continue;
-        };
-        let Some(cal) = crate::scheduler::calendars(&ctx, &case) else {
-            continue;
-        };
-        for d in due_items(&case, &cal, &ctx.policy, now) {
-            if d.due_at <= until {
-                items.push((d.due_at, due_json(&t, &d)));
-            }
-        }
-    }
+    let items = due_across(&ctx, now)
+        .await?
+        .into_iter()
+        .filter(|i| i.due.due_at <= until)
+        .map(|i| (i.due.due_at, due_json(&i.ticket, &i.due)));
+    let mut items: Vec<(jiff::Timestamp, Value)> = items.collect();
     items.sort_by_key(|(at, _)| *at);
     Ok(Json(json!({
         "now": ts(now),

@@ -39,7 +39,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 30] = [
+pub const ROUTES: [(&str, &str, Guard); 32] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -105,6 +105,12 @@ pub const ROUTES: [(&str, &str, Guard); 30] = [
     ("GET", "/static/app.css", Guard::Public("the stylesheet")),
     ("POST", "/sign-out", Guard::Session(Access::SignedIn)),
     ("GET", "/inbox", Guard::Session(Access::CaseWork)),
+    (
+        "GET",
+        "/cases/FR-2026-ABCDEF",
+        Guard::Session(Access::CaseWork),
+    ),
+    ("GET", "/due", Guard::Session(Access::CaseWork)),
     ("GET", "/directory", Guard::Session(Access::Directory)),
     // Not a route: the fallback answers 404 with the API's error body.
     (

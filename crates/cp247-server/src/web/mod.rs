@@ -16,6 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::accounts::{AccountError, Passwords};
 use crate::node::NodeContext;
 
+pub mod case_pages;
 pub mod pages;
 pub mod session;
 
@@ -104,6 +105,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/sign-out", post(pages::sign_out))
         .route("/language", post(pages::language))
         .route("/inbox", get(pages::inbox))
+        .route("/cases/{id}", get(case_pages::case))
+        .route("/due", get(case_pages::due))
         .route("/directory", get(pages::directory))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(

@@ -78,7 +78,7 @@ impl Chrome {
         }
     }
 
-    fn for_person(ctx: &NodeContext, p: &Person, title_key: &str) -> Self {
+    pub(crate) fn for_person(ctx: &NodeContext, p: &Person, title_key: &str) -> Self {
         Self {
             user: Some(p.account.display_name.clone()),
             nav_cases: Access::CaseWork.allows(p.role),
@@ -469,7 +469,7 @@ pub fn shown_time(at: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// The zone this node's officers work in: their contact point's, from the directory.
-fn our_zone(ctx: &NodeContext) -> TimeZone {
+pub(crate) fn our_zone(ctx: &NodeContext) -> TimeZone {
     let snapshot = ctx.directory.snapshot();
     snapshot
         .current()
@@ -502,6 +502,10 @@ pub struct InboxRow {
     pub title: String,
     /// Created, with zone.
     pub created: String,
+    /// The soonest due item (what, when, time remaining), if any.
+    pub next_due: String,
+    /// Whether that item is overdue.
+    pub overdue: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -524,7 +528,9 @@ fn awaiting_acknowledgement(state: &str) -> bool {
     matches!(state, "received" | "sent" | "delivered")
 }
 
-/// `GET /inbox`: the node's tickets, urgent and unacknowledged first, then newest first.
+/// `GET /inbox`: the node's tickets. Urgent or emergency tickets awaiting a person's
+/// acknowledgement first, then by urgency, then those awaiting acknowledgement, then the
+/// soonest due item (the same deadlines as `/due`), then the newest.
 pub async fn inbox(
     State(ctx): State<Arc<NodeContext>>,
     CaseWorker(p): CaseWorker,
@@ -540,12 +546,36 @@ pub async fn inbox(
         )
         .await
         .map_err(|_| WebRefusal::Unavailable)?;
+    let now = ctx.clock.now();
+    let mut soonest: std::collections::HashMap<String, cp247_case::Due> =
+        std::collections::HashMap::new();
+    for item in crate::routes::cases::due_across(&ctx, now)
+        .await
+        .map_err(|_| WebRefusal::Unavailable)?
+    {
+        let slot = soonest.entry(item.ticket.to_string());
+        match slot {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if item.due.due_at < o.get().due_at {
+                    o.insert(item.due);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(item.due);
+            }
+        }
+    }
     let mut tickets = paged.items;
     tickets.sort_by(|a, b| {
         let key = |t: &cp247_store::Ticket| {
+            let awaiting = awaiting_acknowledgement(t.state.as_str());
             (
+                !(awaiting && t.urgency != Urgency::Routine),
                 urgency_rank(t.urgency),
-                !awaiting_acknowledgement(t.state.as_str()),
+                !awaiting,
+                soonest
+                    .get(t.id.as_str())
+                    .map_or((true, Timestamp::MAX), |d| (false, d.due_at)),
                 std::cmp::Reverse(t.created_at),
             )
         };
@@ -555,19 +585,34 @@ pub async fn inbox(
     let tr = Tr(p.lang);
     let rows = tickets
         .iter()
-        .map(|t| InboxRow {
-            id: t.id.to_string(),
-            urgency: tr.t(&format!("web-urgency-{}", t.urgency.as_str())),
-            urgency_class: t.urgency.as_str(),
-            kind: t.kind.to_string(),
-            direction: tr.t(match t.our_role {
-                cp247_store::OurRole::Requester => "web-direction-out",
-                cp247_store::OurRole::Requested => "web-direction-in",
-            }),
-            counterpart: t.counterpart.to_string(),
-            state: t.state.to_string(),
-            title: t.title.as_str().to_owned(),
-            created: shown_time(t.created_at, &tz),
+        .map(|t| {
+            let due = soonest.get(t.id.as_str());
+            InboxRow {
+                id: t.id.to_string(),
+                urgency: tr.t(&format!("web-urgency-{}", t.urgency.as_str())),
+                urgency_class: t.urgency.as_str(),
+                kind: tr.t(&format!("{}-short", t.kind)),
+                direction: tr.t(match t.our_role {
+                    cp247_store::OurRole::Requester => "web-direction-out",
+                    cp247_store::OurRole::Requested => "web-direction-in",
+                }),
+                counterpart: t.counterpart.to_string(),
+                state: tr.t(&format!(
+                    "case-state-{}",
+                    t.state.as_str().replace('_', "-")
+                )),
+                title: t.title.as_str().to_owned(),
+                created: shown_time(t.created_at, &tz),
+                next_due: due.map_or_else(String::new, |d| {
+                    format!(
+                        "{}: {} ({})",
+                        d.kind.label(p.lang),
+                        shown_time(d.due_at, &tz),
+                        super::case_pages::remaining(tr, now, d.due_at)
+                    )
+                }),
+                overdue: due.is_some_and(|d| d.overdue),
+            }
         })
         .collect();
     Ok(InboxPage {
