@@ -317,9 +317,9 @@ fn example(kind: cp247_forms::Kind) -> anyhow::Result<Value> {
     Ok(serde_json::from_str(cp247_forms::examples::json(kind))?)
 }
 
-/// The sample traffic: FR asks MD to preserve data (Art. 29); MD answers with an Art. 30
-/// disclosure on that ticket; FR sends MD the follow-up subscriber request (Art. 31); FR asks GE
-/// for technical assistance (Art. 35).
+/// The sample traffic: FR asks MD to preserve data (Art. 29); FR sends MD a subscriber
+/// information request (Art. 31); FR asks GE for technical assistance (Art. 35). Replies (the
+/// Art. 30 disclosure among them) go through `POST /api/v1/cases/{ticket}/replies`.
 async fn exchange(http: &reqwest::Client, nodes: &[DemoNode]) -> anyhow::Result<Vec<String>> {
     let node = |code: &str| {
         nodes
@@ -334,19 +334,6 @@ async fn exchange(http: &reqwest::Client, nodes: &[DemoNode]) -> anyhow::Result<
     wait_delivered(http, fr, &t1, &m1).await?;
     lines.push(format!(
         "FR → MD  Art. 29 preservation request      ticket {t1}  delivered, receipt kept"
-    ));
-
-    let mut art30 = example(cp247_forms::Kind::Art30)?;
-    art30["preservation_ticket"]["ticket_id"] = json!(t1);
-    let (t2, m2) = send(
-        http,
-        md,
-        json!({ "to": "FR", "document": art30, "ticket": t1 }),
-    )
-    .await?;
-    wait_delivered(http, md, &t2, &m2).await?;
-    lines.push(format!(
-        "MD → FR  Art. 30 traffic data disclosure   ticket {t2}  delivered, receipt kept"
     ));
 
     let (t3, m3) = send(
@@ -370,7 +357,7 @@ async fn exchange(http: &reqwest::Client, nodes: &[DemoNode]) -> anyhow::Result<
     lines.push(format!(
         "FR → GE  Art. 35 technical assistance      ticket {t4}  delivered, receipt kept"
     ));
-    let _ = ge;
+    let _ = (ge, md);
     Ok(lines)
 }
 
