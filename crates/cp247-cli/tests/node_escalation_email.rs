@@ -26,7 +26,7 @@ use cp247_notify::webhook::{SIGNATURE_HEADER, verify_signature};
 use cp247_seal::Cert;
 use cp247_server::provision::EmailListing;
 use mail_parser::{MessageParser, MimeHeaders};
-use node_harness::{Network, NodeOptions, NodeProc, art29, client};
+use node_harness::{Network, NodeOptions, NodeProc, art29, ci, client, loopback_postfix};
 use serde_json::{Value, json};
 
 const SECRET: &str = "escalation-test webhook secret";
@@ -39,39 +39,19 @@ async fn record(State(calls): State<Calls>, headers: HeaderMap, body: Bytes) -> 
     StatusCode::NO_CONTENT
 }
 
-fn ci() -> bool {
-    #[allow(clippy::disallowed_methods)] // the CI switch of the test harness
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    ci
-}
-
 /// The loopback Postfix and GnuPG, or `None` (a loud skip; under `CI=true` a failure).
 fn prerequisites() -> Option<(String, PathBuf)> {
-    #[allow(clippy::disallowed_methods)] // test prerequisites come from the environment
-    let vars = (
-        std::env::var("CP247_TEST_SMTP").ok(),
-        std::env::var("CP247_TEST_MAILDIR").ok(),
-    );
     let gpg = Command::new("gpg")
         .arg("--version")
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    let (Some(smtp), Some(maildir), true) = (vars.0, vars.1, gpg) else {
-        assert!(
-            !ci(),
-            "CP247_TEST_SMTP, CP247_TEST_MAILDIR and gpg are required under CI=true (run scripts/postfix-local.sh)"
-        );
-        eprintln!("SKIPPED: CP247_TEST_SMTP / CP247_TEST_MAILDIR not set or gpg missing");
+    if !gpg {
+        assert!(!ci(), "gpg is required under CI=true");
+        eprintln!("SKIPPED: gpg missing");
         return None;
-    };
-    let reachable = std::net::TcpStream::connect_timeout(
-        &smtp.parse().expect("CP247_TEST_SMTP is IP:PORT"),
-        Duration::from_secs(5),
-    )
-    .is_ok();
-    assert!(reachable, "the SMTP server {smtp} is not reachable");
-    Some((smtp, maildir.into()))
+    }
+    loopback_postfix()
 }
 
 /// A throw-away GnuPG home holding the e-mail-only contact point's secret key.

@@ -20,7 +20,7 @@ use cp247_notify::Secret;
 use cp247_notify::webhook::{SIGNATURE_HEADER, verify_signature};
 use cp247_seal::{Cert, Handling, Header, MessageType, NodeKey, Passphrase, Payload};
 use mail_parser::MessageParser;
-use node_harness::{Network, NodeOptions, PASS, art29, client, now};
+use node_harness::{Network, NodeOptions, PASS, art29, client, loopback_postfix, now};
 use serde_json::Value;
 
 const SECRET: &str = "process-test webhook secret";
@@ -30,35 +30,6 @@ type Calls = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 async fn record(State(calls): State<Calls>, headers: HeaderMap, body: Bytes) -> StatusCode {
     calls.lock().unwrap().push((headers, body));
     StatusCode::NO_CONTENT
-}
-
-fn ci() -> bool {
-    #[allow(clippy::disallowed_methods)] // the CI switch of the test harness
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    ci
-}
-
-fn postfix() -> Option<(String, std::path::PathBuf)> {
-    #[allow(clippy::disallowed_methods)] // test prerequisites come from the environment
-    let vars = (
-        std::env::var("CP247_TEST_SMTP").ok(),
-        std::env::var("CP247_TEST_MAILDIR").ok(),
-    );
-    let (Some(smtp), Some(maildir)) = vars else {
-        assert!(
-            !ci(),
-            "CP247_TEST_SMTP and CP247_TEST_MAILDIR must be set under CI=true (run scripts/postfix-local.sh)"
-        );
-        eprintln!("SKIPPED: CP247_TEST_SMTP / CP247_TEST_MAILDIR not set");
-        return None;
-    };
-    let reachable = std::net::TcpStream::connect_timeout(
-        &smtp.parse().expect("CP247_TEST_SMTP is IP:PORT"),
-        Duration::from_secs(5),
-    )
-    .is_ok();
-    assert!(reachable, "the SMTP server {smtp} is not reachable");
-    Some((smtp, maildir.into()))
 }
 
 fn mails_with(maildir: &std::path::Path, needle: &str) -> Vec<Vec<u8>> {
@@ -116,7 +87,7 @@ async fn post_sealed(url: &str, bytes: &[u8]) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_urgent_request_alerts_the_duty_officer_once_by_mail_and_webhook() {
-    let Some((smtp, maildir)) = postfix() else {
+    let Some((smtp, maildir)) = loopback_postfix() else {
         return;
     };
     let calls: Calls = Arc::default();

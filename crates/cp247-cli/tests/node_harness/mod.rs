@@ -522,3 +522,35 @@ pub fn note(text: &str) {
 pub fn path_of(net: &Network, rel: &str) -> PathBuf {
     net.tmp.path().join(rel)
 }
+
+/// Whether the tests run under `CI=true` (a missing prerequisite then fails instead of skipping).
+pub fn ci() -> bool {
+    #[allow(clippy::disallowed_methods)] // the CI switch of the test harness
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    ci
+}
+
+/// The loopback Postfix (`CP247_TEST_SMTP`, `CP247_TEST_MAILDIR`, set up by
+/// `scripts/postfix-local.sh`), or `None` (a loud skip; under `CI=true` a failure).
+pub fn loopback_postfix() -> Option<(String, std::path::PathBuf)> {
+    #[allow(clippy::disallowed_methods)] // test prerequisites come from the environment
+    let vars = (
+        std::env::var("CP247_TEST_SMTP").ok(),
+        std::env::var("CP247_TEST_MAILDIR").ok(),
+    );
+    let (Some(smtp), Some(maildir)) = vars else {
+        assert!(
+            !ci(),
+            "CP247_TEST_SMTP and CP247_TEST_MAILDIR must be set under CI=true (run scripts/postfix-local.sh)"
+        );
+        eprintln!("SKIPPED: CP247_TEST_SMTP / CP247_TEST_MAILDIR not set");
+        return None;
+    };
+    let reachable = std::net::TcpStream::connect_timeout(
+        &smtp.parse().expect("CP247_TEST_SMTP is IP:PORT"),
+        Duration::from_secs(5),
+    )
+    .is_ok();
+    assert!(reachable, "the SMTP server {smtp} is not reachable");
+    Some((smtp, maildir.into()))
+}
