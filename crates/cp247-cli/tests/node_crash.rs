@@ -103,8 +103,11 @@ async fn wait_drained(
 ) -> usize {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let delivered = count_deliveries(http, fr, "delivered").await;
+        // Pending first, delivered second: no client is sending any more, so once nothing is
+        // pending the delivered count can only be complete. The other order can read a
+        // delivered count from just before the last in-flight message landed.
         let left = pending(http, fr).await;
+        let delivered = count_deliveries(http, fr, "delivered").await;
         let failed = count_deliveries(http, fr, "undeliverable").await;
         assert_eq!(
             failed,
