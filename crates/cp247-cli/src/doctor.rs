@@ -93,6 +93,12 @@ async fn doctor(config: NodeConfig, token_file: Option<PathBuf>) -> anyhow::Resu
         }
     };
 
+    if let Some(advice) = Store::transport_advice(&config.database_url) {
+        own.push(Finding {
+            verdict: Verdict::Warning,
+            sentence: advice,
+        });
+    }
     // The database: the directory the node accepted and what it saw of peers.
     let (state, peer_errors) = match Store::connect(&config.database_url, StoreOptions::default())
         .await

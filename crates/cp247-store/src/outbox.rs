@@ -397,7 +397,29 @@ impl Store {
             ),
         };
         let peer_text = peer.map(|p| p.as_str()).unwrap_or("");
+        // A read first: most polls find nothing due, and a read takes no write lock (SQLite
+        // has one writer; with K peers per node and K nodes on a machine, write-locking polls
+        // were the whole load). A row that becomes due just after this read is claimed on the
+        // next wake or poll.
+        let peek = format!(
+            "SELECT 1 AS due FROM outbox WHERE state IN {claimable} AND \
+             ((state <> 'in_flight' AND next_attempt_at_us <= $1) \
+             OR (state = 'in_flight' AND lease_until_us <= $1)) \
+             AND ($2 = '' OR peer_party = $2) LIMIT 1"
+        );
         self.timed(op, async {
+            {
+                let mut conn = self.conn(op).await?;
+                let any = sqlx::query(sqlx::AssertSqlSafe(peek))
+                    .bind(now_us)
+                    .bind(peer_text)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(StoreError::db(op))?;
+                if any.is_none() {
+                    return Ok(Vec::new());
+                }
+            }
             let mut tx = self.begin().await?;
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(worker.as_str())

@@ -154,6 +154,36 @@ impl Store {
         })
     }
 
+    /// Advice on how the node reaches its database, for `cp247 doctor`: `Some(sentence)` when
+    /// the URL is PostgreSQL over TCP. sqlx 0.9.0 does not set `TCP_NODELAY`, so small writes
+    /// wait for the server's delayed ACK (about 40 ms on Linux; measured in
+    /// docs/performance.md); a co-located server is better reached over its Unix socket.
+    pub fn transport_advice(url: &str) -> Option<String> {
+        use std::str::FromStr;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return None;
+        }
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+        if opts.get_socket().is_some() || opts.get_host().starts_with('/') {
+            return None;
+        }
+        let host = opts.get_host();
+        let local = matches!(host, "localhost" | "::1" | "[::1]") || host.starts_with("127.");
+        Some(if local {
+            format!(
+                "the database is PostgreSQL over TCP on {host}: each query may wait about 40 ms \
+                 for a delayed ACK (the database library does not set TCP_NODELAY); use the Unix \
+                 socket instead, e.g. postgres://USER@localhost/DATABASE?host=/var/run/postgresql"
+            )
+        } else {
+            format!(
+                "the database is PostgreSQL over TCP on {host}: each query may wait about 40 ms \
+                 for a delayed ACK (the database library does not set TCP_NODELAY); expect \
+                 slower deliveries until the library is updated"
+            )
+        })
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.inner.backend
@@ -544,5 +574,21 @@ mod tests {
             percent_encode_path(Path::new("/a b/c?d#e%.db")).unwrap(),
             "/a%20b/c%3Fd%23e%25.db"
         );
+    }
+
+    #[test]
+    fn postgresql_over_tcp_gets_advice_and_the_unix_socket_none() {
+        let local = Store::transport_advice("postgres://postgres@127.0.0.1:5432/test").unwrap();
+        assert!(local.contains("Unix socket"), "{local}");
+        let remote = Store::transport_advice("postgresql://u@db.example:5432/x").unwrap();
+        assert!(
+            remote.contains("db.example") && !remote.contains("Unix"),
+            "{remote}"
+        );
+        assert_eq!(
+            Store::transport_advice("postgres://postgres@localhost/test?host=/var/run/postgresql"),
+            None
+        );
+        assert_eq!(Store::transport_advice("/var/lib/cp247/node.db"), None);
     }
 }
