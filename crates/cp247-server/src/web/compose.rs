@@ -1495,15 +1495,9 @@ fn page(ctx: &NodeContext, p: &Person, input: PageInput<'_>) -> ComposePage {
     let kind = input.target.map(|t| t.kind);
     let chosen_kind = kind.or(input.chosen.0);
     let chosen_to = input.target.map(|t| t.to.party).or(input.chosen.1);
-    let statuses = kind
-        .unwrap_or(RequestKind::Art29)
-        .statuses()
+    // Every status is offered: the kind decides which ones it accepts.
+    let statuses = ["new", "extension", "follow_up_mla", "follow_up_preservation"]
         .into_iter()
-        .chain(match kind {
-            // The chooser offers every status when no kind is chosen yet.
-            None => Pick::Status31.wires().into_iter().skip(1).collect(),
-            Some(_) => Vec::new(),
-        })
         .map(|s| Choose {
             value: s.to_owned(),
             label: tr.t(&cp247_render::map::choice_key("value-status", s)),

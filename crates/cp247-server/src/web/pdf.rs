@@ -117,7 +117,7 @@ fn in_example_order(kind: Option<MessageKind>, body: &Node) -> Node {
                     .unwrap_or(usize::MAX)
             };
             let mut sorted = entries.clone();
-            sorted.sort_by_key(|(k, _)| rank(k));
+            sorted.sort_by_key(|(k, _)| rank(k.as_str()));
             Node::Object(sorted)
         }
         _ => body.clone(),
