@@ -281,7 +281,7 @@ fn example_form(kind: cp247_forms::Kind) -> Vec<(String, String)> {
     let json = cp247_forms::to_json_string(&doc);
     let tree = Tree::from_json(json.as_bytes()).unwrap();
     let mut out = vec![
-        ("~kind".to_owned(), kind.as_str().to_owned()),
+        ("~kind".to_owned(), kind.to_string()),
         ("~to".to_owned(), "MD".to_owned()),
         ("~point".to_owned(), "primary".to_owned()),
         ("op".to_owned(), "send".to_owned()),
@@ -329,15 +329,29 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
 
     // Pre-filled: the requested Party's unit and zone from the directory; the requesting side
     // from this node's own entry and the officer.
+    let unit = |party: &str| {
+        let snapshot = n.node.context.directory.snapshot();
+        let address = cp247_domain::Address::primary(PartyCode::parse(party).unwrap());
+        snapshot
+            .current()
+            .unwrap()
+            .directory()
+            .contact_point(&address)
+            .unwrap()
+            .unit
+            .as_str()
+            .to_owned()
+    };
+    let (md_unit, fr_unit) = (unit("MD"), unit("FR"));
     let (status, page) = n.page(&http, &s, "/compose?kind=art29&to=MD").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
-        near(&page, "f-requested_authority--name").contains("value=\"MD cybercrime unit\""),
+        near(&page, "f-requested_authority--name").contains(&format!("value=\"{md_unit}\"")),
         "{page}"
     );
     assert!(page.contains("Europe/Chisinau"), "{page}");
     for (id, value) in [
-        ("f-requesting_authority--organisation", "FR unit"),
+        ("f-requesting_authority--organisation", fr_unit.as_str()),
         ("f-requesting_authority--person_in_charge", "olga name"),
         ("f-requesting_authority--phone", "+33140000000"),
         ("f-requesting_authority--time_zone", "Europe/Paris"),
@@ -352,7 +366,7 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
     assert!(page.contains("<label for=\"f-summary_of_facts\">"), "{page}");
     assert!(page.contains("value=\"not_applicable\""), "{page}");
     assert!(page.contains("value=\"unknown\""), "{page}");
-    assert!(page.contains("Art. 29(2)(f)"), "the MLA intention is stated");
+    assert!(page.contains("Article 29(2)(f)"), "the MLA intention is stated");
 
     // Lists grow and shrink with plain buttons; the draft travels in the form.
     let base = example_form(cp247_forms::Kind::Art29);
@@ -531,7 +545,7 @@ async fn received_case(n: &Node, ticket: &str, our_party: &str) -> cp247_domain:
         id: id.clone(),
         our_role: cp247_store::OurRole::Requested,
         our_party: PartyCode::parse(our_party).unwrap(),
-        counterpart: PartyCode::parse("MD").unwrap(),
+        counterpart: PartyCode::parse(if our_party == "FR" { "MD" } else { "FR" }).unwrap(),
         kind: cp247_store::TicketKind::parse("art29").unwrap(),
         state: cp247_store::TicketState::parse("delivered").unwrap(),
         urgency: case.urgency(),
@@ -647,14 +661,14 @@ async fn messages_download_as_pdf_in_both_languages_only_from_the_nodes_own_case
 
     // Another node's case (same database, another Party), an unknown message, a message of
     // another case: not found.
-    let theirs = received_case(&n, "MD-2026-OTHERS", "MD").await;
+    let theirs = received_case(&n, "MD-2026-ZZZZZZ", "MD").await;
     let mut tx = store.begin().await.unwrap();
     let foreign = MessageId::generate(n.clock.now(), &mut rand::rng());
     tx.insert_outgoing(&cp247_store::OutgoingMessage {
         id: foreign,
         ticket: theirs.clone(),
-        sender: reply.sender,
-        recipient: reply.recipient,
+        sender: cp247_domain::Address::primary(PartyCode::parse("MD").unwrap()),
+        recipient: cp247_domain::Address::primary(PartyCode::parse("FR").unwrap()),
         message_type: reply.message_type.clone(),
         written_at: reply.written_at,
         sealed: reply.sealed.clone(),

@@ -77,7 +77,7 @@ fn render(ctx_zone: &jiff::tz::TimeZone, m: &StoredMessage, lang: Lang) -> Resul
     let date = m
         .written_at
         .timestamp()
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date();
     let is_request = kind.is_some_and(MessageKind::is_request);
     let view: DocumentView = if is_request {
