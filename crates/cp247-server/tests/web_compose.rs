@@ -505,7 +505,7 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
     );
     assert!(
         case.contains(&format!(
-            "/compose?kind=art29&amp;status=extension&amp;previous={ticket}&amp;to=MD"
+            "/compose?kind=art29&#38;status=extension&#38;previous={ticket}&#38;to=MD"
         )),
         "{case}"
     );
