@@ -55,7 +55,10 @@ pub fn render_pdf(doc: &Document, lang: Lang) -> Result<Vec<u8>, RenderError> {
 /// Any view (a document's, or a reply's from [`generic::message_view`]) as a PDF/A-2b file;
 /// `date` is the message's own date.
 #[cfg(feature = "pdf")]
-pub fn render_view_pdf(view: &DocumentView, date: jiff::civil::Date) -> Result<Vec<u8>, RenderError> {
+pub fn render_view_pdf(
+    view: &DocumentView,
+    date: jiff::civil::Date,
+) -> Result<Vec<u8>, RenderError> {
     Ok(pdf::PdfEngine::shared().render(view, date)?)
 }
 

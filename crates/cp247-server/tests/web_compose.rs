@@ -176,7 +176,12 @@ impl Node {
             .unwrap()
     }
 
-    async fn page(&self, http: &reqwest::Client, session: &str, path: &str) -> (StatusCode, String) {
+    async fn page(
+        &self,
+        http: &reqwest::Client,
+        session: &str,
+        path: &str,
+    ) -> (StatusCode, String) {
         let r = self.get(http, session, path).await;
         let status = r.status();
         (status, r.text().await.unwrap())
@@ -192,10 +197,7 @@ impl Node {
     ) -> reqwest::Response {
         let mut all: Vec<(String, String)> = Vec::new();
         if csrf {
-            all.push((
-                "csrf".into(),
-                cp247_server::web::session::csrf_for(session),
-            ));
+            all.push(("csrf".into(), cp247_server::web::session::csrf_for(session)));
         }
         all.extend(pairs.iter().cloned());
         let body = url::form_urlencoded::Serializer::new(String::new())
@@ -325,7 +327,10 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
     assert!(!dir.contains("href=\"/compose?to=FR\""), "{dir}");
     let (status, chooser) = n.page(&http, &s, "/compose?to=MD").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(chooser.contains("<option value=\"MD\" selected>"), "{chooser}");
+    assert!(
+        chooser.contains("<option value=\"MD\" selected>"),
+        "{chooser}"
+    );
 
     // Pre-filled: the requested Party's unit and zone from the directory; the requesting side
     // from this node's own entry and the officer.
@@ -363,10 +368,16 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
         );
     }
     // Every input has a label; not applicable and unknown are explicit choices.
-    assert!(page.contains("<label for=\"f-summary_of_facts\">"), "{page}");
+    assert!(
+        page.contains("<label for=\"f-summary_of_facts\">"),
+        "{page}"
+    );
     assert!(page.contains("value=\"not_applicable\""), "{page}");
     assert!(page.contains("value=\"unknown\""), "{page}");
-    assert!(page.contains("Article 29(2)(f)"), "the MLA intention is stated");
+    assert!(
+        page.contains("Article 29(2)(f)"),
+        "the MLA intention is stated"
+    );
 
     // Lists grow and shrink with plain buttons; the draft travels in the form.
     let base = example_form(cp247_forms::Kind::Art29);
@@ -378,7 +389,12 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
     assert!(page.contains("id=\"f-offences-2--name\""), "{page}");
     assert!(page.contains("Extortion"), "the draft came back");
     let r = n
-        .post_compose(&http, &s, &with(base.clone(), "op", "remove:offences:0"), true)
+        .post_compose(
+            &http,
+            &s,
+            &with(base.clone(), "op", "remove:offences:0"),
+            true,
+        )
         .await;
     let page = r.text().await.unwrap();
     assert!(!page.contains("id=\"f-offences-1--name\""), "{page}");
@@ -457,7 +473,10 @@ async fn the_composer_prefills_checks_and_sends_through_the_api_path() {
     assert!(ticket.starts_with("FR-"), "{location}");
     let (status, case) = n.page(&http, &s, &location).await;
     assert_eq!(status, StatusCode::OK, "{case}");
-    assert!(case.contains("Sent: Preservation request (Art. 29)"), "{case}");
+    assert!(
+        case.contains("Sent: Preservation request (Art. 29)"),
+        "{case}"
+    );
     // Queued for MD, audited as the person who sent it.
     let id = cp247_domain::TicketId::parse(&ticket).unwrap();
     let messages = n
@@ -567,7 +586,10 @@ async fn pdf(n: &Node, http: &reqwest::Client, s: &str, path: &str) -> (StatusCo
     let status = r.status();
     if status == StatusCode::OK {
         assert_eq!(r.headers()[CONTENT_TYPE], "application/pdf");
-        let disposition = r.headers()[CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+        let disposition = r.headers()[CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(disposition.starts_with("attachment;"), "{disposition}");
     }
     (status, r.bytes().await.unwrap().to_vec())
@@ -612,7 +634,14 @@ async fn messages_download_as_pdf_in_both_languages_only_from_the_nodes_own_case
         let t = cp247_domain::TicketId::parse(t).unwrap();
         async move {
             store
-                .messages_for(fr, &t, Page { offset: 0, limit: 10 })
+                .messages_for(
+                    fr,
+                    &t,
+                    Page {
+                        offset: 0,
+                        limit: 10,
+                    },
+                )
                 .await
                 .unwrap()
                 .items
@@ -624,7 +653,10 @@ async fn messages_download_as_pdf_in_both_languages_only_from_the_nodes_own_case
     assert_eq!(reply.message_type.as_str(), "acknowledgement");
     let (_, case) = n.page(&http, &s, &format!("/cases/{received}")).await;
     assert!(
-        case.contains(&format!("/cases/{received}/messages/{}/pdf?lang=en", reply.id)),
+        case.contains(&format!(
+            "/cases/{received}/messages/{}/pdf?lang=en",
+            reply.id
+        )),
         "{case}"
     );
 
@@ -654,9 +686,9 @@ async fn messages_download_as_pdf_in_both_languages_only_from_the_nodes_own_case
         .unwrap()
         .items;
     assert!(
-        audit
-            .iter()
-            .any(|e| e.action == cp247_store::AuditAction::Export && e.actor.as_str() == "user:olga")
+        audit.iter().any(
+            |e| e.action == cp247_store::AuditAction::Export && e.actor.as_str() == "user:olga"
+        )
     );
 
     // Another node's case (same database, another Party), an unknown message, a message of

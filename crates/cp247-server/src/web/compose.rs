@@ -361,7 +361,11 @@ const ART29: &[F] = &[
     req("requested_authority", "art29-s4", Spec::Object(REQUESTED)),
     req("requesting_authority", "art29-s5", Spec::Object(AUTHORITY)),
     opt("confirmation_contact", "art29-s6", Spec::Object(CONTACT)),
-    opt("investigative_authority", "art29-s7", Spec::Object(AUTHORITY)),
+    opt(
+        "investigative_authority",
+        "art29-s7",
+        Spec::Object(AUTHORITY),
+    ),
     opt(
         "prosecution_or_court",
         "label-prosecution-or-court",
@@ -422,11 +426,19 @@ const ART31: &[F] = &[
     req("requesting_reference", "label-reference", Spec::Text),
     req("request_status", "art31-s3", Spec::Pick(Pick::Status31)),
     app("previous_mla", "art31-s9", Spec::Object(TICKET_REF)),
-    app("previous_preservation", "art31-s10", Spec::Object(TICKET_REF)),
+    app(
+        "previous_preservation",
+        "art31-s10",
+        Spec::Object(TICKET_REF),
+    ),
     req("requested_authority", "art31-s4", Spec::Object(REQUESTED)),
     req("requesting_authority", "art31-s5", Spec::Object(AUTHORITY)),
     opt("confirmation_contact", "art31-s6", Spec::Object(CONTACT)),
-    opt("investigative_authority", "art31-s7", Spec::Object(AUTHORITY)),
+    opt(
+        "investigative_authority",
+        "art31-s7",
+        Spec::Object(AUTHORITY),
+    ),
     opt(
         "prosecution_office",
         "label-prosecution-office",
@@ -676,10 +688,9 @@ fn build_fields(fields: &[F], parent: &str, d: &Draft) -> Node {
             .map(|f| {
                 let path = key_path(parent, f.key);
                 let node = match (f.opt, d.choice(&path)) {
-                    (Opt::Field | Opt::Applicable, "not_applicable") => marker(
-                        "not_applicable",
-                        d.get(&format!("{path}~reason")),
-                    ),
+                    (Opt::Field | Opt::Applicable, "not_applicable") => {
+                        marker("not_applicable", d.get(&format!("{path}~reason")))
+                    }
                     (Opt::Field, "unknown") => marker("unknown", d.get(&format!("{path}~reason"))),
                     _ => build(&f.spec, &path, d),
                 };
@@ -690,7 +701,10 @@ fn build_fields(fields: &[F], parent: &str, d: &Draft) -> Node {
 }
 
 fn marker(which: &str, reason: &str) -> Node {
-    Node::object([(which, Node::object([("reason", Node::Text(reason.to_owned()))]))])
+    Node::object([(
+        which,
+        Node::object([("reason", Node::Text(reason.to_owned()))]),
+    )])
 }
 
 fn build(spec: &Spec, path: &str, d: &Draft) -> Node {
@@ -1044,15 +1058,11 @@ impl Renderer<'_> {
                 for i in 0..n {
                     let item_path = format!("{path}[{i}]");
                     let number = (i + 1).to_string();
-                    let item_label = format!(
-                        "{} — {}",
-                        label,
-                        self.tr.t1("label-item-n", "n", &number)
-                    );
+                    let item_label =
+                        format!("{} — {}", label, self.tr.t1("label-item-n", "n", &number));
                     match item_spec {
                         Spec::Object(fields) => {
-                            let _ =
-                                self.open(&item_path, "", item_label.clone(), Some(&item_path));
+                            let _ = self.open(&item_path, "", item_label.clone(), Some(&item_path));
                             self.fields(fields, &item_path);
                         }
                         other => {
@@ -1308,10 +1318,7 @@ async fn first_draft(
     let earlier = |d: &mut Draft, field: &str, ticket: &TicketId, date: Option<String>| {
         d.set(format!("{field}~"), "value");
         d.set(format!("{field}.ticket_id"), ticket.as_str());
-        d.set(
-            format!("{field}.counterpart_reference~"),
-            "not_applicable",
-        );
+        d.set(format!("{field}.counterpart_reference~"), "not_applicable");
         d.set(
             format!("{field}.counterpart_reference~reason"),
             tr.t("web-compose-reason-by-ticket"),
@@ -1319,10 +1326,7 @@ async fn first_draft(
         if let Some(date) = date {
             d.set(format!("{field}.date"), date);
         }
-        d.set(
-            format!("{field}.channel"),
-            Channel::NetworkSystem.as_str(),
-        );
+        d.set(format!("{field}.channel"), Channel::NetworkSystem.as_str());
         if let Some(me) = &me {
             d.set(
                 format!("{field}.requesting_contact"),
@@ -1337,7 +1341,12 @@ async fn first_draft(
             .find_ticket_for(Viewer::Local(ctx.me.party), id)
             .await
             .ok()
-            .map(|t| t.created_at.to_zoned_datetime(our_zone(ctx)).date().to_string()),
+            .map(|t| {
+                t.created_at
+                    .to_zoned_datetime(our_zone(ctx))
+                    .date()
+                    .to_string()
+            }),
         None => None,
     };
     match (target.kind, status, previous) {
@@ -1496,14 +1505,19 @@ fn page(ctx: &NodeContext, p: &Person, input: PageInput<'_>) -> ComposePage {
     let chosen_kind = kind.or(input.chosen.0);
     let chosen_to = input.target.map(|t| t.to.party).or(input.chosen.1);
     // Every status is offered: the kind decides which ones it accepts.
-    let statuses = ["new", "extension", "follow_up_mla", "follow_up_preservation"]
-        .into_iter()
-        .map(|s| Choose {
-            value: s.to_owned(),
-            label: tr.t(&cp247_render::map::choice_key("value-status", s)),
-            selected: s == input.status,
-        })
-        .collect();
+    let statuses = [
+        "new",
+        "extension",
+        "follow_up_mla",
+        "follow_up_preservation",
+    ]
+    .into_iter()
+    .map(|s| Choose {
+        value: s.to_owned(),
+        label: tr.t(&cp247_render::map::choice_key("value-status", s)),
+        selected: s == input.status,
+    })
+    .collect();
     let point = input
         .target
         .map_or(ContactPointRole::Primary, |t| t.to.point);
@@ -1536,9 +1550,7 @@ fn page(ctx: &NodeContext, p: &Person, input: PageInput<'_>) -> ComposePage {
             .map(|t| t.to.party.to_string())
             .unwrap_or_default(),
         point: point.as_str().to_owned(),
-        recipient: input
-            .target
-            .and_then(|t| recipient_facts(ctx, tr, &t.to)),
+        recipient: input.target.and_then(|t| recipient_facts(ctx, tr, &t.to)),
         items,
         error_count: errors.len().to_string(),
         errors,
@@ -1585,7 +1597,12 @@ pub async fn compose_form(
     let Some(point) = parse_point(q.point.as_deref()) else {
         return Ok(bad_request(p.lang));
     };
-    let previous = match q.previous.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let previous = match q
+        .previous
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         None => None,
         Some(t) => match TicketId::parse(t) {
             Ok(t) => Some(t),
@@ -1665,7 +1682,10 @@ pub async fn compose_post(
     let Some(kind) = RequestKind::parse(get("~kind")) else {
         return Ok(bad_request(p.lang));
     };
-    let Some(party) = PartyCode::parse(get("~to")).ok().filter(|t| *t != ctx.me.party) else {
+    let Some(party) = PartyCode::parse(get("~to"))
+        .ok()
+        .filter(|t| *t != ctx.me.party)
+    else {
         return Ok(bad_request(p.lang));
     };
     let Some(point) = parse_point(Some(get("~point"))) else {
@@ -1732,8 +1752,7 @@ async fn send(
     target: Target,
     document: Document,
 ) -> Result<TicketId, ApiError> {
-    let actor =
-        Actor::user(&p.account.username).map_err(|e| ApiError::store("auditing", &e))?;
+    let actor = Actor::user(&p.account.username).map_err(|e| ApiError::store("auditing", &e))?;
     let (reference, confidential) = match &document {
         Document::Art29(d) => (d.requesting_reference.as_str(), d.request_confidential),
         Document::Art31(d) => (d.requesting_reference.as_str(), d.request_confidential),
@@ -1807,7 +1826,8 @@ mod tests {
     fn in_set_order(doc: Document) -> Document {
         match doc {
             Document::Art31(mut d) => {
-                let mut set: Vec<SubscriberElement> = d.elements_requested.iter().copied().collect();
+                let mut set: Vec<SubscriberElement> =
+                    d.elements_requested.iter().copied().collect();
                 set.sort();
                 d.elements_requested = cp247_forms::NonEmpty::new(set).unwrap();
                 Document::Art31(d)
@@ -1868,13 +1888,13 @@ mod tests {
         let (items, errors, _) = render_items(Tr(Lang::Fr), RequestKind::Art29, &d, &problems);
         // Each error is next to an input and linked from the summary.
         assert!(errors.iter().all(|e| !e.target.is_empty()), "{errors:?}");
-        let summary = items
-            .iter()
-            .find(|i| i.id == "f-summary_of_facts")
-            .unwrap();
+        let summary = items.iter().find(|i| i.id == "f-summary_of_facts").unwrap();
         assert_eq!(summary.errors.len(), 1, "{summary:?}");
         // The reason of "not applicable" takes the problem of its blank reason.
-        let reason = items.iter().find(|i| i.id == "f-previous_ticket-why").unwrap();
+        let reason = items
+            .iter()
+            .find(|i| i.id == "f-previous_ticket-why")
+            .unwrap();
         assert_eq!(reason.errors.len(), 1, "{reason:?}");
     }
 }

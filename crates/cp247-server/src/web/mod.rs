@@ -114,10 +114,7 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
             "/compose",
             get(compose::compose_form).post(compose::compose_post),
         )
-        .route(
-            "/cases/{id}/messages/{message}/pdf",
-            get(pdf::message_pdf),
-        )
+        .route("/cases/{id}/messages/{message}/pdf", get(pdf::message_pdf))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,

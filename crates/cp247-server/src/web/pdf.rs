@@ -53,9 +53,13 @@ enum PdfFailure {
 }
 
 /// The rendered message: PDF bytes.
-fn render(ctx_zone: &jiff::tz::TimeZone, m: &StoredMessage, lang: Lang) -> Result<Vec<u8>, PdfFailure> {
-    let payload =
-        Node::from_json(m.payload_json.as_bytes()).map_err(|e| PdfFailure::Payload(e.to_string()))?;
+fn render(
+    ctx_zone: &jiff::tz::TimeZone,
+    m: &StoredMessage,
+    lang: Lang,
+) -> Result<Vec<u8>, PdfFailure> {
+    let payload = Node::from_json(m.payload_json.as_bytes())
+        .map_err(|e| PdfFailure::Payload(e.to_string()))?;
     let body = payload
         .get("body")
         .ok_or_else(|| PdfFailure::Payload("no body".into()))?;
@@ -110,12 +114,7 @@ fn in_example_order(kind: Option<MessageKind>, body: &Node) -> Node {
         .and_then(|j| Node::from_json(j.as_bytes()).ok());
     match (example, body) {
         (Some(Node::Object(order)), Node::Object(entries)) => {
-            let rank = |k: &str| {
-                order
-                    .iter()
-                    .position(|(o, _)| o == k)
-                    .unwrap_or(usize::MAX)
-            };
+            let rank = |k: &str| order.iter().position(|(o, _)| o == k).unwrap_or(usize::MAX);
             let mut sorted = entries.clone();
             sorted.sort_by_key(|(k, _)| rank(k.as_str()));
             Node::Object(sorted)
