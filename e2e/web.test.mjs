@@ -147,6 +147,26 @@ async function main() {
     await axeCheck(page, 'the directory');
     await shot(page, 'directory-en');
 
+    // The request composer: reached from the directory, pre-filled, checked by axe; sending
+    // the untouched form shows the problems next to their fields with a summary on top.
+    await page.click('a[href="/compose?to=MD"]');
+    await page.waitForURL('**/compose?to=MD');
+    await page.selectOption('#choose-kind', 'art29');
+    await page.click('form.chooser button');
+    await page.waitForURL('**/compose?**');
+    check((await page.inputValue('#f-requested_authority--party')) === 'MD', 'the composer is addressed to MD');
+    check((await page.textContent('main')).includes('Europe/Chisinau'), 'the composer shows the requested Party\'s zone');
+    await axeCheck(page, 'the composer');
+    await shot(page, 'compose-en');
+    await page.click('form.composer button[value="add:offences"]');
+    await page.waitForSelector('#f-offences-1--name');
+    check(true, 'a list grows with a plain button');
+    await page.click('form.composer button[value="send"]');
+    await page.waitForSelector('.problems');
+    check(await page.isVisible('#f-summary_of_facts[aria-invalid="true"]'), 'a problem is shown at its field');
+    await axeCheck(page, 'the composer with problems');
+    await shot(page, 'compose-problems-en');
+
     // French, remembered on the account.
     await page.selectOption('#lang-choice', 'fr');
     await page.click('form.lang button');
@@ -158,6 +178,12 @@ async function main() {
     await page.goto(`${fr.url}/directory`);
     check((await page.textContent('h1')).includes('Annuaire'), 'the choice is remembered across pages');
     await shot(page, 'directory-fr');
+    await page.goto(`${fr.url}/compose?kind=art29&to=MD`);
+    check((await page.textContent('h1')).includes('Nouvelle demande'), 'the composer in French');
+    await page.click('form.composer button[value="send"]');
+    await page.waitForSelector('.problems');
+    await axeCheck(page, 'the French composer with problems');
+    await shot(page, 'compose-problems-fr');
 
     // 320 px wide: nothing wider than the window (tables scroll inside their region).
     await page.setViewportSize({ width: 320, height: 700 });
@@ -165,6 +191,9 @@ async function main() {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 320, `usable at 320 px (page width ${width})`);
     await shot(page, 'inbox-fr-320');
+    await page.goto(`${fr.url}/compose?kind=art29&to=MD`);
+    const composeWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(composeWidth <= 320, `the composer is usable at 320 px (page width ${composeWidth})`);
 
     // Visible focus: the focused element has an outline.
     await page.focus('form.signout button');

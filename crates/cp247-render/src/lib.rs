@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod format;
+pub mod generic;
 pub mod html;
 pub mod map;
 #[cfg(feature = "pdf")]
@@ -49,6 +50,16 @@ pub fn render_html(doc: &Document, lang: Lang) -> String {
 pub fn render_pdf(doc: &Document, lang: Lang) -> Result<Vec<u8>, RenderError> {
     let view = map::view(doc, lang);
     Ok(pdf::PdfEngine::shared().render(&view, map::document_date(doc))?)
+}
+
+/// Any view (a document's, or a reply's from [`generic::message_view`]) as a PDF/A-2b file;
+/// `date` is the message's own date.
+#[cfg(feature = "pdf")]
+pub fn render_view_pdf(
+    view: &DocumentView,
+    date: jiff::civil::Date,
+) -> Result<Vec<u8>, RenderError> {
+    Ok(pdf::PdfEngine::shared().render(view, date)?)
 }
 
 /// Why a document could not be rendered.

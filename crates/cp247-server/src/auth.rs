@@ -143,7 +143,7 @@ impl IssuedToken {
     pub fn generate() -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(bytes.as_mut());
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_ref());
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_slice());
         Self {
             text: Zeroizing::new(format!("{TOKEN_PREFIX}{encoded}")),
         }

@@ -102,15 +102,14 @@ fn recipient_node(traffic: &TrafficDirectory<'_>, to: &Address) -> Result<(), Ap
     }
 }
 
-/// `POST /api/v1/requests`: validate, seal, and commit ticket + message + outbox + audit in one
-/// transaction; the delivery worker sends it.
+/// `POST /api/v1/requests`: validate, then [`send_request`] (seal, and commit ticket +
+/// message + outbox + audit in one transaction; the delivery worker sends it).
 pub async fn create_request(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
     body: Result<Json<NewRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
-    let now = ctx.clock.now();
 
     let document_bytes = serde_json::to_vec(&req.document)
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
@@ -143,12 +142,85 @@ pub async fn create_request(
         )
         .with("problems", Value::Array(problems)));
     };
+    if document.kind() != Kind::Art30
+        && let Some(id) = &req.ticket
+    {
+        return Err(ApiError::unprocessable(
+            "ticket_not_allowed",
+            format!(
+                "a request opens its own ticket, so it cannot be added to ticket {id}: an extension or a follow-up names the earlier ticket in its document (request_status); replies go to POST /api/v1/cases/{{ticket}}/replies"
+            ),
+        ));
+    }
+    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
+    let queued = send_request(
+        &ctx,
+        actor,
+        RequestToSend {
+            to: Address {
+                party: req.to,
+                point: req.contact_point.unwrap_or(ContactPointRole::Primary),
+            },
+            document,
+            reference: req.reference,
+            confidential: req.confidential.unwrap_or(true),
+            marking: req.marking,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "ticket": queued.ticket,
+            "message_id": queued.message_id,
+            "recipient": queued.recipient.to_string(),
+            "state": DeliveryState::Queued.as_str(),
+            "warnings": problems,
+        })),
+    )
+        .into_response())
+}
+
+/// A valid request document and where it goes: what [`send_request`] sends.
+#[derive(Debug)]
+pub struct RequestToSend {
+    /// The requested Party's contact point.
+    pub to: Address,
+    /// The document (decoded by cp247-forms, so without errors).
+    pub document: Document,
+    /// A reference of the requesting authority, shown in lists.
+    pub reference: Option<String>,
+    /// Keep the fact and subject of the request confidential.
+    pub confidential: bool,
+    /// A TLP marking.
+    pub marking: Option<TlpMarking>,
+}
+
+/// What [`send_request`] queued.
+#[derive(Debug, Clone)]
+pub struct QueuedRequest {
+    /// The new ticket.
+    pub ticket: TicketId,
+    /// The request's message id.
+    pub message_id: MessageId,
+    /// Where it goes.
+    pub recipient: Address,
+}
+
+/// Sends a request: checks the recipient against the document and the directory, seals the
+/// document, and commits ticket + case + message + outbox + audit (by `actor`) in one
+/// transaction; the delivery worker sends it. The one path of `POST /api/v1/requests` and of
+/// the web composer.
+pub async fn send_request(
+    ctx: &NodeContext,
+    actor: Actor,
+    req: RequestToSend,
+) -> Result<QueuedRequest, ApiError> {
+    let now = ctx.clock.now();
+    let document = req.document;
     let kind = document.kind();
     let (message_type, ticket_kind) = message_type_of(kind);
-    let to = Address {
-        party: req.to,
-        point: req.contact_point.unwrap_or(ContactPointRole::Primary),
-    };
+    let to = req.to;
     if to == ctx.me {
         return Err(ApiError::unprocessable(
             "recipient_is_self",
@@ -185,26 +257,16 @@ pub async fn create_request(
             "an Art. 30 disclosure answers a preservation request: send it as a partial_traffic_disclosure reply with POST /api/v1/cases/{ticket}/replies",
         ));
     }
-    if let Some(id) = &req.ticket {
-        return Err(ApiError::unprocessable(
-            "ticket_not_allowed",
-            format!(
-                "a request opens its own ticket, so it cannot be added to ticket {id}: an extension or a follow-up names the earlier ticket in its document (request_status); replies go to POST /api/v1/cases/{{ticket}}/replies"
-            ),
-        ));
-    }
-    let existing: Option<Ticket> = None;
     let message_type = MessageKind::of_request(&document)
         .map(|k| k.name())
         .unwrap_or(message_type);
     // The thread-local generator must not live across an await.
     let (ticket_id, message_id) = {
         let mut rng = rand::rng();
-        let ticket_id = match &existing {
-            Some(t) => t.id.clone(),
-            None => TicketId::generate(ctx.me.party, now, &mut rng),
-        };
-        (ticket_id, MessageId::generate(now, &mut rng))
+        (
+            TicketId::generate(ctx.me.party, now, &mut rng),
+            MessageId::generate(now, &mut rng),
+        )
     };
     let urgency = urgency_of(&document);
     let body: Value = serde_json::from_str(&cp247_forms::to_json_string(&document))
@@ -220,7 +282,7 @@ pub async fn create_request(
             created_at: Instant::utc(now),
             urgency,
             handling: Handling {
-                confidential: req.confidential.unwrap_or(true),
+                confidential: req.confidential,
                 marking: req.marking,
             },
         },
@@ -249,25 +311,22 @@ pub async fn create_request(
     case.record(CaseEvent::Sent(Msg::Request), now)
         .map_err(|e| ApiError::internal("opening a case", &e))?;
     let store_err = |e: StoreError| ApiError::store("recording a request", &e);
-    let actor = Actor::token(officer.name()).map_err(store_err)?;
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
-    if existing.is_none() {
-        tx.create_ticket(&NewTicket {
-            id: ticket_id.clone(),
-            our_role: OurRole::Requester,
-            our_party: ctx.me.party,
-            counterpart: to.party,
-            kind: TicketKind::parse(ticket_kind).map_err(store_err)?,
-            state: TicketState::parse(SENT_STATE).map_err(store_err)?,
-            urgency,
-            title: CaseText::new(format!("{ticket_kind} request to {}", to.party))
-                .map_err(store_err)?,
-            reference,
-            created_at: now,
-        })
-        .await
-        .map_err(store_err)?;
-    }
+    tx.create_ticket(&NewTicket {
+        id: ticket_id.clone(),
+        our_role: OurRole::Requester,
+        our_party: ctx.me.party,
+        counterpart: to.party,
+        kind: TicketKind::parse(ticket_kind).map_err(store_err)?,
+        state: TicketState::parse(SENT_STATE).map_err(store_err)?,
+        urgency,
+        title: CaseText::new(format!("{ticket_kind} request to {}", to.party))
+            .map_err(store_err)?,
+        reference,
+        created_at: now,
+    })
+    .await
+    .map_err(store_err)?;
     tx.create_case(&case, Some(&message_id), &actor)
         .await
         .map_err(store_err)?;
@@ -285,24 +344,22 @@ pub async fn create_request(
     })
     .await
     .map_err(store_err)?;
-    // Audit entries last, in one unit of work with what they record: the ticket's creation
-    // (for a new case), then the message queued for the peer.
-    if existing.is_none() {
-        tx.append_audit(&AuditRecord {
-            actor: actor.clone(),
-            action: AuditAction::Create,
-            ticket: Some(ticket_id.clone()),
-            result: AuditResult::Ok,
-            details: json!({
-                "ticket_kind": ticket_kind,
-                "counterpart": to.party.to_string(),
-                "urgency": urgency,
-            }),
-            at: now,
-        })
-        .await
-        .map_err(store_err)?;
-    }
+    // Audit entries last, in one unit of work with what they record: the ticket's creation,
+    // then the message queued for the peer.
+    tx.append_audit(&AuditRecord {
+        actor: actor.clone(),
+        action: AuditAction::Create,
+        ticket: Some(ticket_id.clone()),
+        result: AuditResult::Ok,
+        details: json!({
+            "ticket_kind": ticket_kind,
+            "counterpart": to.party.to_string(),
+            "urgency": urgency,
+        }),
+        at: now,
+    })
+    .await
+    .map_err(store_err)?;
     tx.append_audit(&AuditRecord {
         actor,
         action: AuditAction::Send,
@@ -321,19 +378,11 @@ pub async fn create_request(
     tx.commit().await.map_err(store_err)?;
     ctx.deliverer.wake(to.party);
     tracing::info!(message_id = %message_id, ticket = %ticket_id, recipient = %to, "request queued");
-
-    let warnings: Vec<Value> = problems;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "ticket": ticket_id,
-            "message_id": message_id,
-            "recipient": to.to_string(),
-            "state": DeliveryState::Queued.as_str(),
-            "warnings": warnings,
-        })),
-    )
-        .into_response())
+    Ok(QueuedRequest {
+        ticket: ticket_id,
+        message_id,
+        recipient: to,
+    })
 }
 
 /// Paging parameters.

@@ -39,7 +39,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 32] = [
+pub const ROUTES: [(&str, &str, Guard); 35] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -112,6 +112,13 @@ pub const ROUTES: [(&str, &str, Guard); 32] = [
     ),
     ("GET", "/due", Guard::Session(Access::CaseWork)),
     ("GET", "/directory", Guard::Session(Access::Directory)),
+    ("GET", "/compose", Guard::Session(Access::CaseWork)),
+    ("POST", "/compose", Guard::Session(Access::CaseWork)),
+    (
+        "GET",
+        "/cases/FR-2026-ABCDEF/messages/01890a5d-ac96-774b-bcce-b302099a8057/pdf",
+        Guard::Session(Access::CaseWork),
+    ),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",

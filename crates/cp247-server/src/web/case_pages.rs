@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cp247_case::{CaseEvent, Due, Role};
+use cp247_case::{CaseEvent, Due, MessageKind, Role};
 use cp247_domain::{Address, MessageId, TicketId};
 use cp247_i18n::Lang;
 use cp247_store::{Actor, DeliveryState};
@@ -104,6 +104,8 @@ pub struct EventRow {
     pub message: String,
     /// Its delivery state (outgoing messages), if any.
     pub delivery: String,
+    /// The message's id (empty: no message), for its PDF.
+    pub message_id: String,
 }
 
 /// One deadline row.
@@ -170,6 +172,7 @@ struct CasePage {
     chain_error: String,
     escalations: Vec<EscalationRow>,
     actions: Vec<String>,
+    compose: Vec<(String, String)>,
 }
 
 fn due_row(
@@ -218,12 +221,13 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
         .events
         .iter()
         .map(|e| {
-            let (message, delivery) = match v.message_of(e) {
+            let (message, delivery, message_id) = match v.message_of(e) {
                 Some((m, d)) => (
                     format!("{} → {}", m.sender, m.recipient),
                     d.map(|d| delivery_label(tr, d.state)).unwrap_or_default(),
+                    m.id.to_string(),
                 ),
-                None => (String::new(), String::new()),
+                None => (String::new(), String::new(), String::new()),
             };
             EventRow {
                 seq: e.seq,
@@ -233,6 +237,7 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
                 actor: e.actor.as_str().to_owned(),
                 message,
                 delivery,
+                message_id,
             }
         })
         .collect();
@@ -283,6 +288,28 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
         .map(|k| k.label(lang))
         .collect();
     let urgency = case.urgency();
+    // The requesting side continues a preservation with an extension or an Art. 31 request.
+    let compose = match (case.role(), request) {
+        (Role::Requester, MessageKind::PreservationRequest | MessageKind::ExtensionRequest) => {
+            let base = format!(
+                "previous={}&to={}&point={}",
+                case.ticket(),
+                counterpart.party,
+                counterpart.point.as_str()
+            );
+            vec![
+                (
+                    format!("/compose?kind=art29&status=extension&{base}"),
+                    tr.t("web-case-compose-extend"),
+                ),
+                (
+                    format!("/compose?kind=art31&status=follow_up_preservation&{base}"),
+                    tr.t("web-case-compose-follow-up"),
+                ),
+            ]
+        }
+        _ => Vec::new(),
+    };
     CasePage {
         c: Chrome::for_person(ctx, p, "web-case-title"),
         ticket: case.ticket().to_string(),
@@ -308,6 +335,7 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
         chain_error,
         escalations,
         actions,
+        compose,
     }
 }
 

@@ -17,7 +17,9 @@ use crate::accounts::{AccountError, Passwords};
 use crate::node::NodeContext;
 
 pub mod case_pages;
+pub mod compose;
 pub mod pages;
+pub mod pdf;
 pub mod session;
 
 pub use session::CookieNames;
@@ -108,6 +110,11 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/cases/{id}", get(case_pages::case))
         .route("/due", get(case_pages::due))
         .route("/directory", get(pages::directory))
+        .route(
+            "/compose",
+            get(compose::compose_form).post(compose::compose_post),
+        )
+        .route("/cases/{id}/messages/{message}/pdf", get(pdf::message_pdf))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,

@@ -662,6 +662,7 @@ pub struct PartyRow {
 #[template(path = "directory.html")]
 struct DirectoryPage {
     c: Chrome,
+    own_party: String,
     serial: String,
     parties: Vec<PartyRow>,
 }
@@ -713,6 +714,7 @@ pub async fn directory(
     };
     DirectoryPage {
         c: Chrome::for_person(&ctx, &p, "web-directory-title"),
+        own_party: ctx.me.party.to_string(),
         serial,
         parties,
     }

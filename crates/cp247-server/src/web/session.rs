@@ -90,7 +90,7 @@ impl CookieNames {
 pub fn new_id() -> Zeroizing<String> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     rand::rng().fill_bytes(bytes.as_mut());
-    Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_ref()))
+    Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_slice()))
 }
 
 /// The SHA-256 under which a session id is stored.
