@@ -468,7 +468,7 @@ mod tests {
             }
         };
         // Other bytes with the same length: the hash no longer matches.
-        let e = refused(text.replacen("aGVsbG8=", "aGVsbG9=", 1));
+        let e = refused(text.replacen("aGVsbG8=", "aGVsbG0=", 1));
         assert_eq!(e, AttachmentError::HashMismatch { index: 0 });
         assert_eq!(e.path(), "attachments[0].sha256");
         let e = refused(text.replacen(r#""size":5"#, r#""size":6"#, 1));
