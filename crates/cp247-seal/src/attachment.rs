@@ -81,9 +81,10 @@ impl AttachmentLimits {
         if self.max_files == 0 {
             return 0;
         }
-        let content = base64_len(self.max_total_bytes.min(
-            self.max_file_bytes.saturating_mul(self.max_files),
-        ));
+        let content = base64_len(
+            self.max_total_bytes
+                .min(self.max_file_bytes.saturating_mul(self.max_files)),
+        );
         let per_file = ATTACHMENT_JSON_OVERHEAD.saturating_add(4);
         content
             .saturating_add(self.max_files.saturating_mul(per_file))
@@ -200,7 +201,10 @@ impl FileName {
         if text.contains(['/', '\\']) {
             return Err(FileNameError::PathSeparator);
         }
-        if text.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+        if text
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+        {
             return Err(FileNameError::ControlCharacter);
         }
         if text == "." || text == ".." {
@@ -246,7 +250,10 @@ impl MediaType {
                 && s.bytes().all(|b| {
                     b.is_ascii_lowercase()
                         || b.is_ascii_digit()
-                        || matches!(b, b'!' | b'#' | b'$' | b'&' | b'-' | b'^' | b'_' | b'.' | b'+')
+                        || matches!(
+                            b,
+                            b'!' | b'#' | b'$' | b'&' | b'-' | b'^' | b'_' | b'.' | b'+'
+                        )
                 })
         };
         match text.split_once('/') {
@@ -290,7 +297,9 @@ pub enum AttachmentError {
         limit: usize,
     },
     /// All files together are larger than allowed.
-    #[error("the attachments are {total} bytes long together; at most {limit} are accepted per message")]
+    #[error(
+        "the attachments are {total} bytes long together; at most {limit} are accepted per message"
+    )]
     TotalTooLarge {
         /// Their total size.
         total: u64,
@@ -484,7 +493,7 @@ impl Attachment {
 /// padding cannot be base64. Lets the limits be checked before anything is decoded.
 pub fn base64_decoded_len(text: &str) -> Option<u64> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let padding = bytes.iter().rev().take_while(|b| **b == b'=').count();
@@ -543,16 +552,14 @@ pub(crate) fn from_wire(
             .map_err(|reason| AttachmentError::MediaType { index, reason })?;
         let mut expected = [0u8; 32];
         let hash_ok = w.sha256.len() == 64
-            && w
-                .sha256
+            && w.sha256
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
             && hex::decode_to_slice(&w.sha256, &mut expected).is_ok();
         if !hash_ok {
             return Err(AttachmentError::InvalidHash { index });
         }
-        let content =
-            decode_base64(&w.content_base64).ok_or(AttachmentError::Base64 { index })?;
+        let content = decode_base64(&w.content_base64).ok_or(AttachmentError::Base64 { index })?;
         let actual = u64::try_from(content.len()).unwrap_or(u64::MAX);
         if actual != w.size {
             return Err(AttachmentError::SizeMismatch {
@@ -608,10 +615,25 @@ mod tests {
 
     #[test]
     fn media_types() {
-        for ok in ["application/pdf", "image/png", "text/csv", "application/vnd.ms-excel", "application/x-pcap"] {
+        for ok in [
+            "application/pdf",
+            "image/png",
+            "text/csv",
+            "application/vnd.ms-excel",
+            "application/x-pcap",
+        ] {
             assert!(MediaType::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "text", "Text/Plain", "text/plain; charset=utf-8", "/x", "x/", "a/b/c", "te xt/plain"] {
+        for bad in [
+            "",
+            "text",
+            "Text/Plain",
+            "text/plain; charset=utf-8",
+            "/x",
+            "x/",
+            "a/b/c",
+            "te xt/plain",
+        ] {
             assert!(MediaType::parse(bad).is_err(), "{bad}");
         }
     }

@@ -308,8 +308,8 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use cp247_domain::{ContactPointRole, PartyCode};
-    use sha2::{Digest, Sha256};
     use proptest::prelude::*;
+    use sha2::{Digest, Sha256};
 
     pub(crate) fn sample_header() -> Header {
         Header {
@@ -461,12 +461,11 @@ mod tests {
             with_files(Vec::new()).canonical_json()
         );
 
-        let refused = |edited: String| {
-            match Payload::from_canonical_json(edited.as_bytes(), 1 << 20) {
+        let refused =
+            |edited: String| match Payload::from_canonical_json(edited.as_bytes(), 1 << 20) {
                 Err(PayloadError::Attachment(e)) => e,
                 other => panic!("{other:?}"),
-            }
-        };
+            };
         // Other bytes with the same length: the hash no longer matches.
         let e = refused(text.replacen("aGVsbG8=", "aGVsbG0=", 1));
         assert_eq!(e, AttachmentError::HashMismatch { index: 0 });
@@ -483,7 +482,11 @@ mod tests {
         assert_eq!(e.code(), "invalid_media_type");
         let e = refused(text.replacen(&sha, &sha.to_uppercase(), 1));
         assert_eq!(e.code(), "invalid_attachment_hash");
-        let unknown = text.replacen(r#""content_base64""#, r#""comment":"x","content_base64""#, 1);
+        let unknown = text.replacen(
+            r#""content_base64""#,
+            r#""comment":"x","content_base64""#,
+            1,
+        );
         assert!(matches!(
             Payload::from_canonical_json(unknown.as_bytes(), 1 << 20),
             Err(PayloadError::Invalid(_))
@@ -507,7 +510,10 @@ mod tests {
         assert_eq!(parse(limits(3, 10, 30)).unwrap(), p);
         assert_eq!(
             parse(limits(2, 10, 30)),
-            Err(PayloadError::Attachment(AttachmentError::TooMany { count: 3, limit: 2 }))
+            Err(PayloadError::Attachment(AttachmentError::TooMany {
+                count: 3,
+                limit: 2
+            }))
         );
         assert_eq!(
             parse(limits(3, 9, 30)),
@@ -530,7 +536,10 @@ mod tests {
         let lying = text.replacen(r#""size":10"#, r#""size":99999999999"#, 1);
         assert!(matches!(
             Payload::from_canonical_json_with(lying.as_bytes(), 1 << 20, &limits(3, 10, 30)),
-            Err(PayloadError::Attachment(AttachmentError::FileTooLarge { index: 0, .. }))
+            Err(PayloadError::Attachment(AttachmentError::FileTooLarge {
+                index: 0,
+                ..
+            }))
         ));
     }
 

@@ -428,8 +428,10 @@ impl LimitsSection {
             return self.max_api_body_bytes;
         }
         let content = cp247_seal::base64_len(
-            self.max_attachments_total_bytes
-                .min(self.max_attachment_bytes.saturating_mul(self.max_attachments)),
+            self.max_attachments_total_bytes.min(
+                self.max_attachment_bytes
+                    .saturating_mul(self.max_attachments),
+            ),
         );
         self.max_api_body_bytes
             .saturating_add(content)
@@ -1022,11 +1024,18 @@ mod tests {
         let api = defaults.api_body_limit();
         let base64_of_total = (16 * 1024 * 1024usize).div_ceil(3) * 4;
         assert!(api >= 2 * 1024 * 1024 + base64_of_total, "{api}");
-        assert!(api <= 2 * 1024 * 1024 + base64_of_total + 20 * 4096, "{api}");
+        assert!(
+            api <= 2 * 1024 * 1024 + base64_of_total + 20 * 4096,
+            "{api}"
+        );
         // A peer's message may be 4 MiB plus what sealed attachments add, and no more.
         let open = defaults.open_limits();
         assert!(open.max_sealed_bytes > 4 * 1024 * 1024 + base64_of_total);
-        assert!(open.max_sealed_bytes < 40 * 1024 * 1024, "{}", open.max_sealed_bytes);
+        assert!(
+            open.max_sealed_bytes < 40 * 1024 * 1024,
+            "{}",
+            open.max_sealed_bytes
+        );
         let none = LimitsSection {
             max_attachments: 0,
             ..LimitsSection::default()

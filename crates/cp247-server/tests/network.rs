@@ -433,7 +433,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 async fn post(http: &reqwest::Client, url: String, tok: &str, body: &Value) -> (u16, Value) {
-    let r = http.post(url).bearer_auth(tok).json(body).send().await.unwrap();
+    let r = http
+        .post(url)
+        .bearer_auth(tok)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (
@@ -531,7 +537,9 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
         .bearer_auth(tok.to_owned())
         .send()
     };
-    let r = download(&de, &de_officer, &ticket, &message_id, 0).await.unwrap();
+    let r = download(&de, &de_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/plain");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
@@ -540,7 +548,9 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
         "attachment; filename=\"connexions 2026-11-28.log\"; filename*=UTF-8''connexions%202026-11-28.log"
     );
     assert_eq!(r.bytes().await.unwrap().as_ref(), log.as_slice());
-    let r = download(&de, &de_officer, &ticket, &message_id, 1).await.unwrap();
+    let r = download(&de, &de_officer, &ticket, &message_id, 1)
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     assert!(
         r.headers()["content-disposition"]
@@ -550,7 +560,9 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
     );
     assert_eq!(r.bytes().await.unwrap().as_ref(), html.as_slice());
     // The sender downloads its own copy too.
-    let r = download(&fr, &fr_officer, &ticket, &message_id, 0).await.unwrap();
+    let r = download(&fr, &fr_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
     assert_eq!(r.bytes().await.unwrap().as_ref(), log.as_slice());
 
     // DE answers with a file: the acknowledgement carries it back to FR.
@@ -574,7 +586,9 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
     let reply_id = replied["message_id"].as_str().unwrap().to_owned();
     let mut got = None;
     for _ in 0..300 {
-        let r = download(&fr, &fr_officer, &ticket, &reply_id, 0).await.unwrap();
+        let r = download(&fr, &fr_officer, &ticket, &reply_id, 0)
+            .await
+            .unwrap();
         if r.status() == 200 {
             got = Some((
                 r.headers()["content-type"].to_str().unwrap().to_owned(),
@@ -609,11 +623,51 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
 
     // Another Party's ticket, another message, a missing index, a bad index: refused.
     for (node, tok, t, m, i, status, code) in [
-        (&de, &de_officer, "FR-2026-ZZZZZZ", message_id.as_str(), "0", 404, "ticket_not_found"),
-        (&de, &de_officer, ticket.as_str(), reply_id.as_str(), "5", 404, "attachment_not_found"),
-        (&de, &de_officer, ticket.as_str(), "01936f1e-8a2b-7c3d-9e4f-0123456789ab", "0", 404, "attachment_not_found"),
-        (&de, &de_officer, ticket.as_str(), message_id.as_str(), "-1", 400, "invalid_attachment_index"),
-        (&de, &de_officer, ticket.as_str(), "not-an-id", "0", 400, "invalid_message_id"),
+        (
+            &de,
+            &de_officer,
+            "FR-2026-ZZZZZZ",
+            message_id.as_str(),
+            "0",
+            404,
+            "ticket_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            reply_id.as_str(),
+            "5",
+            404,
+            "attachment_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            "01936f1e-8a2b-7c3d-9e4f-0123456789ab",
+            "0",
+            404,
+            "attachment_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            message_id.as_str(),
+            "-1",
+            400,
+            "invalid_attachment_index",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            "not-an-id",
+            "0",
+            400,
+            "invalid_message_id",
+        ),
     ] {
         let r = http
             .get(format!(
@@ -631,7 +685,9 @@ async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties
     // A node of a third Party has no such ticket at all.
     let other = start(net.config(1)).await;
     let md_officer = token(&other, Role::Officer).await;
-    let r = download(&other, &md_officer, &ticket, &message_id, 0).await.unwrap();
+    let r = download(&other, &md_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "ticket_not_found");
@@ -648,27 +704,39 @@ async fn attachments_over_the_limits_or_malformed_are_refused_at_the_api_and_by_
     let http = client();
     let officer = token(&fr, Role::Officer).await;
     let url = format!("{}/api/v1/requests", base(&fr));
-    let file = |name: &str, media_type: &str, bytes: &[u8]| {
-        json!({ "file_name": name, "media_type": media_type, "content_base64": b64(bytes) })
-    };
-    let request = |files: Value| json!({ "to": "MD", "document": art29_to_md(), "attachments": files });
+    let file = |name: &str, media_type: &str, bytes: &[u8]| json!({ "file_name": name, "media_type": media_type, "content_base64": b64(bytes) });
+    let request =
+        |files: Value| json!({ "to": "MD", "document": art29_to_md(), "attachments": files });
 
     // Over FR's limits: the attachment's code, the field path, the text in both languages.
     for (files, status, code, path) in [
         (
-            json!([file("a.txt", "text/plain", b"a"), file("b.txt", "text/plain", b"b"), file("c.bin", "application/octet-stream", &[0; 4097])]),
+            json!([
+                file("a.txt", "text/plain", b"a"),
+                file("b.txt", "text/plain", b"b"),
+                file("c.bin", "application/octet-stream", &[0; 4097])
+            ]),
             413,
             "attachment_too_large",
             "attachments[2].content_base64",
         ),
         (
-            json!([file("a.bin", "application/octet-stream", &[0; 4096]), file("b.bin", "application/octet-stream", &[0; 4096]), file("c.bin", "application/octet-stream", &[0; 1])]),
+            json!([
+                file("a.bin", "application/octet-stream", &[0; 4096]),
+                file("b.bin", "application/octet-stream", &[0; 4096]),
+                file("c.bin", "application/octet-stream", &[0; 1])
+            ]),
             413,
             "attachments_too_large",
             "attachments",
         ),
         (
-            json!([file("a", "text/plain", b""), file("b", "text/plain", b""), file("c", "text/plain", b""), file("d", "text/plain", b"")]),
+            json!([
+                file("a", "text/plain", b""),
+                file("b", "text/plain", b""),
+                file("c", "text/plain", b""),
+                file("d", "text/plain", b"")
+            ]),
             413,
             "too_many_attachments",
             "attachments",
@@ -718,7 +786,11 @@ async fn attachments_over_the_limits_or_malformed_are_refused_at_the_api_and_by_
         &http,
         url.clone(),
         &officer,
-        &request(json!([file("grand.bin", "application/octet-stream", &[7; 2000])])),
+        &request(json!([file(
+            "grand.bin",
+            "application/octet-stream",
+            &[7; 2000]
+        )])),
     )
     .await;
     assert_eq!(status, 201, "{created}");

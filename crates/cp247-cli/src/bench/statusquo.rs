@@ -647,7 +647,9 @@ mod tests {
         let file: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
         let entity = plaintext(request, Some(&file));
         let text = String::from_utf8(entity.clone()).unwrap();
-        assert!(text.contains("Content-Disposition: attachment; filename=\"bench-attachment.bin\""));
+        assert!(
+            text.contains("Content-Disposition: attachment; filename=\"bench-attachment.bin\"")
+        );
         assert!(text.lines().all(|l| l.len() <= 998), "SMTP line limit");
         assert_eq!(attachment_of(&entity), Some(file));
     }

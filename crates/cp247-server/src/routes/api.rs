@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
-use crate::routes::attachments::AttachmentInput;
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use crate::routes::attachments::AttachmentInput;
 use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
 
 /// The state of a ticket this node opens by sending a request.

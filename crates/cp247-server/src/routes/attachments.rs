@@ -18,7 +18,9 @@ use cp247_seal::{
     Attachment, AttachmentError, AttachmentLimits, FileName, MediaType, base64_decoded_len,
     decode_base64,
 };
-use cp247_store::{Actor, AuditAction, AuditRecord, AuditResult, NewAttachment, StoreError, Viewer};
+use cp247_store::{
+    Actor, AuditAction, AuditRecord, AuditResult, NewAttachment, StoreError, Viewer,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -3,13 +3,9 @@
 //! message.
 
 use cp247_domain::Urgency;
-use cp247_store::{
-    NewAttachment, OurRole, Page, StoreError, StoreOptions, TicketChange, Viewer,
-};
+use cp247_store::{NewAttachment, OurRole, Page, StoreError, StoreOptions, TicketChange, Viewer};
 
-use crate::common::{
-    Ctx, Ids, at, audit, de, fr, incoming, new_ticket, on_both, outgoing, t0,
-};
+use crate::common::{Ctx, Ids, at, audit, de, fr, incoming, new_ticket, on_both, outgoing, t0};
 
 fn file(name: &str, media_type: &str, content: &[u8]) -> NewAttachment {
     NewAttachment {
@@ -105,7 +101,10 @@ async fn stored_listed_and_read_back(ctx: Ctx) -> anyhow::Result<()> {
     }
     Ok(())
 }
-on_both!(attachments_are_stored_listed_and_read_back, stored_listed_and_read_back);
+on_both!(
+    attachments_are_stored_listed_and_read_back,
+    stored_listed_and_read_back
+);
 
 async fn bounded_and_atomic(ctx: Ctx) -> anyhow::Result<()> {
     let store = ctx
@@ -171,4 +170,7 @@ async fn bounded_and_atomic(ctx: Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
-on_both!(attachments_are_bounded_and_stored_with_their_message, bounded_and_atomic);
+on_both!(
+    attachments_are_bounded_and_stored_with_their_message,
+    bounded_and_atomic
+);
