@@ -277,6 +277,7 @@ fn seal_cmd(
     let payload = Payload {
         header: header.clone(),
         body,
+        attachments: Vec::new(),
     };
     let sealed = seal(&payload, &key, cert, now)?;
     match out {

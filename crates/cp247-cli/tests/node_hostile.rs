@@ -51,6 +51,7 @@ fn sealed(
             },
         },
         body: art29(),
+        attachments: Vec::new(),
     };
     cp247_seal::seal(&payload, signer, to, at)
         .unwrap()

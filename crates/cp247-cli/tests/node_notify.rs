@@ -68,6 +68,7 @@ fn sealed(fr: &NodeKey, md: &Cert, urgency: Urgency) -> (Vec<u8>, String) {
             },
         },
         body: art29(),
+        attachments: Vec::new(),
     };
     let bytes = cp247_seal::seal(&payload, fr, md, at).unwrap().into_bytes();
     (bytes, ticket.to_string())

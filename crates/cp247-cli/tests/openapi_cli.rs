@@ -300,11 +300,14 @@ async fn a_running_node_answers_as_documented() {
         Method::POST,
         "/api/v1/requests",
         Some(&officer),
-        j(json!({ "to": "MD", "document": art29(), "reference": "DE-REF-1" })),
+        j(json!({ "to": "MD", "document": art29(), "reference": "DE-REF-1", "attachments": [
+            { "file_name": "journal.txt", "media_type": "text/plain", "content_base64": "aGVsbG8K" },
+        ] })),
         &[201],
     )
     .await;
     let ticket = sent["ticket"].as_str().unwrap().to_owned();
+    let message_id = sent["message_id"].as_str().unwrap().to_owned();
     for (token, body, status) in [
         (None, j(json!({ "to": "MD", "document": art29() })), 401),
         (
@@ -322,6 +325,13 @@ async fn a_running_node_answers_as_documented() {
             Some(officer.as_str()),
             j(json!({ "to": "XX", "document": art29() })),
             400,
+        ),
+        (
+            Some(officer.as_str()),
+            j(json!({ "to": "MD", "document": art29(), "attachments": [
+                { "file_name": "a/b.txt", "media_type": "text/plain", "content_base64": "a" },
+            ] })),
+            422,
         ),
     ] {
         check(
@@ -423,6 +433,32 @@ async fn a_running_node_answers_as_documented() {
     )
     .await;
     assert_eq!(shown["messages"][0]["delivery"]["state"], "delivered");
+    assert_eq!(shown["messages"][0]["attachments"][0]["size"], 6);
+    let file = check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        &format!("/api/v1/tickets/{ticket}/messages/{message_id}/attachments/0"),
+        Some(&officer),
+        None,
+        &[200],
+    )
+    .await;
+    assert_eq!(file, json!("hello\n"));
+    for (index, status) in [("1", 404), ("x", 400)] {
+        check(
+            &doc,
+            &http,
+            de,
+            Method::GET,
+            &format!("/api/v1/tickets/{ticket}/messages/{message_id}/attachments/{index}"),
+            Some(&officer),
+            None,
+            &[status],
+        )
+        .await;
+    }
     check(
         &doc,
         &http,

@@ -652,6 +652,7 @@ fn payload(from: PartyCode, to: PartyCode, at: Timestamp) -> Payload {
             },
         },
         body: serde_json::json!({"kind": "art29"}),
+        attachments: Vec::new(),
     }
 }
 

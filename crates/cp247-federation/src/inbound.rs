@@ -10,8 +10,8 @@ use cp247_directory::{DirectoryState, TrafficRefusal};
 use cp247_domain::{Address, Clock, Instant, MessageId, TicketId, Urgency};
 use cp247_seal::{Limits, NodeKey, OpenError, OpenPolicy, Receipt};
 use cp247_store::{
-    Accepted, Actor, AuditAction, AuditRecord, AuditResult, IncomingMessage, Store, StoreError,
-    TicketChange,
+    Accepted, Actor, AuditAction, AuditRecord, AuditResult, IncomingMessage, NewAttachment, Store,
+    StoreError, TicketChange,
 };
 use jiff::Timestamp;
 use serde_json::json;
@@ -46,13 +46,22 @@ pub struct InboundRefusal {
 /// The HTTP status for a refusal code. The table is the protocol's (docs/protocol/federation.md).
 pub fn status_for(code: &str) -> u16 {
     match code {
-        "too_large" => 413,
+        "too_large" | "too_many_attachments" | "attachment_too_large" | "attachments_too_large" => {
+            413
+        }
         "malformed"
         | "no_integrity_protection"
         | "modification_detected"
         | "unsigned"
         | "weak_hash"
         | "payload"
+        | "invalid_payload"
+        | "invalid_file_name"
+        | "invalid_media_type"
+        | "invalid_base64"
+        | "attachment_size_mismatch"
+        | "invalid_attachment_hash"
+        | "attachment_hash_mismatch"
         | "session_key_undecryptable" => 400,
         "not_encrypted_to_us" | "recipient_not_us" => 421,
         "unknown_signer"
@@ -282,8 +291,20 @@ impl Inbound {
         })?;
         let message_type = cp247_store::MessageType::parse(header.message_type.as_str())
             .map_err(|e| InboundRefusal::new("payload", e.to_string()))?;
-        let payload_json = String::from_utf8(verified.canonical_json())
-            .map_err(|_| InboundRefusal::new("payload", "the payload is not UTF-8 JSON"))?;
+        // The files are stored apart, decoded; the readable payload is the header and body.
+        let payload_json =
+            String::from_utf8(verified.payload().canonical_json_without_attachments())
+                .map_err(|_| InboundRefusal::new("payload", "the payload is not UTF-8 JSON"))?;
+        let attachments: Vec<NewAttachment> = verified
+            .payload()
+            .attachments
+            .iter()
+            .map(|a| NewAttachment {
+                file_name: a.file_name().as_str().to_owned(),
+                media_type: a.media_type().as_str().to_owned(),
+                content: a.content().to_vec(),
+            })
+            .collect();
         let incoming = IncomingMessage {
             id: header.message_id,
             ticket: header.ticket.clone(),
@@ -293,6 +314,7 @@ impl Inbound {
             written_at: header.created_at,
             sealed: bytes.to_vec(),
             payload_json,
+            attachments,
             receipt: signed.as_bytes().to_vec(),
             received_at: now,
         };
@@ -306,6 +328,10 @@ impl Inbound {
                 "message_type": header.message_type.as_str(),
                 "sealed_sha256": hex::encode(verified.sealed_sha256()),
                 "signer": verified.signer().to_string(),
+                "attachments": verified.payload().attachments.iter().map(|a| json!({
+                    "size": a.size(),
+                    "sha256": a.sha256_hex(),
+                })).collect::<Vec<_>>(),
             }),
             at: now,
         };
@@ -460,6 +486,12 @@ mod tests {
     fn every_code_has_a_deliberate_status() {
         for (code, status) in [
             ("too_large", 413),
+            ("attachment_too_large", 413),
+            ("attachments_too_large", 413),
+            ("too_many_attachments", 413),
+            ("attachment_hash_mismatch", 400),
+            ("invalid_file_name", 400),
+            ("invalid_payload", 400),
             ("modification_detected", 400),
             ("recipient_not_us", 421),
             ("unknown_signer", 403),

@@ -16,8 +16,9 @@ pub const IDENTITY_PATH: &str = "federation/v1/identity";
 /// The media type of a posted sealed message (an ASCII-armored OpenPGP message).
 pub const SEALED_MEDIA_TYPE: &str = "application/pgp-encrypted";
 
-/// The largest sealed message a node accepts by default (bytes, armored). A request with
-/// attachments travels by reference, so this is generous.
+/// The largest sealed message without attachments a node accepts by default (bytes,
+/// armored). A node accepts this plus what its attachment limits can add
+/// (`cp247_seal::Limits::with_attachments`; ADR 0017).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The largest response body a client reads from a peer (a receipt, an identity, an error).

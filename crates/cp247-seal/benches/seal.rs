@@ -56,10 +56,12 @@ fn bench(c: &mut Criterion) {
     let base = Payload {
         header,
         body: serde_json::json!({ "text": "" }),
+        attachments: Vec::new(),
     };
     let overhead = base.canonical_json().len();
     let payload = Payload {
         body: serde_json::json!({ "text": "x".repeat(4096 - overhead) }),
+        attachments: Vec::new(),
         ..base
     };
     assert_eq!(payload.canonical_json().len(), 4096);

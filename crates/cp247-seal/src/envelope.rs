@@ -14,6 +14,7 @@ use pgp::packet::{
 use pgp::types::{DecryptionKey as _, EskType, KeyDetails as _, Password, PkeskVersion};
 use sha2::{Digest, Sha256};
 
+use crate::attachment::AttachmentLimits;
 use crate::directory::KeyDirectory;
 use crate::error::{OpenError, PolicyError, SealError};
 use crate::key::{Cert, Fingerprint, NodeKey};
@@ -25,23 +26,47 @@ use crate::util::{crypto, rng, subpacket, to_pgp_time};
 /// in verify: one minute. Both come from the sender's clock at the same moment.
 pub const CREATED_AT_TOLERANCE: SignedDuration = SignedDuration::from_secs(60);
 
-/// Size bounds applied by [`open`].
+/// The largest sealed message without attachments accepted by default: 16 MiB.
+pub const DEFAULT_MAX_SEALED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Size bounds applied by [`open`] (and by [`seal_with_limits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest sealed message (armored or binary) accepted, in bytes. Default 16 MiB.
+    /// The largest sealed message (armored or binary) accepted, in bytes, attachments
+    /// included. Default 16 MiB plus the attachments' [`AttachmentLimits::sealed_allowance`].
     pub max_sealed_bytes: usize,
-    /// The largest payload (canonical JSON), also the bound on decompression. Default 8 MiB.
+    /// The largest payload (canonical JSON), also the bound on decompression. Default 8 MiB
+    /// plus the attachments' [`AttachmentLimits::payload_allowance`].
     pub max_payload_bytes: usize,
     /// The most packets read at one level of a message. Default 64.
     pub max_packets: usize,
+    /// The bounds on attachments (count, per file, total), checked on the declared sizes
+    /// before any content is decoded. Default 20 files, 8 MiB each, 16 MiB together.
+    pub attachments: AttachmentLimits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        Self::with_attachments(DEFAULT_MAX_SEALED_BYTES, AttachmentLimits::default())
+    }
+}
+
+impl Limits {
+    /// Limits for messages of at most `max_sealed_without_attachments` bytes before
+    /// attachments, carrying attachments within `attachments`: the sealed and payload bounds
+    /// grow by exactly what such attachments can add, so a message within every limit is
+    /// never refused for its size.
+    pub fn with_attachments(
+        max_sealed_without_attachments: usize,
+        attachments: AttachmentLimits,
+    ) -> Self {
         Self {
-            max_sealed_bytes: 16 * 1024 * 1024,
-            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            max_sealed_bytes: max_sealed_without_attachments
+                .saturating_add(attachments.sealed_allowance()),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES
+                .saturating_add(attachments.payload_allowance()),
             max_packets: 64,
+            attachments,
         }
     }
 }
@@ -123,6 +148,23 @@ pub fn seal(
     recipient: &Cert,
     at: Timestamp,
 ) -> Result<Sealed, SealError> {
+    seal_with_limits(payload, sender, recipient, at, &Limits::default())
+}
+
+/// [`seal`] within `limits`: the attachments within [`Limits::attachments`], the canonical
+/// payload within [`Limits::max_payload_bytes`] — what the sender's own node would accept.
+pub fn seal_with_limits(
+    payload: &Payload,
+    sender: &NodeKey,
+    recipient: &Cert,
+    at: Timestamp,
+    limits: &Limits,
+) -> Result<Sealed, SealError> {
+    let sizes: Vec<u64> = payload.attachments.iter().map(|a| a.size()).collect();
+    limits
+        .attachments
+        .check_sizes(&sizes)
+        .map_err(SealError::Attachment)?;
     let created_at = payload.header.created_at.timestamp();
     if created_at.duration_since(at).abs() > CREATED_AT_TOLERANCE {
         return Err(SealError::CreatedAtMismatch {
@@ -132,11 +174,11 @@ pub fn seal(
         });
     }
     let bytes = payload.canonical_json();
-    if bytes.len() > DEFAULT_MAX_PAYLOAD_BYTES {
+    if bytes.len() > limits.max_payload_bytes {
         return Err(SealError::TooLarge {
             what: "payload",
             actual: bytes.len(),
-            limit: DEFAULT_MAX_PAYLOAD_BYTES,
+            limit: limits.max_payload_bytes,
         });
     }
     let signing = sender.signing_subkey(at)?;
@@ -295,15 +337,19 @@ pub fn open(bytes: &[u8], me: &NodeKey, limits: &Limits) -> Result<Unverified, O
         limits.max_packets,
         true,
     )?;
-    let payload = Payload::from_canonical_json(&content.data, limits.max_payload_bytes).map_err(
-        |e| match e {
-            PayloadError::TooLarge { limit, .. } => OpenError::TooLarge {
-                what: "payload",
-                limit,
-            },
-            other => OpenError::Payload(other.to_string()),
+    let payload = Payload::from_canonical_json_with(
+        &content.data,
+        limits.max_payload_bytes,
+        &limits.attachments,
+    )
+    .map_err(|e| match e {
+        PayloadError::TooLarge { limit, .. } => OpenError::TooLarge {
+            what: "payload",
+            limit,
         },
-    )?;
+        PayloadError::Attachment(e) => OpenError::Attachment(e),
+        other => OpenError::Payload(other.to_string()),
+    })?;
     Ok(Unverified {
         payload,
         content,
@@ -524,6 +570,7 @@ mod tests {
     use crate::payload::{Handling, MessageType};
 
     struct Fixture {
+        fr: NodeKey,
         md: NodeKey,
         dir: Vec<DirectoryKey>,
         sealed: Sealed,
@@ -565,6 +612,7 @@ mod tests {
                     },
                 },
                 body: serde_json::json!({"note": "x".repeat(300)}),
+                attachments: Vec::new(),
             };
             let sealed = seal(&payload, &fr_key, &md.cert(), now).unwrap();
             let binary = dearmor(sealed.as_bytes(), "MESSAGE", 1 << 20).unwrap();
@@ -581,6 +629,7 @@ mod tests {
                 },
             ];
             Fixture {
+                fr: fr_key,
                 md,
                 dir,
                 sealed,
@@ -612,6 +661,100 @@ mod tests {
             .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
             .unwrap();
         open(&f.binary, &f.md, &Limits::default()).unwrap();
+    }
+
+    fn with_attachment(content: &[u8]) -> Payload {
+        let f = fixture();
+        let mut rng = rand::rng();
+        let fr = Address::primary(PartyCode::parse("FR").unwrap());
+        Payload {
+            header: Header {
+                message_id: MessageId::generate(f.now, &mut rng),
+                ticket: TicketId::generate(fr.party, f.now, &mut rng),
+                message_type: MessageType::parse("art29_request").unwrap(),
+                sender: fr,
+                recipient: md_addr(),
+                created_at: Instant::utc(f.now),
+                urgency: Urgency::Urgent,
+                handling: Handling {
+                    confidential: true,
+                    marking: None,
+                },
+            },
+            body: serde_json::json!({"note": "see the attached log"}),
+            attachments: vec![crate::Attachment::new(
+                crate::FileName::parse("connexions.log").unwrap(),
+                crate::MediaType::parse("text/plain").unwrap(),
+                content.to_vec(),
+            )],
+        }
+    }
+
+    #[test]
+    fn attachments_are_sealed_signed_and_opened_identical() {
+        let f = fixture();
+        let content: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let payload = with_attachment(&content);
+        let sealed = seal(&payload, &f.fr, &f.md.cert(), f.now).unwrap();
+        let verified = open(sealed.as_bytes(), &f.md, &Limits::default())
+            .unwrap()
+            .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+            .unwrap();
+        assert_eq!(verified.payload(), &payload);
+        assert_eq!(verified.payload().attachments[0].content(), &content[..]);
+
+        // The receiver's limits stop a message whose files are over them, with the
+        // attachment's own code.
+        let small = Limits {
+            attachments: AttachmentLimits {
+                max_file_bytes: 65_536,
+                ..AttachmentLimits::default()
+            },
+            ..Limits::default()
+        };
+        let e = open(sealed.as_bytes(), &f.md, &small).unwrap_err();
+        assert_eq!(e.code(), "attachment_too_large", "{e}");
+        // And the sender's own limits refuse to seal it.
+        assert!(matches!(
+            seal_with_limits(&payload, &f.fr, &f.md.cert(), f.now, &small),
+            Err(SealError::Attachment(_))
+        ));
+    }
+
+    #[test]
+    fn the_signature_covers_the_attachment_bytes() {
+        let f = fixture();
+        let original = b"203.0.113.7 2026-11-28T19:58:00Z".to_vec();
+        let payload = with_attachment(&original);
+        let sealed = seal(&payload, &f.fr, &f.md.cert(), f.now).unwrap();
+        let unverified = open(sealed.as_bytes(), &f.md, &Limits::default()).unwrap();
+        // Other bytes of the same length, with their own (correct) SHA-256 and size: the
+        // payload is well-formed, but it is not what the sender signed.
+        let mut tampered_bytes = original.clone();
+        tampered_bytes[2] = b'9';
+        let tampered_payload = Payload {
+            attachments: vec![crate::Attachment::new(
+                crate::FileName::parse("connexions.log").unwrap(),
+                crate::MediaType::parse("text/plain").unwrap(),
+                tampered_bytes,
+            )],
+            ..payload.clone()
+        };
+        let mut content = unverified.content.clone();
+        content.data = tampered_payload.canonical_json();
+        let forged = Unverified {
+            payload: tampered_payload,
+            content,
+            sealed_sha256: unverified.sealed_sha256,
+        };
+        let e = forged
+            .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+            .unwrap_err();
+        assert!(matches!(e, OpenError::BadSignature(_)), "{e}");
+        // The untouched message verifies.
+        unverified
+            .verify(&f.dir, &md_addr(), f.now, &OpenPolicy::default())
+            .unwrap();
     }
 
     proptest! {

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use crate::Fingerprint;
+use crate::attachment::AttachmentError;
 
 /// Why a certificate does not meet cp247's key policy (see the crate documentation).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -164,6 +165,9 @@ pub enum SealError {
     /// The payload cannot be serialised.
     #[error("the payload cannot be written as canonical JSON: {0}")]
     Payload(String),
+    /// The attachments are over the limits.
+    #[error("the attachments cannot be sealed: {0}")]
+    Attachment(AttachmentError),
     /// The OpenPGP library failed while producing output.
     #[error("OpenPGP operation failed while {during}: {reason}")]
     Crypto {
@@ -296,6 +300,10 @@ pub enum OpenError {
     /// The payload is not a cp247 payload.
     #[error("the payload is not a valid cp247 payload: {0}")]
     Payload(String),
+    /// The payload's attachments are over the limits, malformed, or do not match their size or
+    /// SHA-256 (the code is the attachment's: `attachment_too_large`, `attachment_hash_mismatch`, …).
+    #[error("the payload's attachments are refused: {0}")]
+    Attachment(AttachmentError),
     /// The receipt does not match what was expected.
     #[error("the receipt does not match: {0}")]
     ReceiptMismatch(String),
@@ -326,6 +334,7 @@ impl OpenError {
             OpenError::TimeMismatch { .. } => "time_mismatch",
             OpenError::SignatureExpired(_) => "signature_expired",
             OpenError::Payload(_) => "invalid_payload",
+            OpenError::Attachment(e) => e.code(),
             OpenError::ReceiptMismatch(_) => "receipt_mismatch",
         }
     }

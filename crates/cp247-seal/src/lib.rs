@@ -11,7 +11,7 @@
 //!   [`Cert::fingerprint`], [`Cert::has_key`], [`Cert::check_policy`], [`Cert::expires_at`]) and
 //!   [`Fingerprint`] (40 upper-case hex digits).
 //! - Detached signatures: [`sign_detached`], [`verify_detached`] → [`SignatureInfo`].
-//! - Envelopes: [`Payload`] = [`Header`] + JSON body, as canonical JSON; [`seal`] →
+//! - Envelopes: [`Payload`] = [`Header`] + JSON body + [`Attachment`]s, as canonical JSON; [`seal`] →
 //!   [`Sealed`]; [`open`] → [`Unverified`] → [`Unverified::verify`] → [`Verified`], against a
 //!   [`KeyDirectory`] returning [`DirectoryKey`]s with a [`KeyStatus`]. Every refusal is an
 //!   [`OpenError`] with a stable [`OpenError::code`].
@@ -76,6 +76,32 @@
 //! recipient's key id or armor headers, are not integrity-protected by OpenPGP); the
 //! `bit_flips` integration test checks every byte position of the binary form.
 //!
+//! # Attachments
+//!
+//! A payload may carry files ([`Attachment`]: a [`FileName`] — one name, no path separator,
+//! no control or invisible formatting character, at most 255 bytes —, a [`MediaType`], the
+//! bytes, their size and SHA-256). They are part of the canonical payload, so the signature
+//! covers them: an optional `"attachments"` array, sorted first, each element
+//! `{"content_base64","file_name","media_type","sha256","size"}` (standard base64 with
+//! padding, lower-case hex). The key is omitted when there is no file, so a payload without
+//! attachments — and its signature — is byte-identical to what cp247 sealed before attachments
+//! existed; an empty array is not canonical and is refused.
+//!
+//! Parsing checks, in this order and before decoding any content: the number of files and
+//! their declared sizes against [`AttachmentLimits`] (default 20 files, 8 MiB each, 16 MiB
+//! together; [`Limits::attachments`]), and each declared size against its base64 length;
+//! then each name, media type, base64 text (strict: no white space, no non-zero trailing
+//! bits), size and SHA-256. Every refusal is an [`AttachmentError`] with a stable code
+//! (`too_many_attachments`, `attachment_too_large`, `attachments_too_large`,
+//! `invalid_file_name`, `invalid_media_type`, `invalid_base64`, `attachment_size_mismatch`,
+//! `invalid_attachment_hash`, `attachment_hash_mismatch`) and a field path
+//! (`attachments[2].content_base64`); [`open`] returns it as [`OpenError::Attachment`]. The
+//! sealed and payload bounds of [`Limits`] grow by exactly what the attachment limits allow
+//! ([`Limits::with_attachments`], [`AttachmentLimits::payload_allowance`],
+//! [`AttachmentLimits::sealed_allowance`]). [`seal_with_limits`] refuses to seal what the
+//! sender's own limits would refuse. [`Payload::canonical_json_without_attachments`] is the
+//! header and body alone, which a node keeps readable next to the files it stores apart.
+//!
 //! # Receipts
 //!
 //! A [`Receipt`] (message id, SHA-256 of the exact sealed bytes, received_at, receiver, sender,
@@ -103,6 +129,7 @@
 //! when it is read; the time-dependent policy then reuses the results.
 #![warn(missing_docs)]
 
+mod attachment;
 mod detached;
 mod directory;
 mod envelope;
@@ -117,10 +144,17 @@ mod util;
 #[cfg(feature = "fuzzing")]
 mod fuzzing;
 
+pub use attachment::{
+    ATTACHMENT_JSON_OVERHEAD, Attachment, AttachmentError, AttachmentLimits,
+    DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_ATTACHMENTS_TOTAL_BYTES,
+    FileName, FileNameError, MAX_FILE_NAME_BYTES, MediaType, MediaTypeError, armored_growth,
+    base64_decoded_len, base64_len, decode_base64,
+};
 pub use detached::{MAX_SIGNATURE_FUTURE, SignatureInfo, sign_detached, verify_detached};
 pub use directory::{DirectoryKey, KeyDirectory, KeyStatus};
 pub use envelope::{
-    CREATED_AT_TOLERANCE, Limits, OpenPolicy, Sealed, Unverified, Verified, open, seal,
+    CREATED_AT_TOLERANCE, DEFAULT_MAX_SEALED_BYTES, Limits, OpenPolicy, Sealed, Unverified,
+    Verified, open, seal, seal_with_limits,
 };
 pub use error::{OpenError, PolicyError, SealError};
 pub use key::{
@@ -138,4 +172,4 @@ pub use receipt::{
 };
 
 #[cfg(feature = "fuzzing")]
-pub use fuzzing::fuzz_open;
+pub use fuzzing::{fuzz_open, fuzz_payload};

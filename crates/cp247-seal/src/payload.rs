@@ -1,12 +1,16 @@
-//! The plaintext of a sealed message: a header and an opaque body, as canonical JSON.
+//! The plaintext of a sealed message: a header, an opaque body and optional attachments, as
+//! canonical JSON.
 
 use std::fmt;
+
+use crate::attachment::{Attachment, AttachmentError, AttachmentLimits, WireAttachment};
 
 use cp247_domain::{Address, Instant, MessageId, TicketId, Urgency};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// The largest payload (canonical JSON) cp247 seals or opens by default: 8 MiB.
+/// The largest payload (canonical JSON) without attachments cp247 seals or opens by default:
+/// 8 MiB. Attachments add their own allowance ([`AttachmentLimits::payload_allowance`]).
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 8 * 1024 * 1024;
 
 /// The format marker written in every payload, so a later format can be told apart.
@@ -124,13 +128,16 @@ pub struct Header {
     pub handling: Handling,
 }
 
-/// Header and body. `Debug` never shows the body (case plaintext).
+/// Header, body and attachments. `Debug` never shows the body or the files (case plaintext).
 #[derive(Clone, PartialEq)]
 pub struct Payload {
     /// The header.
     pub header: Header,
     /// A forms document or a reply; opaque to the seal layer.
     pub body: Value,
+    /// Files carried with the body (screenshots, logs, the data package of an execution), in
+    /// order; empty for most messages.
+    pub attachments: Vec<Attachment>,
 }
 
 impl fmt::Debug for Payload {
@@ -138,6 +145,7 @@ impl fmt::Debug for Payload {
         f.debug_struct("Payload")
             .field("header", &self.header)
             .field("body", &"<redacted>")
+            .field("attachments", &self.attachments)
             .finish()
     }
 }
@@ -161,11 +169,16 @@ pub enum PayloadError {
         "the payload is not canonical JSON (keys sorted, no whitespace, no duplicate keys, format {PAYLOAD_FORMAT})"
     )]
     NotCanonical,
+    /// The attachments are over the limits, malformed, or do not match their size or hash.
+    #[error("the payload's attachments are refused: {0}")]
+    Attachment(#[from] AttachmentError),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Wire {
+    #[serde(default)]
+    attachments: Option<Vec<WireAttachment>>,
     format: String,
     header: Header,
     body: Value,
@@ -174,11 +187,29 @@ struct Wire {
 impl Payload {
     /// The canonical JSON form: UTF-8, object keys sorted by byte order, no insignificant
     /// whitespace. This is exactly what is signed.
+    /// The `attachments` array is written only when there are attachments.
     pub fn canonical_json(&self) -> Vec<u8> {
+        self.canonical(true)
+    }
+
+    /// The canonical JSON of the header and body only, as if there were no attachments: what a
+    /// node keeps as the message's readable payload, next to the attachments stored apart. For
+    /// a message without attachments it is [`Payload::canonical_json`].
+    pub fn canonical_json_without_attachments(&self) -> Vec<u8> {
+        self.canonical(false)
+    }
+
+    fn canonical(&self, with_attachments: bool) -> Vec<u8> {
         // Header fields are all strings, booleans or nested objects: serialisation to a
         // Value cannot fail, and the body already is a Value.
         let header = serde_json::to_value(&self.header).unwrap_or(Value::Null);
         let mut map = serde_json::Map::new();
+        if with_attachments && !self.attachments.is_empty() {
+            map.insert(
+                "attachments".into(),
+                Value::Array(self.attachments.iter().map(Attachment::to_json).collect()),
+            );
+        }
         map.insert("body".into(), self.body.clone());
         map.insert("format".into(), Value::String(PAYLOAD_FORMAT.into()));
         map.insert("header".into(), header);
@@ -188,8 +219,20 @@ impl Payload {
     }
 
     /// Parses the canonical JSON form, refusing anything larger than `limit` bytes, any
-    /// unknown field, and any text that is not byte-for-byte canonical.
+    /// unknown field, and any text that is not byte-for-byte canonical; attachments within the
+    /// default [`AttachmentLimits`].
     pub fn from_canonical_json(bytes: &[u8], limit: usize) -> Result<Payload, PayloadError> {
+        Self::from_canonical_json_with(bytes, limit, &AttachmentLimits::default())
+    }
+
+    /// [`Payload::from_canonical_json`] with the attachments bounded by `attachments`: the
+    /// count and declared sizes are checked before any content is decoded, then each file's
+    /// base64, size and SHA-256 ([`AttachmentError`]).
+    pub fn from_canonical_json_with(
+        bytes: &[u8],
+        limit: usize,
+        attachments: &AttachmentLimits,
+    ) -> Result<Payload, PayloadError> {
         if bytes.len() > limit {
             return Err(PayloadError::TooLarge {
                 actual: bytes.len(),
@@ -204,9 +247,16 @@ impl Payload {
                 wire.format.chars().take(40).collect::<String>()
             )));
         }
+        let attachments = match wire.attachments {
+            // An empty array is not canonical: the key is omitted when there is no file.
+            Some(list) if list.is_empty() => return Err(PayloadError::NotCanonical),
+            Some(list) => crate::attachment::from_wire(list, attachments)?,
+            None => Vec::new(),
+        };
         let payload = Payload {
             header: wire.header,
             body: wire.body,
+            attachments,
         };
         if payload.canonical_json() != bytes {
             return Err(PayloadError::NotCanonical);
@@ -259,6 +309,7 @@ mod tests {
     use super::*;
     use cp247_domain::{ContactPointRole, PartyCode};
     use proptest::prelude::*;
+    use sha2::{Digest, Sha256};
 
     pub(crate) fn sample_header() -> Header {
         Header {
@@ -284,6 +335,7 @@ mod tests {
         let p = Payload {
             header: sample_header(),
             body: serde_json::json!({"z": 1, "a": [true, null, "é\n"], "m": {"y": 2, "b": 1.5}}),
+            attachments: Vec::new(),
         };
         let text = String::from_utf8(p.canonical_json()).unwrap();
         assert!(text.starts_with(r#"{"body":{"a":[true,null,"é\n"],"m":{"b":1.5,"y":2},"z":1},"format":"cp247-envelope/1","header":{"created_at":"2026-11-28T20:00:00+01:00","handling":{"confidential":true,"marking":"TLP:AMBER+STRICT"},"message_id":"#), "{text}");
@@ -298,6 +350,7 @@ mod tests {
         let p = Payload {
             header: sample_header(),
             body: serde_json::json!({"k": "v"}),
+            attachments: Vec::new(),
         };
         let canon = p.canonical_json();
         let mut spaced = b" ".to_vec();
@@ -353,8 +406,141 @@ mod tests {
         let p = Payload {
             header: sample_header(),
             body: serde_json::json!({"secret": "CANARY-PLAINTEXT"}),
+            attachments: vec![attachment("CANARY-NAME.txt", b"CANARY-CONTENT")],
         };
-        assert!(!format!("{p:?}").contains("CANARY"));
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("CANARY"), "{shown}");
+    }
+
+    fn attachment(name: &str, content: &[u8]) -> Attachment {
+        Attachment::new(
+            crate::attachment::FileName::parse(name).unwrap(),
+            crate::attachment::MediaType::parse("application/octet-stream").unwrap(),
+            content.to_vec(),
+        )
+    }
+
+    fn with_files(files: Vec<Attachment>) -> Payload {
+        Payload {
+            header: sample_header(),
+            body: serde_json::json!({"k": "v"}),
+            attachments: files,
+        }
+    }
+
+    #[test]
+    fn no_attachments_leave_the_canonical_form_unchanged() {
+        let p = with_files(Vec::new());
+        let text = String::from_utf8(p.canonical_json()).unwrap();
+        assert!(text.starts_with(r#"{"body":{"k":"v"},"format":"#), "{text}");
+        assert!(!text.contains("attachments"));
+        assert_eq!(p.canonical_json(), p.canonical_json_without_attachments());
+        // An explicit empty array is another spelling of "none": not canonical.
+        let empty = text.replacen(r#"{"body""#, r#"{"attachments":[],"body""#, 1);
+        assert_eq!(
+            Payload::from_canonical_json(empty.as_bytes(), 1 << 20),
+            Err(PayloadError::NotCanonical)
+        );
+    }
+
+    #[test]
+    fn attachments_are_written_sorted_first_and_checked() {
+        let p = with_files(vec![attachment("a.txt", b"hello")]);
+        let text = String::from_utf8(p.canonical_json()).unwrap();
+        let sha = hex::encode(Sha256::digest(b"hello"));
+        assert!(
+            text.starts_with(&format!(
+                r#"{{"attachments":[{{"content_base64":"aGVsbG8=","file_name":"a.txt","media_type":"application/octet-stream","sha256":"{sha}","size":5}}],"body":"#
+            )),
+            "{text}"
+        );
+        let back = Payload::from_canonical_json(text.as_bytes(), 1 << 20).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(
+            p.canonical_json_without_attachments(),
+            with_files(Vec::new()).canonical_json()
+        );
+
+        let refused =
+            |edited: String| match Payload::from_canonical_json(edited.as_bytes(), 1 << 20) {
+                Err(PayloadError::Attachment(e)) => e,
+                other => panic!("{other:?}"),
+            };
+        // Other bytes with the same length: the hash no longer matches.
+        let e = refused(text.replacen("aGVsbG8=", "aGVsbG0=", 1));
+        assert_eq!(e, AttachmentError::HashMismatch { index: 0 });
+        assert_eq!(e.path(), "attachments[0].sha256");
+        let e = refused(text.replacen(r#""size":5"#, r#""size":6"#, 1));
+        assert_eq!(e.code(), "attachment_size_mismatch");
+        let e = refused(text.replacen("aGVsbG8=", "aGVs*G8=", 1));
+        assert_eq!(e, AttachmentError::Base64 { index: 0 });
+        assert_eq!(e.path(), "attachments[0].content_base64");
+        let e = refused(text.replacen("a.txt", "../a.txt", 1));
+        assert_eq!(e.code(), "invalid_file_name");
+        assert_eq!(e.path(), "attachments[0].file_name");
+        let e = refused(text.replacen("application/octet-stream", "text/html;x", 1));
+        assert_eq!(e.code(), "invalid_media_type");
+        let e = refused(text.replacen(&sha, &sha.to_uppercase(), 1));
+        assert_eq!(e.code(), "invalid_attachment_hash");
+        let unknown = text.replacen(
+            r#""content_base64""#,
+            r#""comment":"x","content_base64""#,
+            1,
+        );
+        assert!(matches!(
+            Payload::from_canonical_json(unknown.as_bytes(), 1 << 20),
+            Err(PayloadError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn limits_are_checked_on_declared_sizes_before_decoding() {
+        let p = with_files(vec![
+            attachment("a.bin", &[1; 10]),
+            attachment("b.bin", &[2; 10]),
+            attachment("c.bin", &[3; 10]),
+        ]);
+        let bytes = p.canonical_json();
+        let limits = |files, per_file, total| AttachmentLimits {
+            max_files: files,
+            max_file_bytes: per_file,
+            max_total_bytes: total,
+        };
+        let parse = |l: AttachmentLimits| Payload::from_canonical_json_with(&bytes, 1 << 20, &l);
+        assert_eq!(parse(limits(3, 10, 30)).unwrap(), p);
+        assert_eq!(
+            parse(limits(2, 10, 30)),
+            Err(PayloadError::Attachment(AttachmentError::TooMany {
+                count: 3,
+                limit: 2
+            }))
+        );
+        assert_eq!(
+            parse(limits(3, 9, 30)),
+            Err(PayloadError::Attachment(AttachmentError::FileTooLarge {
+                index: 0,
+                size: 10,
+                limit: 9
+            }))
+        );
+        assert_eq!(
+            parse(limits(3, 10, 29)),
+            Err(PayloadError::Attachment(AttachmentError::TotalTooLarge {
+                total: 30,
+                limit: 29
+            }))
+        );
+        // A declared size over the limit is refused even when the content is garbage: nothing
+        // is decoded first.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let lying = text.replacen(r#""size":10"#, r#""size":99999999999"#, 1);
+        assert!(matches!(
+            Payload::from_canonical_json_with(lying.as_bytes(), 1 << 20, &limits(3, 10, 30)),
+            Err(PayloadError::Attachment(AttachmentError::FileTooLarge {
+                index: 0,
+                ..
+            }))
+        ));
     }
 
     fn json_value() -> impl Strategy<Value = Value> {
@@ -375,8 +561,29 @@ mod tests {
 
     proptest! {
         #[test]
+        fn attachments_round_trip(
+            files in prop::collection::vec(
+                ("[a-zA-Z0-9é_-][a-zA-Z0-9 é_-]{0,20}\\.[a-z]{1,4}", prop::collection::vec(any::<u8>(), 0..600)),
+                0..4,
+            ),
+        ) {
+            let files: Vec<Attachment> =
+                files.iter().map(|(name, bytes)| attachment(name, bytes)).collect();
+            let p = with_files(files.clone());
+            let bytes = p.canonical_json();
+            let back = Payload::from_canonical_json(&bytes, DEFAULT_MAX_PAYLOAD_BYTES).unwrap();
+            prop_assert_eq!(back.canonical_json(), bytes);
+            for (got, sent) in back.attachments.iter().zip(&files) {
+                prop_assert_eq!(got.content(), sent.content());
+                prop_assert_eq!(got.sha256(), <[u8; 32]>::from(Sha256::digest(sent.content())));
+                prop_assert_eq!(got.size(), sent.content().len() as u64);
+            }
+            prop_assert_eq!(back, p);
+        }
+
+        #[test]
         fn canonical_round_trip(body in json_value()) {
-            let p = Payload { header: sample_header(), body };
+            let p = Payload { header: sample_header(), body, attachments: Vec::new() };
             let bytes = p.canonical_json();
             let back = Payload::from_canonical_json(&bytes, DEFAULT_MAX_PAYLOAD_BYTES).unwrap();
             prop_assert_eq!(back.canonical_json(), bytes);

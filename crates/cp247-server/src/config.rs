@@ -325,12 +325,24 @@ impl Default for PeersSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSection {
-    /// The largest sealed message accepted from a peer, in bytes.
+    /// The largest sealed message accepted from a peer, in bytes, before attachments: the
+    /// node accepts this plus what the attachment limits below can add
+    /// ([`LimitsSection::open_limits`]).
     #[serde(default = "default_max_message")]
     pub max_message_bytes: usize,
-    /// The largest API request body, in bytes.
+    /// The largest API request body, in bytes, before attachments: the node accepts this plus
+    /// what the attachment limits below can add in base64 ([`LimitsSection::api_body_limit`]).
     #[serde(default = "default_max_api_body")]
     pub max_api_body_bytes: usize,
+    /// The most files one message (request or reply) may carry, sent or received.
+    #[serde(default = "default_max_attachments")]
+    pub max_attachments: usize,
+    /// The largest file, in bytes.
+    #[serde(default = "default_max_attachment_bytes")]
+    pub max_attachment_bytes: usize,
+    /// The most bytes of one message's files together.
+    #[serde(default = "default_max_attachments_total_bytes")]
+    pub max_attachments_total_bytes: usize,
     /// The longest any HTTP request may take.
     #[serde(default = "default_request_timeout")]
     pub request_timeout: Period,
@@ -351,6 +363,15 @@ fn default_max_message() -> usize {
 fn default_max_api_body() -> usize {
     2 * 1024 * 1024
 }
+fn default_max_attachments() -> usize {
+    cp247_seal::DEFAULT_MAX_ATTACHMENTS
+}
+fn default_max_attachment_bytes() -> usize {
+    cp247_seal::DEFAULT_MAX_ATTACHMENT_BYTES
+}
+fn default_max_attachments_total_bytes() -> usize {
+    cp247_seal::DEFAULT_MAX_ATTACHMENTS_TOTAL_BYTES
+}
 fn default_request_timeout() -> Period {
     Period::secs(30)
 }
@@ -369,11 +390,55 @@ impl Default for LimitsSection {
         Self {
             max_message_bytes: default_max_message(),
             max_api_body_bytes: default_max_api_body(),
+            max_attachments: default_max_attachments(),
+            max_attachment_bytes: default_max_attachment_bytes(),
+            max_attachments_total_bytes: default_max_attachments_total_bytes(),
             request_timeout: default_request_timeout(),
             max_connections: default_max_connections(),
             max_message_age: default_max_age(),
             max_clock_ahead: default_max_future(),
         }
+    }
+}
+
+/// The most bytes the JSON of one attachment in an API body adds besides its base64 content
+/// (keys, the file name — possibly written with `\u` escapes —, the media type).
+const API_ATTACHMENT_JSON_OVERHEAD: usize = 4 * 1024;
+
+impl LimitsSection {
+    /// The attachment limits, for sealing, opening and storing.
+    pub fn attachment_limits(&self) -> cp247_seal::AttachmentLimits {
+        cp247_seal::AttachmentLimits {
+            max_files: self.max_attachments,
+            max_file_bytes: self.max_attachment_bytes,
+            max_total_bytes: self.max_attachments_total_bytes,
+        }
+    }
+
+    /// What the node accepts from peers and seals itself: `max_message_bytes` plus what the
+    /// attachment limits can add to a sealed message.
+    pub fn open_limits(&self) -> cp247_seal::Limits {
+        cp247_seal::Limits::with_attachments(self.max_message_bytes, self.attachment_limits())
+    }
+
+    /// The largest API body: `max_api_body_bytes` plus the base64 of the most attachment bytes
+    /// a message may carry and each file's JSON — only as much as the attachment limits need.
+    pub fn api_body_limit(&self) -> usize {
+        if self.max_attachments == 0 {
+            return self.max_api_body_bytes;
+        }
+        let content = cp247_seal::base64_len(
+            self.max_attachments_total_bytes.min(
+                self.max_attachment_bytes
+                    .saturating_mul(self.max_attachments),
+            ),
+        );
+        self.max_api_body_bytes
+            .saturating_add(content)
+            .saturating_add(
+                self.max_attachments
+                    .saturating_mul(API_ATTACHMENT_JSON_OVERHEAD),
+            )
     }
 }
 
@@ -693,6 +758,29 @@ impl ConfigFile {
                 "it must be 1 KiB to 256 MiB",
             ));
         }
+        if l.max_attachments > 100 {
+            return Err(invalid(
+                "limits.max_attachments",
+                "it must be 0 (no attachments) to 100",
+            ));
+        }
+        for (key, value) in [
+            ("limits.max_attachment_bytes", l.max_attachment_bytes),
+            (
+                "limits.max_attachments_total_bytes",
+                l.max_attachments_total_bytes,
+            ),
+        ] {
+            if !(1024..=256 * 1024 * 1024).contains(&value) {
+                return Err(invalid(key, "it must be 1 KiB to 256 MiB"));
+            }
+        }
+        if l.max_attachments_total_bytes < l.max_attachment_bytes {
+            return Err(invalid(
+                "limits.max_attachments_total_bytes",
+                "it must be at least limits.max_attachment_bytes: a message must be able to carry its largest file",
+            ));
+        }
         if l.request_timeout.duration() < Duration::from_secs(1) {
             return Err(invalid("limits.request_timeout", "it must be at least 1s"));
         }
@@ -737,6 +825,9 @@ fn is_number_key(key: &str) -> bool {
             | "delivery.batch"
             | "limits.max_message_bytes"
             | "limits.max_api_body_bytes"
+            | "limits.max_attachments"
+            | "limits.max_attachment_bytes"
+            | "limits.max_attachments_total_bytes"
             | "limits.max_connections"
             | "cases.scheduler_batch"
             | "testing.clock_control"
@@ -919,6 +1010,69 @@ mod tests {
         file.testing.clock_control = true;
         file.endpoint = Some("https://node.example:8443".into());
         assert!(file.resolve(dir).is_err());
+    }
+
+    #[test]
+    fn attachment_limits_are_checked_and_grow_the_body_limits_by_what_they_need() {
+        let dir = std::path::Path::new("/tmp");
+        let defaults = LimitsSection::default();
+        assert_eq!(defaults.max_attachments, 20);
+        assert_eq!(defaults.max_attachment_bytes, 8 * 1024 * 1024);
+        assert_eq!(defaults.max_attachments_total_bytes, 16 * 1024 * 1024);
+        // The API takes the base64 of 16 MiB (21.3 MiB) plus each file's JSON on top of
+        // the 2 MiB for the document.
+        let api = defaults.api_body_limit();
+        let base64_of_total = (16 * 1024 * 1024usize).div_ceil(3) * 4;
+        assert!(api >= 2 * 1024 * 1024 + base64_of_total, "{api}");
+        assert!(
+            api <= 2 * 1024 * 1024 + base64_of_total + 20 * 4096,
+            "{api}"
+        );
+        // A peer's message may be 4 MiB plus what sealed attachments add, and no more.
+        let open = defaults.open_limits();
+        assert!(open.max_sealed_bytes > 4 * 1024 * 1024 + base64_of_total);
+        assert!(
+            open.max_sealed_bytes < 40 * 1024 * 1024,
+            "{}",
+            open.max_sealed_bytes
+        );
+        let none = LimitsSection {
+            max_attachments: 0,
+            ..LimitsSection::default()
+        };
+        assert_eq!(none.api_body_limit(), none.max_api_body_bytes);
+        assert_eq!(none.open_limits().max_sealed_bytes, none.max_message_bytes);
+        let smaller = LimitsSection {
+            max_attachments: 2,
+            max_attachment_bytes: 1024 * 1024,
+            max_attachments_total_bytes: 1024 * 1024,
+            ..LimitsSection::default()
+        };
+        assert!(smaller.api_body_limit() < defaults.api_body_limit());
+        assert!(smaller.open_limits().max_sealed_bytes < open.max_sealed_bytes);
+
+        for (edit, key) in [
+            (
+                (|l: &mut LimitsSection| l.max_attachments = 101) as fn(&mut LimitsSection),
+                "limits.max_attachments",
+            ),
+            (
+                |l: &mut LimitsSection| l.max_attachment_bytes = 10,
+                "limits.max_attachment_bytes",
+            ),
+            (
+                |l: &mut LimitsSection| l.max_attachments_total_bytes = 1024,
+                "limits.max_attachments_total_bytes",
+            ),
+        ] {
+            let mut file = sample();
+            edit(&mut file.limits);
+            let err = file.resolve(dir).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let mut file = sample();
+        file.limits = smaller;
+        assert!(file.resolve(dir).is_ok());
     }
 
     #[test]

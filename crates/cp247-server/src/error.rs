@@ -44,6 +44,14 @@ impl ApiError {
         self.code
     }
 
+    /// The structured field added with [`ApiError::with`], if it is `key`.
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        self.extra
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+
     /// No or unknown bearer token.
     pub fn unauthorized() -> Self {
         Self::new(

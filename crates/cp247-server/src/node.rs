@@ -16,7 +16,7 @@ use cp247_federation::listen::{self, ListenMode, ServeLimits};
 use cp247_federation::metrics::Metrics;
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
 use cp247_notify::{AlertQueue, Notifier, alert_worker};
-use cp247_seal::{Cert, Limits, NodeKey, OpenPolicy, Passphrase};
+use cp247_seal::{Cert, NodeKey, OpenPolicy, Passphrase};
 use cp247_store::{Store, StoreOptions};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -300,9 +300,13 @@ pub async fn start_with_alerts(
     };
 
     let limits_cfg = &config.file.limits;
+    let open_limits = limits_cfg.open_limits();
     let store_options = StoreOptions {
         max_connections: config.file.database_max_connections.unwrap_or(10),
-        max_message_bytes: limits_cfg.max_message_bytes,
+        max_message_bytes: open_limits.max_sealed_bytes,
+        max_attachments: limits_cfg.max_attachments,
+        max_attachment_bytes: limits_cfg.max_attachment_bytes,
+        max_attachments_total_bytes: limits_cfg.max_attachments_total_bytes,
         ..StoreOptions::default()
     };
     let store = Store::connect(&config.database_url, store_options).await?;
@@ -324,10 +328,6 @@ pub async fn start_with_alerts(
         config.file.peers.total_timeout.duration(),
     )?);
 
-    let open_limits = Limits {
-        max_sealed_bytes: limits_cfg.max_message_bytes,
-        ..Limits::default()
-    };
     let open_policy = OpenPolicy {
         max_age: limits_cfg.max_message_age.signed(),
         max_future: limits_cfg.max_clock_ahead.signed(),

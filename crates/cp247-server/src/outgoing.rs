@@ -4,7 +4,7 @@
 
 use cp247_directory::Channel;
 use cp247_domain::{Address, Instant, MessageId, TicketId, Urgency};
-use cp247_seal::{Handling, Header, MessageType, Payload};
+use cp247_seal::{Attachment, Handling, Header, MessageType, Payload};
 use cp247_store::OutgoingMessage;
 use jiff::Timestamp;
 use serde_json::Value;
@@ -37,6 +37,8 @@ pub struct Sealed {
     pub message: OutgoingMessage,
     /// Hex SHA-256 of the sealed bytes (for the audit entry).
     pub sha256: String,
+    /// Size and SHA-256 of each attachment (for the audit entry).
+    pub attachments_audit: Value,
 }
 
 /// What to seal.
@@ -56,6 +58,8 @@ pub struct Draft<'a> {
     pub body: Value,
     /// Handling.
     pub handling: Handling,
+    /// Files sealed with the body (already within the node's limits).
+    pub attachments: Vec<Attachment>,
 }
 
 /// Seals `draft` at `now` for its recipient's node.
@@ -103,15 +107,18 @@ pub fn seal(ctx: &NodeContext, draft: Draft<'_>, now: Timestamp) -> Result<Seale
             handling: draft.handling,
         },
         body: draft.body,
+        attachments: draft.attachments,
     };
-    let sealed = cp247_seal::seal(&payload, &ctx.key, &cert, now)
+    let sealed = cp247_seal::seal_with_limits(&payload, &ctx.key, &cert, now, &ctx.inbound.limits)
         .map_err(|e| internal("sealing a message", &e))?;
-    let payload_json = String::from_utf8(payload.canonical_json())
+    // The files are stored apart; the readable payload is the header and body.
+    let payload_json = String::from_utf8(payload.canonical_json_without_attachments())
         .map_err(|e| internal("encoding a payload", &e))?;
     let message_type = cp247_store::MessageType::parse(draft.message_type)
         .map_err(|e| internal("naming a message type", &e))?;
     Ok(Sealed {
         sha256: sealed.sha256_hex(),
+        attachments_audit: crate::routes::attachments::audit_json(&payload.attachments),
         message: OutgoingMessage {
             id: draft.id,
             ticket: draft.ticket.clone(),
@@ -121,6 +128,7 @@ pub fn seal(ctx: &NodeContext, draft: Draft<'_>, now: Timestamp) -> Result<Seale
             written_at: payload.header.created_at,
             sealed: sealed.as_bytes().to_vec(),
             payload_json,
+            attachments: crate::routes::attachments::to_store(&payload.attachments),
             urgency: draft.urgency,
             queued_at: now,
         },

@@ -392,6 +392,32 @@ async fn original_request(
     })
 }
 
+/// The files of our request `id` on `ticket`, to travel again with its escalation notice.
+async fn request_attachments(
+    ctx: &NodeContext,
+    ticket: &TicketId,
+    id: &MessageId,
+) -> Result<Vec<cp247_seal::Attachment>, String> {
+    let message = ctx
+        .store
+        .message(ctx.me.party, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(message.attachments.len());
+    for info in &message.attachments {
+        let file = ctx
+            .store
+            .attachment_for(Viewer::Local(ctx.me.party), ticket, id, info.index)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = cp247_seal::FileName::parse(&file.info.file_name).map_err(|e| e.to_string())?;
+        let media_type =
+            cp247_seal::MediaType::parse(&file.info.media_type).map_err(|e| e.to_string())?;
+        out.push(cp247_seal::Attachment::new(name, media_type, file.content));
+    }
+    Ok(out)
+}
+
 /// Escalates `case`: the escalation row, the `Escalated` event, the notice to the other
 /// contact point's node (when it has one) and the audit entry in one unit of work, then the
 /// duty officer's alert. `false` when another process escalated first.
@@ -465,6 +491,7 @@ async fn escalate(
                     confidential: true,
                     marking: None,
                 },
+                attachments: request_attachments(ctx, ticket, &original).await?,
             },
             now,
         )

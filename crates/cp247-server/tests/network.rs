@@ -12,7 +12,7 @@ use std::time::Duration;
 use cp247_domain::{ContactPointRole, PartyCode, SystemClock};
 use cp247_seal::Passphrase;
 use cp247_server::auth::{IssuedToken, Role};
-use cp247_server::config::{ConfigFile, DeliverySection, PeersSection, Period};
+use cp247_server::config::{ConfigFile, DeliverySection, LimitsSection, PeersSection, Period};
 use cp247_server::node::{self, RunningNode};
 use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec, ProvisionedNode};
 use serde_json::{Value, json};
@@ -59,6 +59,14 @@ fn fast_peers() -> PeersSection {
 
 impl Net {
     fn build(parties: &[&str], tls: bool) -> Net {
+        Self::build_with_limits(parties, tls, |_| None)
+    }
+
+    fn build_with_limits(
+        parties: &[&str],
+        tls: bool,
+        limits: impl Fn(&str) -> Option<LimitsSection>,
+    ) -> Net {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_path_buf();
         let authority = Authority::generate("Test secretariat", now()).unwrap();
@@ -79,7 +87,7 @@ impl Net {
                 passphrase_file: true,
                 delivery: Some(fast_delivery()),
                 peers: Some(fast_peers()),
-                limits: None,
+                limits: limits(code),
                 refresh_every: None,
             };
             let node = provision::init_node(
@@ -412,4 +420,411 @@ async fn the_api_refuses_without_a_token_and_explains_bad_documents() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "ticket_not_found");
     stop(fr).await;
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn post(http: &reqwest::Client, url: String, tok: &str, body: &Value) -> (u16, Value) {
+    let r = http
+        .post(url)
+        .bearer_auth(tok)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// FR: small attachment limits (4 KiB per file, 8 KiB together, 3 files); MD: the smallest
+/// (1 KiB); DE: the defaults.
+fn small_limits(code: &str) -> Option<LimitsSection> {
+    let (files, per_file, total) = match code {
+        "FR" => (3, 4096, 8192),
+        "MD" => (3, 1024, 1024),
+        _ => return None,
+    };
+    Some(LimitsSection {
+        max_attachments: files,
+        max_attachment_bytes: per_file,
+        max_attachments_total_bytes: total,
+        ..LimitsSection::default()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_sealed_delivered_listed_and_downloaded_by_their_parties_only() {
+    let net = Net::build_with_limits(&["FR", "MD", "DE"], false, small_limits);
+    let fr = start(net.config(0)).await;
+    let de = start(net.config(2)).await;
+    let http = client();
+    let fr_officer = token(&fr, Role::Officer).await;
+    let de_officer = token(&de, Role::Officer).await;
+
+    // A request to DE with two files, one of them an HTML page (served as a download only).
+    let log: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let mut doc = art29_to_md();
+    doc["requested_authority"]["party"] = json!("DE");
+    let (status, created) = post(
+        &http,
+        format!("{}/api/v1/requests", base(&fr)),
+        &fr_officer,
+        &json!({ "to": "DE", "document": doc, "attachments": [
+            { "file_name": "connexions 2026-11-28.log", "media_type": "text/plain", "content_base64": b64(&log) },
+            { "file_name": "page.html", "media_type": "TEXT/HTML", "content_base64": b64(&html) },
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let ticket = created["ticket"].as_str().unwrap().to_owned();
+    let message_id = created["message_id"].as_str().unwrap().to_owned();
+    let shown = wait_delivered(&http, &fr, &fr_officer, &ticket).await;
+    let listed = &shown["messages"][0]["attachments"];
+    assert_eq!(listed[0]["file_name"], "connexions 2026-11-28.log");
+    assert_eq!(listed[0]["media_type"], "text/plain");
+    assert_eq!(listed[0]["size"], 3000);
+    assert_eq!(listed[0]["sha256"], sha256_hex(&log));
+    assert_eq!(listed[1]["media_type"], "text/html");
+    // The readable payload does not repeat the files.
+    assert!(shown["messages"][0]["payload"].get("attachments").is_none());
+
+    // At DE, the verified files are listed in the ticket and case views and download
+    // byte-identical, with headers that stop a browser from rendering them.
+    let at_de: Value = http
+        .get(format!("{}/api/v1/tickets/{ticket}", base(&de)))
+        .bearer_auth(&de_officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(at_de["messages"][0]["attachments"], *listed);
+    let case: Value = http
+        .get(format!("{}/api/v1/cases/{ticket}", base(&de)))
+        .bearer_auth(&de_officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let in_timeline = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["message_id"] == message_id.as_str())
+        .unwrap();
+    assert_eq!(in_timeline["message"]["attachments"], *listed);
+    let download = |node: &RunningNode, tok: &str, ticket: &str, message: &str, index: u32| {
+        http.get(format!(
+            "{}/api/v1/tickets/{ticket}/messages/{message}/attachments/{index}",
+            base(node)
+        ))
+        .bearer_auth(tok.to_owned())
+        .send()
+    };
+    let r = download(&de, &de_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"connexions 2026-11-28.log\"; filename*=UTF-8''connexions%202026-11-28.log"
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), log.as_slice());
+    let r = download(&de, &de_officer, &ticket, &message_id, 1)
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), html.as_slice());
+    // The sender downloads its own copy too.
+    let r = download(&fr, &fr_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), log.as_slice());
+
+    // DE answers with a file: the acknowledgement carries it back to FR.
+    let mut ack: Value = serde_json::from_str(
+        cp247_case::reply::examples::json(cp247_case::MessageKind::Acknowledgement).unwrap(),
+    )
+    .unwrap();
+    ack["received_at"] = json!(now().to_string());
+    ack["next_step_eta"] = json!({ "not_applicable": { "reason": "The next step depends on the provider's answer." } });
+    let receipt_scan = b"%PDF-1.7 scanned receipt".to_vec();
+    let (status, replied) = post(
+        &http,
+        format!("{}/api/v1/cases/{ticket}/replies", base(&de)),
+        &de_officer,
+        &json!({ "reply": ack, "attachments": [
+            { "file_name": "accusé de réception.pdf", "media_type": "application/pdf", "content_base64": b64(&receipt_scan) },
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{replied}");
+    let reply_id = replied["message_id"].as_str().unwrap().to_owned();
+    let mut got = None;
+    for _ in 0..300 {
+        let r = download(&fr, &fr_officer, &ticket, &reply_id, 0)
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            got = Some((
+                r.headers()["content-type"].to_str().unwrap().to_owned(),
+                r.bytes().await.unwrap(),
+            ));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (content_type, bytes) = got.expect("the reply's file reaches FR within 30 s");
+    assert_eq!(content_type, "application/pdf");
+    assert_eq!(bytes.as_ref(), receipt_scan.as_slice());
+
+    // Each download is audited as an export, naming the file by its hash, not its name.
+    let exports = de
+        .context
+        .store
+        .audit_for_ticket(
+            &cp247_domain::TicketId::parse(&ticket).unwrap(),
+            cp247_store::Page::first(100),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| e.action == cp247_store::AuditAction::Export)
+        .collect::<Vec<_>>();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    let details = exports[0].details.to_string();
+    assert!(details.contains(&sha256_hex(&log)), "{details}");
+    assert!(!details.contains("connexions"), "{details}");
+
+    // Another Party's ticket, another message, a missing index, a bad index: refused.
+    for (node, tok, t, m, i, status, code) in [
+        (
+            &de,
+            &de_officer,
+            "FR-2026-ZZZZZZ",
+            message_id.as_str(),
+            "0",
+            404,
+            "ticket_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            reply_id.as_str(),
+            "5",
+            404,
+            "attachment_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            "01936f1e-8a2b-7c3d-9e4f-0123456789ab",
+            "0",
+            404,
+            "attachment_not_found",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            message_id.as_str(),
+            "-1",
+            400,
+            "invalid_attachment_index",
+        ),
+        (
+            &de,
+            &de_officer,
+            ticket.as_str(),
+            "not-an-id",
+            "0",
+            400,
+            "invalid_message_id",
+        ),
+    ] {
+        let r = http
+            .get(format!(
+                "{}/api/v1/tickets/{t}/messages/{m}/attachments/{i}",
+                base(node)
+            ))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{t} {m} {i}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], code, "{body}");
+    }
+    // A node of a third Party has no such ticket at all.
+    let other = start(net.config(1)).await;
+    let md_officer = token(&other, Role::Officer).await;
+    let r = download(&other, &md_officer, &ticket, &message_id, 0)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "ticket_not_found");
+    stop(other).await;
+    stop(fr).await;
+    stop(de).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_over_the_limits_or_malformed_are_refused_at_the_api_and_by_the_receiver() {
+    let net = Net::build_with_limits(&["FR", "MD"], false, small_limits);
+    let fr = start(net.config(0)).await;
+    let md = start(net.config(1)).await;
+    let http = client();
+    let officer = token(&fr, Role::Officer).await;
+    let url = format!("{}/api/v1/requests", base(&fr));
+    let file = |name: &str, media_type: &str, bytes: &[u8]| json!({ "file_name": name, "media_type": media_type, "content_base64": b64(bytes) });
+    let request =
+        |files: Value| json!({ "to": "MD", "document": art29_to_md(), "attachments": files });
+
+    // Over FR's limits: the attachment's code, the field path, the text in both languages.
+    for (files, status, code, path) in [
+        (
+            json!([
+                file("a.txt", "text/plain", b"a"),
+                file("b.txt", "text/plain", b"b"),
+                file("c.bin", "application/octet-stream", &[0; 4097])
+            ]),
+            413,
+            "attachment_too_large",
+            "attachments[2].content_base64",
+        ),
+        (
+            json!([
+                file("a.bin", "application/octet-stream", &[0; 4096]),
+                file("b.bin", "application/octet-stream", &[0; 4096]),
+                file("c.bin", "application/octet-stream", &[0; 1])
+            ]),
+            413,
+            "attachments_too_large",
+            "attachments",
+        ),
+        (
+            json!([
+                file("a", "text/plain", b""),
+                file("b", "text/plain", b""),
+                file("c", "text/plain", b""),
+                file("d", "text/plain", b"")
+            ]),
+            413,
+            "too_many_attachments",
+            "attachments",
+        ),
+        (
+            json!([file("a.txt", "text/plain", b"a"), { "file_name": "b.txt", "media_type": "text/plain", "content_base64": "not*base64" }]),
+            422,
+            "invalid_attachment",
+            "attachments[1].content_base64",
+        ),
+        (
+            json!([file("../../etc/passwd", "text/plain", b"a")]),
+            422,
+            "invalid_attachment",
+            "attachments[0].file_name",
+        ),
+        (
+            json!([file("capture.png", "image/png; charset=binary", b"a")]),
+            422,
+            "invalid_attachment",
+            "attachments[0].media_type",
+        ),
+    ] {
+        let (got, body) = post(&http, url.clone(), &officer, &request(files)).await;
+        assert_eq!(got, status, "{body}");
+        assert_eq!(body["error"], code, "{body}");
+        let problem = &body["problems"][0];
+        assert_eq!(problem["path"], path, "{body}");
+        assert!(problem["message"]["en"].as_str().unwrap().contains(path));
+        assert!(problem["message"]["fr"].as_str().unwrap().contains(path));
+    }
+    // Nothing was sent.
+    let tickets: Value = http
+        .get(format!("{}/api/v1/tickets", base(&fr)))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tickets["items"].as_array().unwrap().len(), 0, "{tickets}");
+
+    // Within FR's limits but over MD's: MD refuses it on opening (413 attachment_too_large,
+    // before verifying or storing anything) and FR gives up at once.
+    let (status, created) = post(
+        &http,
+        url.clone(),
+        &officer,
+        &request(json!([file(
+            "grand.bin",
+            "application/octet-stream",
+            &[7; 2000]
+        )])),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let ticket = created["ticket"].as_str().unwrap().to_owned();
+    let mut reason = None;
+    for _ in 0..300 {
+        let shown: Value = http
+            .get(format!("{}/api/v1/tickets/{ticket}", base(&fr)))
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let d = &shown["messages"][0]["delivery"];
+        if d["state"] == "undeliverable" {
+            reason = Some(d["undeliverable_reason"].as_str().unwrap().to_owned());
+            break;
+        }
+        assert_ne!(d["state"], "delivered", "{shown}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reason = reason.expect("undeliverable within 30 s");
+    assert!(reason.contains("attachment_too_large"), "{reason}");
+    assert!(reason.contains("413"), "{reason}");
+    let md_officer = token(&md, Role::Officer).await;
+    let r = http
+        .get(format!("{}/api/v1/tickets/{ticket}", base(&md)))
+        .bearer_auth(&md_officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "MD stored nothing");
+    stop(fr).await;
+    stop(md).await;
 }

@@ -705,6 +705,7 @@ async fn messages_download_as_pdf_in_both_languages_only_from_the_nodes_own_case
         written_at: reply.written_at,
         sealed: reply.sealed.clone(),
         payload_json: reply.payload_json.clone(),
+        attachments: Vec::new(),
         urgency: cp247_domain::Urgency::Urgent,
         queued_at: n.clock.now(),
     })

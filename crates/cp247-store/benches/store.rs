@@ -77,6 +77,7 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str) {
                 written_at: Instant::utc(at),
                 sealed: sealed.clone(),
                 payload_json: "{}".to_owned(),
+                attachments: Vec::new(),
                 urgency: Urgency::Urgent,
                 queued_at: at,
             };
@@ -123,6 +124,7 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str) {
                 written_at: Instant::utc(at),
                 sealed: sealed.clone(),
                 payload_json: "{}".to_owned(),
+                attachments: Vec::new(),
                 receipt: b"receipt".to_vec(),
                 received_at: at,
             };

@@ -98,7 +98,7 @@ impl Tx {
         audit: &AuditRecord,
     ) -> Result<Accepted, StoreError> {
         let opts = self.store.options().clone();
-        messages::check_message(&opts, &m.sealed, &m.payload_json)?;
+        messages::check_message(&opts, &m.sealed, &m.payload_json, &m.attachments)?;
         check_size("the receipt", m.receipt.len(), opts.max_receipt_bytes)?;
         if m.receipt.is_empty() {
             return Err(StoreError::invalid("the receipt", "it is empty"));
@@ -177,6 +177,7 @@ impl Tx {
                 stored_at: received,
                 sealed: &m.sealed,
                 payload_json: &m.payload_json,
+                attachments: &m.attachments,
             },
         )
         .await?;

@@ -96,7 +96,10 @@ pub use codec::truncate_to_micros;
 pub use directory::{DirectoryRecord, DirectorySaved};
 pub use error::StoreError;
 pub use inbox::Accepted;
-pub use messages::{Direction, IncomingMessage, MessageType, OutgoingMessage, StoredMessage};
+pub use messages::{
+    AttachmentInfo, Direction, IncomingMessage, MessageType, NewAttachment, OutgoingMessage,
+    StoredAttachment, StoredMessage,
+};
 pub use migrate::latest_version;
 pub use options::{Backend, Page, Paged, StoreOptions};
 pub use outbox::{Claim, DeliveryEvent, DeliveryState, DeliveryStatus, TransitionError, WorkerId};

@@ -1,6 +1,9 @@
 //! Messages in both directions: the exact sealed bytes (evidence, never modified), their
-//! SHA-256, and the verified payload JSON for our own use.
+//! SHA-256, the verified payload JSON (header and body) for our own use, and the files the
+//! message carries (`message_attachments`, decoded once, listed and downloaded without opening
+//! the message again).
 
+use std::collections::HashMap;
 use std::fmt;
 
 use cp247_domain::{Address, Instant, MessageId, PartyCode, TicketId, Urgency};
@@ -51,6 +54,73 @@ impl Direction {
     }
 }
 
+/// A file carried in a message, stored with it (its size and SHA-256 are computed by the
+/// store). `Debug` shows only its size.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// The file name (already checked by the seal crate's `FileName`).
+    pub file_name: String,
+    /// The media type.
+    pub media_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+impl fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NewAttachment(<{} bytes>)", self.content.len())
+    }
+}
+
+/// What a stored file is, without its bytes. `Debug` does not show the file name (it may say
+/// what the case is about).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    /// Its position in the message (from 0).
+    pub index: u32,
+    /// The file name.
+    pub file_name: String,
+    /// The media type, as the sender gave it.
+    pub media_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+impl fmt::Debug for AttachmentInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AttachmentInfo")
+            .field("index", &self.index)
+            .field("size", &self.size)
+            .field("sha256", &self.sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored file with its bytes (checked against the stored SHA-256 when read).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// What it is.
+    pub info: AttachmentInfo,
+    /// The message it came with.
+    pub message_id: MessageId,
+    /// Which way that message travelled.
+    pub direction: Direction,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+impl fmt::Debug for StoredAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredAttachment")
+            .field("info", &self.info)
+            .field("message_id", &self.message_id)
+            .field("direction", &self.direction)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A message this node sends: stored and queued for delivery in one step
 /// ([`Tx::insert_outgoing`]).
 #[derive(Clone, PartialEq, Eq)]
@@ -69,8 +139,10 @@ pub struct OutgoingMessage {
     pub written_at: Instant,
     /// The exact sealed bytes, as they will go on the wire.
     pub sealed: Vec<u8>,
-    /// The payload as JSON.
+    /// The payload as JSON, without the attachments' contents (header and body).
     pub payload_json: String,
+    /// The files the message carries, in order.
+    pub attachments: Vec<NewAttachment>,
     /// Urgent and emergency messages are sent before routine ones.
     pub urgency: Urgency,
     /// When it was queued; the first attempt is due then.
@@ -95,8 +167,10 @@ pub struct IncomingMessage {
     pub written_at: Instant,
     /// The exact bytes as received.
     pub sealed: Vec<u8>,
-    /// The verified payload as JSON.
+    /// The verified payload as JSON, without the attachments' contents (header and body).
     pub payload_json: String,
+    /// The files the message carries, in order (their hashes verified by the seal crate).
+    pub attachments: Vec<NewAttachment>,
     /// The signed receipt this node returns for it.
     pub receipt: Vec<u8>,
     /// When it was received.
@@ -126,8 +200,10 @@ pub struct StoredMessage {
     pub sealed: Vec<u8>,
     /// Hex SHA-256 of `sealed`.
     pub sealed_sha256: String,
-    /// The verified payload JSON.
+    /// The verified payload JSON (header and body).
     pub payload_json: String,
+    /// The files the message carries, in order (without their bytes).
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 macro_rules! redacted_debug {
@@ -144,11 +220,11 @@ macro_rules! redacted_debug {
 }
 
 redacted_debug!(OutgoingMessage { id, ticket, sender, recipient, message_type, written_at,
-    urgency, queued_at } redact { sealed, payload_json });
+    attachments, urgency, queued_at } redact { sealed, payload_json });
 redacted_debug!(IncomingMessage { id, ticket, sender, recipient, message_type, written_at,
-    received_at } redact { sealed, payload_json, receipt });
+    attachments, received_at } redact { sealed, payload_json, receipt });
 redacted_debug!(StoredMessage { id, ticket, direction, sender, recipient, message_type,
-    written_at, stored_at, sealed_sha256 } redact { sealed, payload_json });
+    written_at, stored_at, sealed_sha256, attachments } redact { sealed, payload_json });
 
 /// The parts of a message row, whichever direction.
 pub(crate) struct MessageRow<'a> {
@@ -162,14 +238,39 @@ pub(crate) struct MessageRow<'a> {
     pub stored_at: Timestamp,
     pub sealed: &'a [u8],
     pub payload_json: &'a str,
+    pub attachments: &'a [NewAttachment],
 }
 
-/// Checks sizes and that the payload is JSON.
+/// Checks sizes, that the payload is JSON, and the attachments' count, sizes, names and media
+/// types.
 pub(crate) fn check_message(
     opts: &StoreOptions,
     sealed: &[u8],
     payload_json: &str,
+    attachments: &[NewAttachment],
 ) -> Result<(), StoreError> {
+    if attachments.len() > opts.max_attachments {
+        return Err(StoreError::invalid(
+            "the attachments",
+            format!(
+                "there are {}; at most {} are accepted",
+                attachments.len(),
+                opts.max_attachments
+            ),
+        ));
+    }
+    let mut total = 0usize;
+    for a in attachments {
+        check_size("an attachment", a.content.len(), opts.max_attachment_bytes)?;
+        total = total.saturating_add(a.content.len());
+        codec::check_line("an attachment's file name", &a.file_name, 255)?;
+        codec::check_line("an attachment's media type", &a.media_type, 255)?;
+    }
+    check_size(
+        "the attachments together",
+        total,
+        opts.max_attachments_total_bytes,
+    )?;
     check_size("the sealed message", sealed.len(), opts.max_message_bytes)?;
     if sealed.is_empty() {
         return Err(StoreError::invalid("the sealed message", "it is empty"));
@@ -243,7 +344,91 @@ pub(crate) async fn insert(conn: &mut AnyConnection, m: &MessageRow<'_>) -> Resu
             key: m.ticket.to_string(),
         });
     }
+    for (index, a) in m.attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO message_attachments (sender_party, message_id, idx, file_name, \
+             media_type, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(m.sender.party.as_str())
+        .bind(m.id.to_string())
+        .bind(i64::try_from(index).unwrap_or(i64::MAX))
+        .bind(a.file_name.as_str())
+        .bind(a.media_type.as_str())
+        .bind(i64::try_from(a.content.len()).unwrap_or(i64::MAX))
+        .bind(sha256_hex(&a.content))
+        .bind(a.content.as_slice())
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::db("storing a message's attachment"))?;
+    }
     Ok(())
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "a.sender_party, a.message_id, a.idx, a.file_name, a.media_type, a.size_bytes, a.sha256";
+
+/// One attachment row's description and the key of its message (sender Party, message id).
+fn attachment_from_row(row: &AnyRow) -> Result<((String, String), AttachmentInfo), StoreError> {
+    const T: &str = "message_attachments";
+    let party: String = get(row, T, "sender_party", &"?")?;
+    let message: String = get(row, T, "message_id", &"?")?;
+    let key = format!("{party}/{message}");
+    let k = &key as &(dyn fmt::Display + Sync);
+    let index: i64 = get(row, T, "idx", k)?;
+    let size: i64 = get(row, T, "size_bytes", k)?;
+    let info = AttachmentInfo {
+        index: u32::try_from(index)
+            .map_err(|_| StoreError::corrupt(T, "idx", key.clone(), "out of range"))?,
+        file_name: get(row, T, "file_name", k)?,
+        media_type: get(row, T, "media_type", k)?,
+        size: u64::try_from(size)
+            .map_err(|_| StoreError::corrupt(T, "size_bytes", key.clone(), "negative"))?,
+        sha256: get(row, T, "sha256", k)?,
+    };
+    Ok(((party, message), info))
+}
+
+/// The attachments (without bytes) of the messages of `ticket`, by (sender Party, message id),
+/// in index order.
+async fn attachments_of_ticket(
+    conn: &mut AnyConnection,
+    ticket: &TicketId,
+) -> Result<HashMap<(String, String), Vec<AttachmentInfo>>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM message_attachments a \
+         JOIN messages m ON m.sender_party = a.sender_party AND m.message_id = a.message_id \
+         WHERE m.ticket_id = $1 ORDER BY a.sender_party, a.message_id, a.idx"
+    )))
+    .bind(ticket.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::db("listing a ticket's attachments"))?;
+    let mut out: HashMap<(String, String), Vec<AttachmentInfo>> = HashMap::new();
+    for row in &rows {
+        let (key, info) = attachment_from_row(row)?;
+        out.entry(key).or_default().push(info);
+    }
+    Ok(out)
+}
+
+/// The attachments (without bytes) of one message, in index order.
+async fn attachments_of_message(
+    conn: &mut AnyConnection,
+    sender: PartyCode,
+    id: &MessageId,
+) -> Result<Vec<AttachmentInfo>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM message_attachments a \
+         WHERE a.sender_party = $1 AND a.message_id = $2 ORDER BY a.idx"
+    )))
+    .bind(sender.as_str())
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::db("listing a message's attachments"))?;
+    rows.iter()
+        .map(|r| attachment_from_row(r).map(|(_, info)| info))
+        .collect()
 }
 
 const COLUMNS: &str = "m.sender_party, m.message_id, m.sender_point, m.direction, m.ticket_id, \
@@ -275,6 +460,7 @@ fn from_row(row: &AnyRow) -> Result<StoredMessage, StoreError> {
         sealed: get(row, T, "sealed", key)?,
         sealed_sha256: get(row, T, "sealed_sha256", key)?,
         payload_json: get(row, T, "payload_json", key)?,
+        attachments: Vec::new(),
     })
 }
 
@@ -290,7 +476,12 @@ impl Tx {
     }
 
     async fn insert_outgoing_inner(&mut self, m: &OutgoingMessage) -> Result<(), StoreError> {
-        check_message(self.store.options(), &m.sealed, &m.payload_json)?;
+        check_message(
+            self.store.options(),
+            &m.sealed,
+            &m.payload_json,
+            &m.attachments,
+        )?;
         let queued = codec::truncate_to_micros(m.queued_at);
         insert(
             self.conn(),
@@ -305,6 +496,7 @@ impl Tx {
                 stored_at: queued,
                 sealed: &m.sealed,
                 payload_json: &m.payload_json,
+                attachments: &m.attachments,
             },
         )
         .await?;
@@ -330,13 +522,17 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await
             .map_err(StoreError::db(op))?;
-            match row {
-                Some(row) => from_row(&row),
-                None => Err(StoreError::NotFound {
-                    what: "message",
-                    key: id.to_string(),
-                }),
-            }
+            let mut message = match row {
+                Some(row) => from_row(&row)?,
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: "message",
+                        key: id.to_string(),
+                    });
+                }
+            };
+            message.attachments = attachments_of_message(&mut conn, sender, id).await?;
+            Ok(message)
         })
         .await
     }
@@ -364,8 +560,84 @@ impl Store {
             .fetch_all(&mut *conn)
             .await
             .map_err(StoreError::db(op))?;
-            let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+            let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+            let mut files = attachments_of_ticket(&mut conn, ticket).await?;
+            for m in &mut items {
+                if let Some(list) = files.remove(&(m.sender.party.to_string(), m.id.to_string())) {
+                    m.attachments = list;
+                }
+            }
             Ok(crate::store::paged(items, page, limit))
+        })
+        .await
+    }
+
+    /// Attachment `index` of message `message` on ticket `ticket`, with its bytes, if `viewer`
+    /// may see the ticket. A ticket the viewer may not see, a message that is not on the
+    /// ticket and an index past the end are all [`StoreError::NotFound`] (the same answer, so
+    /// that ids cannot be probed). Two messages with the same id on one ticket (possible only
+    /// if a peer reused one of our ids) make the request ambiguous: [`StoreError::Conflict`].
+    /// The bytes are checked against the stored SHA-256 ([`StoreError::Corrupt`] otherwise).
+    pub async fn attachment_for(
+        &self,
+        viewer: Viewer,
+        ticket: &TicketId,
+        message: &MessageId,
+        index: u32,
+    ) -> Result<StoredAttachment, StoreError> {
+        let op = "reading an attachment";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            crate::tickets::find(&mut conn, viewer, ticket).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ATTACHMENT_COLUMNS}, a.content, m.direction FROM message_attachments a \
+                 JOIN messages m ON m.sender_party = a.sender_party AND m.message_id = a.message_id \
+                 WHERE m.ticket_id = $1 AND a.message_id = $2 AND a.idx = $3"
+            )))
+            .bind(ticket.as_str())
+            .bind(message.to_string())
+            .bind(i64::from(index))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            let row = match rows.as_slice() {
+                [row] => row,
+                [] => {
+                    return Err(StoreError::NotFound {
+                        what: "attachment",
+                        key: format!("{message}/{index}"),
+                    });
+                }
+                [..] => {
+                    return Err(StoreError::Conflict {
+                        what: "attachment",
+                        key: format!("{message}/{index}"),
+                        reason: "two messages on this ticket have this id".to_owned(),
+                    });
+                }
+            };
+            let (key, info) = attachment_from_row(row)?;
+            let key_text = format!("{}/{}", key.0, key.1);
+            let k = &key_text as &(dyn fmt::Display + Sync);
+            const T: &str = "message_attachments";
+            let content: Vec<u8> = get(row, T, "content", k)?;
+            let direction: String = get(row, "messages", "direction", k)?;
+            if sha256_hex(&content) != info.sha256
+                || u64::try_from(content.len()).ok() != Some(info.size)
+            {
+                return Err(StoreError::corrupt(
+                    T,
+                    "content",
+                    key_text,
+                    "the bytes do not match the stored size and SHA-256",
+                ));
+            }
+            Ok(StoredAttachment {
+                message_id: parse_col(&key.1, MessageId::parse, T, "message_id", k)?,
+                direction: parse_col(&direction, Direction::parse, "messages", "direction", k)?,
+                info,
+                content,
+            })
         })
         .await
     }

@@ -37,6 +37,12 @@ pub struct StoreOptions {
     pub max_message_bytes: usize,
     /// The largest verified payload JSON accepted for storage.
     pub max_payload_bytes: usize,
+    /// The most attachments of one message.
+    pub max_attachments: usize,
+    /// The largest attachment, in bytes.
+    pub max_attachment_bytes: usize,
+    /// The most bytes of one message's attachments together.
+    pub max_attachments_total_bytes: usize,
     /// The largest signed receipt accepted for storage.
     pub max_receipt_bytes: usize,
     /// The largest audit `details` JSON.
@@ -58,6 +64,9 @@ impl Default for StoreOptions {
             busy_timeout: Duration::from_secs(10),
             max_message_bytes: 16 * 1024 * 1024,
             max_payload_bytes: 8 * 1024 * 1024,
+            max_attachments: 20,
+            max_attachment_bytes: 8 * 1024 * 1024,
+            max_attachments_total_bytes: 16 * 1024 * 1024,
             max_receipt_bytes: 64 * 1024,
             max_audit_details_bytes: 16 * 1024,
             max_directory_bytes: 8 * 1024 * 1024,

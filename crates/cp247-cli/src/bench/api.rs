@@ -46,17 +46,29 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
         .context("cannot build the HTTP client")
 }
 
+/// The file name the bench's attachment is sent under, on both paths.
+pub const ATTACHMENT_NAME: &str = "bench-attachment.bin";
+
 /// The body of `POST /api/v1/requests` sending the Art. 29 example to `to` — the payload both
-/// paths carry.
-pub fn request_body(to: &str) -> anyhow::Result<Vec<u8>> {
+/// paths carry — with `attachment` (the bench's random bytes) as an
+/// `application/octet-stream` file when given.
+pub fn request_body(to: &str, attachment: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
     let document: Value =
         serde_json::from_str(cp247_forms::examples::json(cp247_forms::Kind::Art29))
             .context("the Art. 29 example is not JSON")?;
     let mut document = document;
     // The example addresses Moldova; the bench sends it to whichever Party it picks.
     document["requested_authority"]["party"] = Value::String(to.to_owned());
-    serde_json::to_vec(&serde_json::json!({ "to": to, "document": document }))
-        .context("encoding a request")
+    let mut body = serde_json::json!({ "to": to, "document": document });
+    if let Some(bytes) = attachment {
+        use base64::Engine as _;
+        body["attachments"] = serde_json::json!([{
+            "file_name": ATTACHMENT_NAME,
+            "media_type": "application/octet-stream",
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        }]);
+    }
+    serde_json::to_vec(&body).context("encoding a request")
 }
 
 impl Api {

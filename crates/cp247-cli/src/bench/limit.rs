@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use cp247_domain::{Address, MessageId, PartyCode, TicketId, Urgency};
 use cp247_seal::{
-    DirectoryKey, Fingerprint, Handling, Header, KeyDirectory, KeyStatus, Limits, MessageType,
-    NodeKey, OpenPolicy, Payload,
+    Attachment, DirectoryKey, FileName, Fingerprint, Handling, Header, KeyDirectory, KeyStatus,
+    Limits, MediaType, MessageType, NodeKey, OpenPolicy, Payload,
 };
 use cp247_store::{Actor, AuditAction, AuditRecord, AuditResult, Store, StoreOptions};
 use serde::Serialize;
@@ -120,7 +120,11 @@ async fn tiny_server(listener: tokio::net::TcpListener) {
 }
 
 /// Measures the four costs; `budget` is the time spent on each.
-pub async fn measure(root: &Path, budget: Duration) -> anyhow::Result<MachineLimit> {
+pub async fn measure(
+    root: &Path,
+    budget: Duration,
+    attachment: Option<&[u8]>,
+) -> anyhow::Result<MachineLimit> {
     let now = wall();
     let fr = Address::primary(PartyCode::parse("FR")?);
     let md = Address::primary(PartyCode::parse("MD")?);
@@ -157,6 +161,18 @@ pub async fn measure(root: &Path, budget: Duration) -> anyhow::Result<MachineLim
                 },
             },
             body,
+            // The bench's attachment, when there is one: the same payload as the cp247 path.
+            attachments: attachment
+                .map(|bytes| -> anyhow::Result<Attachment> {
+                    Ok(Attachment::new(
+                        FileName::parse(super::api::ATTACHMENT_NAME)?,
+                        MediaType::parse("application/octet-stream")?,
+                        bytes.to_vec(),
+                    ))
+                })
+                .transpose()?
+                .into_iter()
+                .collect(),
         }
     };
     let payload_bytes = payload.canonical_json().len();

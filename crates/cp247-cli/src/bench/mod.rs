@@ -75,6 +75,11 @@ pub struct BenchArgs {
     /// Percentage of the K nodes killed with SIGKILL during traffic and restarted.
     #[arg(long, value_name = "P", default_value_t = 10)]
     pub kill_percent: usize,
+    /// Send every request of the cp247 path with an attachment of SIZE random bytes
+    /// (`1MiB`, `512KiB`, `65536`; at most 4 MiB), generated once; the status-quo path
+    /// carries the same bytes as a MIME attachment. The scale scenario sends none.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub attachment_size: Option<usize>,
     /// Leave out a part (repeatable).
     #[arg(long, value_enum, value_name = "PART")]
     pub skip: Vec<Part>,
@@ -114,6 +119,71 @@ pub struct BenchArgs {
     pub keep: bool,
 }
 
+/// The largest `--attachment-size`: the status-quo mail (MIME base64, then gpg's armor) must
+/// stay under Postfix's default `message_size_limit` (10 MB).
+pub const MAX_ATTACHMENT_SIZE: usize = 4 * 1024 * 1024;
+
+/// Reads `1MiB`, `512KiB`, `2M`, `64K`, `65536` or `65536B` (binary multiples).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size: write e.g. 1MiB, 512KiB or 65536"))?;
+    let factor = match unit.trim() {
+        "" | "B" => 1,
+        "K" | "KiB" | "k" => 1024,
+        "M" | "MiB" => 1024 * 1024,
+        other => {
+            return Err(format!(
+                "'{other}' is not a unit: use B, KiB or MiB (binary multiples)"
+            ));
+        }
+    };
+    let size = n
+        .checked_mul(factor)
+        .ok_or_else(|| format!("'{text}' is too large"))?;
+    if size == 0 || size > MAX_ATTACHMENT_SIZE {
+        return Err(format!(
+            "the attachment size must be 1 byte to 4 MiB ({MAX_ATTACHMENT_SIZE} bytes): the status-quo mail must stay under Postfix's default message size limit"
+        ));
+    }
+    Ok(size)
+}
+
+/// The bench's attachment: random bytes generated once, sent with every request of the cp247
+/// path and in every status-quo mail. `Debug` shows only the size.
+#[derive(Clone, Default)]
+pub struct BenchFile(Option<std::sync::Arc<Vec<u8>>>);
+
+impl BenchFile {
+    /// `size` random bytes, or none.
+    pub fn random(size: Option<usize>) -> Self {
+        BenchFile(size.map(|n| {
+            let mut bytes = vec![0u8; n];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            std::sync::Arc::new(bytes)
+        }))
+    }
+
+    /// The bytes, if any.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.0.as_deref().map(Vec::as_slice)
+    }
+
+    /// Their number (0 without an attachment).
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |b| b.len())
+    }
+}
+
+impl std::fmt::Debug for BenchFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BenchFile({} bytes)", self.len())
+    }
+}
+
 /// The counts of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -129,6 +199,11 @@ pub struct Plan {
     pub warmup: usize,
     /// The longest wait for a phase's messages to arrive.
     pub drain_timeout_secs: u64,
+    /// Bytes of the attachment each request carries (0: none).
+    pub attachment_bytes: usize,
+    /// The attachment itself (not in the JSON).
+    #[serde(skip)]
+    pub attachment: BenchFile,
 }
 
 impl Plan {
@@ -183,8 +258,11 @@ pub struct Report {
     pub quick: bool,
     /// The counts.
     pub plan: Plan,
-    /// Size of the request body submitted (and of the status-quo plaintext), bytes.
+    /// Size of the request body submitted through the API (with the attachment in base64,
+    /// when there is one), bytes.
     pub payload_bytes: usize,
+    /// Size of the attachment each request carries on both paths (0: none), bytes.
+    pub attachment_bytes: usize,
     /// The cp247 path, per backend.
     pub cp247: Vec<twonode::Cp247Run>,
     /// The status-quo path.
@@ -325,6 +403,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .clamp(0.05, 3600.0),
         warmup: if quick { 2 } else { 20 },
         drain_timeout_secs: if quick { 120 } else { 600 },
+        attachment_bytes: args.attachment_size.unwrap_or(0),
+        attachment: BenchFile::random(args.attachment_size),
     };
     let nodes = args.nodes.unwrap_or(if quick { 6 } else { 100 });
     if !(2..=200).contains(&nodes) {
@@ -381,7 +461,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         say("machine limit: seal, open, durable commit, loopback round trip …");
         let budget = Duration::from_millis(if quick { 200 } else { 2000 });
-        Some(limit::measure(&root, budget).await?)
+        Some(limit::measure(&root, budget, plan.attachment.bytes()).await?)
     };
 
     let mut cp247 = Vec::new();
@@ -467,7 +547,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             cp247_version: env!("CARGO_PKG_VERSION"),
         },
         quick,
-        payload_bytes: api::request_body("MD")?.len(),
+        payload_bytes: api::request_body("MD", plan.attachment.bytes())?.len(),
+        attachment_bytes: plan.attachment_bytes,
         plan,
         cp247,
         status_quo,
@@ -676,12 +757,52 @@ pub fn table(r: &Report) -> String {
             f(s.startup_seconds, 1)
         ));
     }
+    let attachment = if r.attachment_bytes > 0 {
+        format!(
+            " (request body with a {}-byte attachment in base64; the status quo carries the same bytes as a MIME attachment{})",
+            r.attachment_bytes,
+            r.status_quo
+                .as_ref()
+                .map(|s| format!(", {} bytes signed and encrypted", s.plaintext_bytes))
+                .unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "payload {} bytes; load average at start {}, at end {}; {} s in all\n",
+        "payload {} bytes{attachment}; load average at start {}, at end {}; {} s in all\n",
         r.payload_bytes,
         r.machine.load_average_at_start,
         r.machine.load_average_at_end,
         f(r.total_seconds, 0)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_sizes_parse_in_binary_units_and_are_bounded() {
+        for (text, bytes) in [
+            ("1MiB", 1024 * 1024),
+            ("1M", 1024 * 1024),
+            ("512KiB", 512 * 1024),
+            ("64K", 64 * 1024),
+            ("65536", 65536),
+            ("100B", 100),
+            ("4MiB", 4 * 1024 * 1024),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "MiB", "1GiB", "1.5MiB", "0", "5MiB", "-1", "1 TB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        let file = BenchFile::random(Some(1000));
+        assert_eq!(file.len(), 1000);
+        assert_eq!(file.bytes().map(<[u8]>::len), Some(1000));
+        assert!(!format!("{file:?}").contains('['));
+        assert_eq!(BenchFile::random(None).bytes(), None);
+    }
 }

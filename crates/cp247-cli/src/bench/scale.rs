@@ -238,7 +238,7 @@ async fn scenario(
                 };
                 let (submitted, sent) = (submitted.clone(), sent.clone());
                 set.spawn(async move {
-                    let body = request_body(&to.node.code)?;
+                    let body = request_body(&to.node.code, None)?;
                     let _open = from.gate.read().await;
                     let s = from.api.submit(body).await?;
                     sent.lock()

@@ -5,6 +5,11 @@
 //!
 //! Keys are generated for the run in two temporary GNUPGHOMEs (Ed25519 signing, Curve25519
 //! encryption, no passphrase); their gpg-agents are stopped at the end, also on an error.
+//!
+//! With `--attachment-size`, the signed and encrypted plaintext is a MIME `multipart/mixed`
+//! entity — the request body, then the bench's random bytes as an `application/octet-stream`
+//! attachment in base64 — as a mail client attaches a file before encrypting; the receiving
+//! side checks the whole entity and decodes the attachment back to the same bytes.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -49,6 +54,59 @@ pub struct StatusQuoRun {
     pub cpu_seconds_per_delivery: f64,
     /// Messages whose plaintext came back identical with a good signature by the sender.
     pub verified: usize,
+    /// Bytes signed and encrypted per message (the request body, or the MIME entity with the
+    /// attachment).
+    pub plaintext_bytes: usize,
+}
+
+/// The MIME boundary of the status-quo entity (never in base64 or in the request JSON).
+const BOUNDARY: &str = "cp247-bench-boundary-=_";
+
+/// The plaintext the status-quo path signs and encrypts: the request body alone, or a
+/// `multipart/mixed` entity with the request body and `attachment` as a base64 attachment
+/// (lines of 76 characters, CRLF).
+pub fn plaintext(request: &[u8], attachment: Option<&[u8]>) -> Vec<u8> {
+    use base64::Engine as _;
+    let Some(bytes) = attachment else {
+        return request.to_vec();
+    };
+    let mut out = Vec::with_capacity(request.len() + bytes.len() * 4 / 3 + 1024);
+    out.extend_from_slice(
+        format!(
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"{BOUNDARY}\"\r\n\r\n--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(request);
+    out.extend_from_slice(
+        format!(
+            "\r\n--{BOUNDARY}\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+            super::api::ATTACHMENT_NAME
+        )
+        .as_bytes(),
+    );
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    for line in encoded.as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// The attachment's bytes decoded from a status-quo entity, as the recipient saves the file.
+fn attachment_of(entity: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(entity).ok()?;
+    let start = text.find("Content-Transfer-Encoding: base64\r\n\r\n")?
+        + "Content-Transfer-Encoding: base64\r\n\r\n".len();
+    let end = text.rfind(&format!("--{BOUNDARY}--"))?;
+    let body: String = text
+        .get(start..end)?
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 /// The processes of the status-quo path whose CPU time is counted.
@@ -257,6 +315,7 @@ struct Receiver {
     home: PathBuf,
     sender_fpr: String,
     payload: Arc<Vec<u8>>,
+    attachment: super::BenchFile,
     concurrency: usize,
 }
 
@@ -346,6 +405,11 @@ impl Receiver {
         }
         if plaintext != *self.payload {
             bail!("mail {seq}: the plaintext differs from what was sent");
+        }
+        if let Some(expected) = self.attachment.bytes()
+            && attachment_of(&plaintext).as_deref() != Some(expected)
+        {
+            bail!("mail {seq}: the attachment does not decode to the bytes sent");
         }
         Ok(Some((seq, wall())))
     }
@@ -482,13 +546,17 @@ pub async fn run(root: &Path, mail: &MailSetup, plan: &Plan) -> anyhow::Result<S
     gpg(&receiver_home.dir, &["--import"], &sender_pub).await?;
     gpg(&sender_home.dir, &["--import"], &receiver_pub).await?;
 
-    let payload = Arc::new(request_body("MD")?);
+    let payload = Arc::new(plaintext(
+        &request_body("MD", None)?,
+        plan.attachment.bytes(),
+    ));
     let receiver = Arc::new(Receiver {
         maildir: mail.maildir.clone(),
         run_id: run_id.clone(),
         home: receiver_home.dir.clone(),
         sender_fpr,
         payload: payload.clone(),
+        attachment: plan.attachment.clone(),
         concurrency: plan.concurrency,
     });
     let inbox = Arc::new(Mutex::new(Inbox::default()));
@@ -557,11 +625,32 @@ async fn measure(
         latency.push(at.duration_since(s.at).as_secs_f64() * 1000.0);
     }
     let verified = inbox.lock().unwrap_or_else(|p| p.into_inner()).done.len();
+    let plaintext_bytes = sender.payload.len();
     Ok(StatusQuoRun {
+        plaintext_bytes,
         saturation,
         latency_ms: Latency::of(latency),
         offered_per_s: plan.rate,
         cpu_seconds_per_delivery: cpu_used / plan.messages.max(1) as f64,
         verified,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mime_entity_carries_the_same_bytes() {
+        let request = br#"{"to":"MD","document":{}}"#;
+        assert_eq!(plaintext(request, None), request.to_vec());
+        let file: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let entity = plaintext(request, Some(&file));
+        let text = String::from_utf8(entity.clone()).unwrap();
+        assert!(
+            text.contains("Content-Disposition: attachment; filename=\"bench-attachment.bin\"")
+        );
+        assert!(text.lines().all(|l| l.len() <= 998), "SMTP line limit");
+        assert_eq!(attachment_of(&entity), Some(file));
+    }
 }

@@ -165,7 +165,7 @@ async fn measure(
     md_proc: &ServeProcess,
     plan: &Plan,
 ) -> anyhow::Result<Cp247Run> {
-    let body = Arc::new(request_body("MD")?);
+    let body = Arc::new(request_body("MD", plan.attachment.bytes())?);
     let submit = {
         let fr = fr.clone();
         let body = body.clone();

@@ -132,6 +132,7 @@ pub fn payload(sender: Address, recipient: Address, at: Timestamp, size: usize) 
     Payload {
         header: header(sender, recipient, at),
         body: serde_json::json!({"summary_of_facts": text, "offences": ["art. 2", "art. 4"], "alternate": {"point": ContactPointRole::Alternate}}),
+        attachments: Vec::new(),
     }
 }
 

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use crate::routes::attachments::AttachmentInput;
 use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
 
 /// The state of a ticket this node opens by sending a request.
@@ -53,6 +54,23 @@ pub struct NewRequest {
     /// A TLP marking.
     #[serde(default)]
     pub marking: Option<TlpMarking>,
+    /// Files sent with the request (sealed and signed with it).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInput>,
+}
+
+/// A refused JSON body: 413 `too_large` when it is over the API body limit, else 400
+/// `invalid_json`.
+pub(crate) fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the request body is larger than this node accepts (limits.max_api_body_bytes plus what the attachment limits allow)",
+        )
+    } else {
+        ApiError::bad_request("invalid_json", e.body_text())
+    }
 }
 
 /// The message type and ticket kind of a document.
@@ -109,7 +127,10 @@ pub async fn create_request(
     officer: Officer,
     body: Result<Json<NewRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let Json(req) = body.map_err(json_rejection)?;
+    // The files first: a body over the limits is refused before the document is read.
+    let attachments =
+        crate::routes::attachments::parse(req.attachments, &ctx.inbound.limits.attachments)?;
 
     let document_bytes = serde_json::to_vec(&req.document)
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
@@ -165,6 +186,7 @@ pub async fn create_request(
             reference: req.reference,
             confidential: req.confidential.unwrap_or(true),
             marking: req.marking,
+            attachments,
         },
     )
     .await?;
@@ -194,6 +216,8 @@ pub struct RequestToSend {
     pub confidential: bool,
     /// A TLP marking.
     pub marking: Option<TlpMarking>,
+    /// Files sent with the request (checked against the limits), sealed and signed with it.
+    pub attachments: Vec<cp247_seal::Attachment>,
 }
 
 /// What [`send_request`] queued.
@@ -287,10 +311,12 @@ pub async fn send_request(
             },
         },
         body,
+        attachments: req.attachments,
     };
-    let sealed = cp247_seal::seal(&payload, &ctx.key, &recipient_cert, now)
+    let limits = &ctx.inbound.limits;
+    let sealed = cp247_seal::seal_with_limits(&payload, &ctx.key, &recipient_cert, now, limits)
         .map_err(|e| ApiError::internal("sealing a request", &e))?;
-    let payload_json = String::from_utf8(payload.canonical_json())
+    let payload_json = String::from_utf8(payload.canonical_json_without_attachments())
         .map_err(|e| ApiError::internal("encoding a payload", &e))?;
 
     let reference = req
@@ -339,6 +365,7 @@ pub async fn send_request(
         written_at: payload.header.created_at,
         sealed: sealed.as_bytes().to_vec(),
         payload_json,
+        attachments: crate::routes::attachments::to_store(&payload.attachments),
         urgency,
         queued_at: now,
     })
@@ -370,6 +397,7 @@ pub async fn send_request(
             "message_type": message_type,
             "recipient": to.to_string(),
             "sealed_sha256": sealed.sha256_hex(),
+            "attachments": crate::routes::attachments::audit_json(&payload.attachments),
         }),
         at: now,
     })
@@ -491,6 +519,7 @@ fn message_json(m: &StoredMessage, delivery: Option<Value>) -> Value {
         "stored_at": Instant::utc(m.stored_at),
         "sealed_sha256": m.sealed_sha256,
         "payload": payload,
+        "attachments": crate::routes::attachments::list_json(&m.attachments),
         "delivery": delivery,
     })
 }

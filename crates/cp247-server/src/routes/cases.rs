@@ -16,12 +16,14 @@
 //!   `TimelineEntry = {"seq", "at", "event" ("sent:acknowledgement", "system_receipt",
 //!   "escalated", "reminder:preservation_expiring", …), "state" (after), "actor",
 //!   "message": {"message_id","direction","sender","recipient","message_type","sealed_sha256",
+//!   "attachments": [{"index","file_name","media_type","size","sha256"}],
 //!   "delivery": {"state","attempts","delivered_at",…}|null}|null}`. The view is audited.
 //! * `GET /api/v1/due?within=24h` (`30m`, `7d`, at most 90d; default 24h) → `{"now", "until",
 //!   "items": [{"ticket","kind","owed_by","due_at","overdue","label":{"en","fr"}}]}`, soonest
 //!   first, overdue items included.
 //! * `POST /api/v1/cases/{ticket}/replies` with `{"reply": {…cp247-case reply JSON with its
-//!   "kind"…}, "in_reply_to": message id?, "confidential": bool?, "marking": TLP?}` →
+//!   "kind"…}, "in_reply_to": message id?, "confidential": bool?, "marking": TLP?,
+//!   "attachments": [{"file_name","media_type","content_base64"}]?}` →
 //!   201 `{"ticket","message_id","message_type","recipient","state","warnings":[Problem]}`.
 //!   Errors: 422 `invalid_reply` with `problems: [{"code","path","severity","message":
 //!   {"en","fr"}}]`; 409 `illegal_transition` / `wrong_side` with `messages: {"en","fr"}`;
@@ -291,6 +293,7 @@ pub async fn show_case(
                     "recipient": m.recipient.to_string(),
                     "message_type": m.message_type.as_str(),
                     "sealed_sha256": m.sealed_sha256,
+                    "attachments": crate::routes::attachments::list_json(&m.attachments),
                     "delivery": d.map(|d| delivery_json(d, &ctx)),
                 })
             });
@@ -463,6 +466,10 @@ pub struct NewReply {
     /// A TLP marking.
     #[serde(default)]
     pub marking: Option<TlpMarking>,
+    /// Files sent with the reply (e.g. the data package of an execution), sealed and signed
+    /// with it.
+    #[serde(default)]
+    pub attachments: Vec<crate::routes::attachments::AttachmentInput>,
 }
 
 fn problems_json(report: &cp247_case::Report) -> Value {
@@ -513,9 +520,11 @@ pub async fn post_reply(
     Path(id): Path<String>,
     body: Result<Json<NewReply>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let Json(req) = body.map_err(crate::routes::api::json_rejection)?;
     let id = parse_ticket(&id)?;
     let now = ctx.clock.now();
+    let attachments =
+        crate::routes::attachments::parse(req.attachments, &ctx.inbound.limits.attachments)?;
     let case = load(&ctx, &id).await?;
     let kind_name = req
         .reply
@@ -592,6 +601,7 @@ pub async fn post_reply(
                 confidential: req.confidential.unwrap_or(true),
                 marking: req.marking,
             },
+            attachments,
         },
         now,
     )
@@ -635,6 +645,7 @@ pub async fn post_reply(
             "recipient": to.to_string(),
             "state": after.state().name(),
             "sealed_sha256": sealed.sha256,
+            "attachments": sealed.attachments_audit,
         }),
         at: now,
     })

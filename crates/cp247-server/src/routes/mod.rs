@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::node::NodeContext;
 
 pub mod api;
+pub mod attachments;
 pub mod cases;
 pub mod federation;
 pub mod ops;
@@ -39,7 +40,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 35] = [
+pub const ROUTES: [(&str, &str, Guard); 36] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -61,6 +62,11 @@ pub const ROUTES: [(&str, &str, Guard); 35] = [
     (
         "GET",
         "/api/v1/tickets/FR-2026-ABCDEF",
+        Guard::Token(Access::CaseWork),
+    ),
+    (
+        "GET",
+        "/api/v1/tickets/FR-2026-ABCDEF/messages/01936f1e-8a2b-7c3d-9e4f-0123456789ab/attachments/0",
         Guard::Token(Access::CaseWork),
     ),
     ("GET", "/api/v1/directory", Guard::Token(Access::Directory)),
@@ -157,7 +163,8 @@ pub const ROUTES: [(&str, &str, Guard); 35] = [
 /// The node's router.
 pub fn router(ctx: Arc<NodeContext>) -> Router {
     let limits = &ctx.config.file.limits;
-    let api_limit = limits.max_api_body_bytes;
+    // The body limit grows by exactly what the attachment limits allow (base64 and JSON).
+    let api_limit = limits.api_body_limit();
     let timeout = limits.request_timeout.duration();
     let tls = ctx.tls_pin.is_some();
 
@@ -170,6 +177,10 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/requests", post(api::create_request))
         .route("/api/v1/tickets", get(api::list_tickets))
         .route("/api/v1/tickets/{id}", get(api::show_ticket))
+        .route(
+            "/api/v1/tickets/{id}/messages/{message_id}/attachments/{index}",
+            get(attachments::download),
+        )
         .route("/api/v1/deliveries", get(api::list_deliveries))
         .route("/api/v1/directory", get(api::directory_status))
         .route("/api/v1/directory/refresh", post(api::refresh_directory))

@@ -1769,6 +1769,8 @@ async fn send(
             reference,
             confidential,
             marking: None,
+            // The composer is a plain form; files go through the API for now.
+            attachments: Vec::new(),
         },
     )
     .await?;

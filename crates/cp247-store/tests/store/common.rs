@@ -275,6 +275,7 @@ pub fn outgoing(
         written_at: Instant::parse("2026-11-28T21:00:00+01:00").unwrap(),
         sealed: sealed(600, 1),
         payload_json: r#"{"kind":"art29","secret":"SECRET-PAYLOAD"}"#.to_owned(),
+        attachments: Vec::new(),
         urgency,
         queued_at: t0(),
     }
@@ -290,6 +291,7 @@ pub fn incoming(id: MessageId, ticket: &TicketId, from: PartyCode) -> IncomingMe
         written_at: Instant::parse("2026-11-28T21:05:00.5+01:00").unwrap(),
         sealed: sealed(800, 7),
         payload_json: r#"{"kind":"art29","secret":"SECRET-PAYLOAD"}"#.to_owned(),
+        attachments: Vec::new(),
         receipt: b"-----BEGIN PGP SIGNED MESSAGE-----\nreceipt 1\n".to_vec(),
         received_at: at(5),
     }

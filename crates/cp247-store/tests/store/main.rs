@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod attachments;
 mod audit;
 mod cases;
 mod concurrency;
