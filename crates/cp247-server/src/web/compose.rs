@@ -750,7 +750,7 @@ fn default_counts_spec(spec: &Spec, path: &str, d: &mut Draft) {
     match spec {
         Spec::Object(fields) => default_counts(fields, path, d),
         Spec::List(item) => {
-            if d.0.get(&format!("{path}~n")).is_none() {
+            if !d.0.contains_key(&format!("{path}~n")) {
                 d.set(format!("{path}~n"), "1");
             }
             for i in 0..d.count(path) {
