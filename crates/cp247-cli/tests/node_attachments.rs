@@ -81,7 +81,8 @@ async fn a_one_mib_attachment_reaches_the_peer_identical() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "ticket_not_found");
     // Without a token, nothing.
-    let r = http.get(format!("{}{path}", md.url)).send().await.unwrap();
+    let md_url = net.node("MD").url.clone();
+    let r = http.get(format!("{md_url}{path}")).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
     for code in ["FR", "MD", "DE"] {
