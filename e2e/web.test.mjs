@@ -141,6 +141,42 @@ async function main() {
     await axeCheck(page, 'the inbox');
     await shot(page, 'inbox-en');
 
+    // A case with a reply allowed now, its reply composer, and an acknowledgement sent from it.
+    const caseLinks = await page.$$eval('main a[href^="/cases/"]', (as) => as.map((a) => a.getAttribute('href')));
+    let composer = null;
+    let caseUrl = null;
+    for (const href of caseLinks) {
+      await page.goto(`${fr.url}${href}`);
+      const ack = await page.$('ul.actions a[href$="/replies/acknowledgement"]');
+      if (ack) {
+        composer = await ack.getAttribute('href');
+        break;
+      }
+    }
+    check(composer !== null, 'a received case offers the acknowledgement composer');
+    if (composer) {
+      caseUrl = page.url();
+      await axeCheck(page, 'the case page');
+      await page.goto(`${fr.url}${composer}`);
+      check((await page.textContent('h1')).includes('Acknowledgement'), 'the acknowledgement composer');
+      check((await page.textContent('main')).includes('Europe/'), 'times are typed in a named zone');
+      await axeCheck(page, 'the reply composer');
+      await shot(page, 'reply-acknowledgement-en');
+      // A problem is shown next to its field, and nothing is sent.
+      await page.fill('#f-receiver-reference', '');
+      await page.click('p.send button');
+      await page.waitForLoadState();
+      check((await page.$('#f-receiver-reference-err')) !== null, 'a blank reference is shown at its field');
+      await axeCheck(page, 'the reply composer with a problem');
+      await shot(page, 'reply-problem-en');
+      await page.fill('#f-receiver-reference', 'FR-DEMO-ACK-1');
+      await page.click('p.send button');
+      await page.waitForURL((u) => u.search.startsWith('?sent=acknowledgement'));
+      check((await page.textContent('main')).includes('Sent: Acknowledgement'), 'the acknowledgement is sent and confirmed on the case page');
+      check(page.url().startsWith(caseUrl), 'back on the case page');
+    }
+
+    await page.goto(`${fr.url}/inbox`);
     await page.click('a[href="/directory"]');
     await page.waitForURL('**/directory');
     check((await page.textContent('main')).includes('Europe/Chisinau'), 'the directory shows zones');
@@ -155,6 +191,18 @@ async function main() {
     check((await page.textContent('h1')).includes('Boîte de réception'), 'French labels');
     await axeCheck(page, 'the French inbox');
     await shot(page, 'inbox-fr');
+    if (caseUrl) {
+      // The next reply on the acknowledged case, in French.
+      await page.goto(caseUrl);
+      const next = await page.$('ul.actions a');
+      check(next !== null, 'the acknowledged case offers further replies');
+      if (next) {
+        await page.goto(`${fr.url}${await next.getAttribute('href')}`);
+        check((await page.getAttribute('html', 'lang')) === 'fr', 'the composer in French');
+        await axeCheck(page, 'a French reply composer');
+        await shot(page, 'reply-fr');
+      }
+    }
     await page.goto(`${fr.url}/directory`);
     check((await page.textContent('h1')).includes('Annuaire'), 'the choice is remembered across pages');
     await shot(page, 'directory-fr');

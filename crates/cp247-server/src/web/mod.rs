@@ -18,6 +18,7 @@ use crate::node::NodeContext;
 
 pub mod case_pages;
 pub mod pages;
+pub mod reply;
 pub mod session;
 
 pub use session::CookieNames;
@@ -106,6 +107,11 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/language", post(pages::language))
         .route("/inbox", get(pages::inbox))
         .route("/cases/{id}", get(case_pages::case))
+        .route(
+            "/cases/{id}/replies/{kind}",
+            get(reply::compose).post(reply::submit),
+        )
+        .route("/cases/{id}/close", post(reply::close_page))
         .route("/due", get(case_pages::due))
         .route("/directory", get(pages::directory))
         .route("/static/app.css", get(pages::stylesheet))
