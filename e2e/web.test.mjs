@@ -141,6 +141,37 @@ async function main() {
     await axeCheck(page, 'the inbox');
     await shot(page, 'inbox-en');
 
+    // A case with a reply allowed now and that reply's composer; a problem shown at its field.
+    const caseLinks = await page.$$eval('main a[href^="/cases/"]', (as) => as.map((a) => a.getAttribute('href')));
+    let composer = null;
+    let caseUrl = null;
+    for (const href of caseLinks) {
+      await page.goto(`${fr.url}${href}`);
+      const action = await page.$('ul.actions a');
+      if (action) {
+        composer = await action.getAttribute('href');
+        caseUrl = page.url();
+        break;
+      }
+    }
+    check(composer !== null, 'a case page links a reply composer');
+    if (composer) {
+      await axeCheck(page, 'the case page');
+      await shot(page, 'case-en');
+      await page.goto(`${fr.url}${composer}`);
+      check((await page.textContent('main')).includes('Europe/'), 'times are typed in a named zone');
+      await axeCheck(page, 'the reply composer');
+      await shot(page, 'reply-en');
+      // Every text field emptied: each problem is shown at its field, and nothing is sent.
+      for (const el of await page.$$('.composer input[type=text], .composer textarea')) await el.fill('');
+      await page.click('p.send button');
+      await page.waitForLoadState();
+      check((await page.$('.field-errors')) !== null && (await page.$('#problems')) !== null, 'problems are shown at their fields');
+      await axeCheck(page, 'the reply composer with problems');
+      await shot(page, 'reply-problems-en');
+    }
+
+    await page.goto(`${fr.url}/inbox`);
     await page.click('a[href="/directory"]');
     await page.waitForURL('**/directory');
     check((await page.textContent('main')).includes('Europe/Chisinau'), 'the directory shows zones');
@@ -175,6 +206,18 @@ async function main() {
     check((await page.textContent('h1')).includes('Boîte de réception'), 'French labels');
     await axeCheck(page, 'the French inbox');
     await shot(page, 'inbox-fr');
+    if (caseUrl) {
+      // The same composer in French.
+      await page.goto(caseUrl);
+      const next = await page.$('ul.actions a');
+      check(next !== null, 'the case still offers its replies');
+      if (next) {
+        await page.goto(`${fr.url}${await next.getAttribute('href')}`);
+        check((await page.getAttribute('html', 'lang')) === 'fr', 'the composer in French');
+        await axeCheck(page, 'a French reply composer');
+        await shot(page, 'reply-fr');
+      }
+    }
     await page.goto(`${fr.url}/directory`);
     check((await page.textContent('h1')).includes('Annuaire'), 'the choice is remembered across pages');
     await shot(page, 'directory-fr');

@@ -323,7 +323,8 @@ impl Case {
     /// The reply kinds this node's officers may send on the case now, in the order of
     /// [`MessageKind::ALL`]: kinds of this article written by this side whose sending the state
     /// machine accepts in the current state. The escalation notice is left out (the scheduler
-    /// sends it). Each kind is put to [`apply`] with a typical message of its kind: `probe` is
+    /// sends it). Each kind is put to [`Case::record`] (on a copy) with a typical message of
+    /// its kind, so the checks that need the case apply too: `probe` is
     /// any message id (only a request for information carries one; it changes nothing here).
     pub fn allowed_replies(&self, probe: MessageId, now: Timestamp) -> Vec<MessageKind> {
         let later = |days: i64| {
@@ -354,7 +355,7 @@ impl Case {
                     MessageKind::InformationProvided => match open_rfi {
                         Some(r) => Msg::InformationProvided {
                             in_reply_to: r.id,
-                            unblocks: r.blocking,
+                            unblocks: self.unblocks(r.id),
                         },
                         None => return false,
                     },
@@ -391,7 +392,10 @@ impl Case {
                     | MessageKind::AssistanceRequest
                     | MessageKind::EscalationNotice => return false,
                 };
-                apply(self.state, &CaseEvent::Sent(msg), self.role(), now).is_ok()
+                // `record` on a copy: the state machine and the checks that need the case
+                // (an extension confirmation only on an extension request, answers only to an
+                // open request for information, the bound on events).
+                self.clone().record(CaseEvent::Sent(msg), now).is_ok()
             })
             .collect()
     }

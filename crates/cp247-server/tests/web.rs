@@ -858,8 +858,13 @@ async fn case_page_shows_timeline_deadlines_in_both_zones_and_allowed_replies() 
     );
     // What may be sent now: an acknowledgement, a refusal; never a request or the
     // escalation notice.
-    assert!(page.contains("<li>Acknowledgement"), "{page}");
-    assert!(!page.contains("<li>Escalation"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "<li><a href=\"/cases/{id}/replies/acknowledgement\">Acknowledgement</a></li>"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("replies/escalation_notice"), "{page}");
     // Case text is escaped; no raw codes for states.
     assert!(
         page.contains("Ransomware &#60;b&#62;server&#60;/b&#62;"),

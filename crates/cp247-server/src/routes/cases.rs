@@ -512,21 +512,85 @@ async fn recipient(ctx: &NodeContext, case: &Case) -> Result<Address, ApiError> 
         .map_or(case.opening().counterpart, |m| m.sender))
 }
 
-/// `POST /api/v1/cases/{ticket}/replies`: validate the reply against the case, record the
-/// transition, seal and queue the reply, audit — one unit of work.
-pub async fn post_reply(
-    State(ctx): State<Arc<NodeContext>>,
-    officer: Officer,
-    Path(id): Path<String>,
-    body: Result<Json<NewReply>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(crate::routes::api::json_rejection)?;
-    let id = parse_ticket(&id)?;
+/// Why a reply or a closing was not recorded. Nothing was sent or stored in any case.
+#[derive(Debug)]
+pub enum CaseWorkError {
+    /// The reply has problems (codes, paths, en/fr messages).
+    Invalid(cp247_case::Report),
+    /// The case refuses the event in its current state (or the reply comes from the wrong
+    /// side).
+    Transition(cp247_case::TransitionError),
+    /// Any other failure, with its API answer.
+    Api(ApiError),
+}
+
+impl From<ApiError> for CaseWorkError {
+    fn from(e: ApiError) -> Self {
+        CaseWorkError::Api(e)
+    }
+}
+
+impl CaseWorkError {
+    /// The API answer.
+    pub fn into_api(self) -> ApiError {
+        match self {
+            CaseWorkError::Invalid(report) => ApiError::unprocessable(
+                "invalid_reply",
+                format!(
+                    "the reply has {} problem(s); nothing was sent",
+                    report.errors().count()
+                ),
+            )
+            .with("problems", problems_json(&report)),
+            CaseWorkError::Transition(e) => transition_error(&e),
+            CaseWorkError::Api(e) => e,
+        }
+    }
+}
+
+/// A reply to send on a case.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyInput<'a> {
+    /// The reply document (cp247-case JSON; its `kind` names the reply type).
+    pub reply: &'a Value,
+    /// The message this answers.
+    pub in_reply_to: Option<MessageId>,
+    /// Keep the fact and subject confidential.
+    pub confidential: bool,
+    /// A TLP marking.
+    pub marking: Option<TlpMarking>,
+    /// Files sent with the reply, already checked against the limits.
+    pub attachments: &'a [cp247_seal::Attachment],
+}
+
+/// A reply recorded, sealed and queued.
+#[derive(Debug, Clone)]
+pub struct SentReply {
+    /// Its message id.
+    pub message_id: MessageId,
+    /// Its kind.
+    pub kind: MessageKind,
+    /// Where it goes.
+    pub recipient: Address,
+    /// The case's state after it.
+    pub state: cp247_case::CaseState,
+    /// Warnings the decoder reported (no error).
+    pub warnings: cp247_case::Report,
+}
+
+/// Sends a reply on case `id` for `actor`: decodes it against the case (every problem with
+/// its code and path), checks the transition, seals it to the contact point that handles the
+/// case, and records the transition, the sealed message, the outbox entry and the audit entry
+/// in one unit of work. The officer API and the web composer both call this.
+pub async fn send_reply(
+    ctx: &NodeContext,
+    id: &TicketId,
+    actor: Actor,
+    input: ReplyInput<'_>,
+) -> Result<SentReply, CaseWorkError> {
     let now = ctx.clock.now();
-    let attachments =
-        crate::routes::attachments::parse(req.attachments, &ctx.inbound.limits.attachments)?;
-    let case = load(&ctx, &id).await?;
-    let kind_name = req
+    let case = load(ctx, id).await?;
+    let kind_name = input
         .reply
         .get("kind")
         .and_then(Value::as_str)
@@ -552,26 +616,18 @@ pub async fn post_reply(
         return Err(ApiError::unprocessable(
             "not_sent_by_officers",
             "an escalation notice is sent by the node's scheduler when an urgent request is not acknowledged in time",
-        ));
+        )
+        .into());
     }
-    let bytes = serde_json::to_vec(&req.reply)
+    let bytes = serde_json::to_vec(input.reply)
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
     let parsed = parse_message_json(kind.name(), &bytes, Some(case.reply_context()))
         .map_err(|e| ApiError::unprocessable("invalid_reply", e.to_string()))?;
-    let problems = problems_json(&parsed.report);
     let reply = match parsed.message {
         Some(Message::Reply(r)) => r,
-        Some(Message::Request(_)) | None => {
-            return Err(ApiError::unprocessable(
-                "invalid_reply",
-                format!(
-                    "the reply has {} problem(s); nothing was sent",
-                    parsed.report.errors().count()
-                ),
-            )
-            .with("problems", problems));
-        }
+        Some(Message::Request(_)) | None => return Err(CaseWorkError::Invalid(parsed.report)),
     };
+    let warnings = parsed.report;
     // Checked before sealing, so a refused reply costs nothing; checked again in the unit of
     // work against the case as it is then.
     let message_id = {
@@ -580,28 +636,28 @@ pub async fn post_reply(
     };
     case.clone()
         .record(
-            case.event_for(true, &reply, message_id, req.in_reply_to)
-                .map_err(|e| transition_error(&e))?,
+            case.event_for(true, &reply, message_id, input.in_reply_to)
+                .map_err(CaseWorkError::Transition)?,
             now,
         )
-        .map_err(|e| transition_error(&e))?;
-    let to = recipient(&ctx, &case).await?;
+        .map_err(CaseWorkError::Transition)?;
+    let to = recipient(ctx, &case).await?;
     let body: Value = serde_json::from_str(&cp247_case::reply::to_json_string(&reply))
         .map_err(|e| ApiError::internal("encoding a reply", &e))?;
     let sealed = outgoing::seal(
-        &ctx,
+        ctx,
         Draft {
-            ticket: &id,
+            ticket: id,
             id: message_id,
             to,
             message_type: kind.name(),
             urgency: case.urgency(),
             body,
             handling: Handling {
-                confidential: req.confidential.unwrap_or(true),
-                marking: req.marking,
+                confidential: input.confidential,
+                marking: input.marking,
             },
-            attachments,
+            attachments: input.attachments.to_vec(),
         },
         now,
     )
@@ -611,22 +667,21 @@ pub async fn post_reply(
         code => ApiError::unprocessable(code, e.message),
     })?;
     let store_err = |e: StoreError| ApiError::store("recording a reply", &e);
-    let actor = Actor::token(officer.name()).map_err(store_err)?;
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
     let after = casework::record_reply(
         &mut tx,
         casework::ReplyEvent {
-            ticket: &id,
+            ticket: id,
             reply: &reply,
             sent: true,
             message: message_id,
-            in_reply_to: req.in_reply_to,
+            in_reply_to: input.in_reply_to,
             actor: &actor,
             at: now,
         },
     )
     .await
-    .map_err(|e| apply_error(e, "recording a reply"))?;
+    .map_err(|e| CaseWorkError::Api(apply_error(e, "recording a reply")))?;
     tx.insert_outgoing(&sealed.message)
         .await
         .map_err(store_err)?;
@@ -661,41 +716,77 @@ pub async fn post_reply(
     })?;
     ctx.deliverer.wake(to.party);
     tracing::info!(message_id = %message_id, ticket = %id, message_type = kind.name(), recipient = %to, "reply queued");
+    Ok(SentReply {
+        message_id,
+        kind,
+        recipient: to,
+        state: after.state(),
+        warnings,
+    })
+}
+
+/// `POST /api/v1/cases/{ticket}/replies`: validate the reply against the case, record the
+/// transition, seal and queue the reply, audit — one unit of work ([`send_reply`]).
+pub async fn post_reply(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+    body: Result<Json<NewReply>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(crate::routes::api::json_rejection)?;
+    let id = parse_ticket(&id)?;
+    let attachments =
+        crate::routes::attachments::parse(req.attachments, &ctx.inbound.limits.attachments)?;
+    let actor =
+        Actor::token(officer.name()).map_err(|e| ApiError::store("recording a reply", &e))?;
+    let sent = send_reply(
+        &ctx,
+        &id,
+        actor,
+        ReplyInput {
+            reply: &req.reply,
+            in_reply_to: req.in_reply_to,
+            confidential: req.confidential.unwrap_or(true),
+            marking: req.marking,
+            attachments: &attachments,
+        },
+    )
+    .await
+    .map_err(CaseWorkError::into_api)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "ticket": id,
-            "message_id": message_id,
-            "message_type": kind.name(),
-            "recipient": to.to_string(),
-            "state": after.state().name(),
-            "warnings": problems,
+            "message_id": sent.message_id,
+            "message_type": sent.kind.name(),
+            "recipient": sent.recipient.to_string(),
+            "state": sent.state.name(),
+            "warnings": problems_json(&sent.warnings),
         })),
     )
         .into_response())
 }
 
-/// `POST /api/v1/cases/{ticket}/close`: close a case that has its outcome (audited).
-pub async fn close_case(
-    State(ctx): State<Arc<NodeContext>>,
-    officer: Officer,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_ticket(&id)?;
-    load(&ctx, &id).await?;
+/// Closes case `id` for `actor` when it has its outcome (audited, one unit of work). The
+/// officer API and the web case page both call this.
+pub async fn close(
+    ctx: &NodeContext,
+    id: &TicketId,
+    actor: Actor,
+) -> Result<cp247_case::CaseState, CaseWorkError> {
+    load(ctx, id).await?;
     let now = ctx.clock.now();
     let store_err = |e: StoreError| ApiError::store("closing a case", &e);
-    let actor = Actor::token(officer.name()).map_err(store_err)?;
     let mut tx = ctx.store.begin().await.map_err(store_err)?;
-    let Some(mut case) = tx.load_case(&id).await.map_err(store_err)? else {
-        return Err(ApiError::ticket_not_found(id.as_str()));
+    let Some(mut case) = tx.load_case(id).await.map_err(store_err)? else {
+        return Err(ApiError::ticket_not_found(id.as_str()).into());
     };
     let state = tx
         .record_case_event(&mut case, CaseEvent::Close, now, None, &actor)
         .await
         .map_err(|e| match e {
-            StoreError::Transition { error, .. } => transition_error(&error),
-            other => store_err(other),
+            StoreError::Transition { error, .. } => CaseWorkError::Transition(*error),
+            other => CaseWorkError::Api(store_err(other)),
         })?;
     tx.append_audit(&AuditRecord {
         actor,
@@ -708,6 +799,20 @@ pub async fn close_case(
     .await
     .map_err(store_err)?;
     tx.commit().await.map_err(store_err)?;
+    Ok(state)
+}
+
+/// `POST /api/v1/cases/{ticket}/close`: close a case that has its outcome (audited).
+pub async fn close_case(
+    State(ctx): State<Arc<NodeContext>>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_ticket(&id)?;
+    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("closing a case", &e))?;
+    let state = close(&ctx, &id, actor)
+        .await
+        .map_err(CaseWorkError::into_api)?;
     Ok(Json(
         json!({ "ticket": id, "state": state.name(), "outcome": state.outcome().map(|o| o.as_str()) }),
     ))

@@ -40,7 +40,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 36] = [
+pub const ROUTES: [(&str, &str, Guard); 39] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -114,6 +114,21 @@ pub const ROUTES: [(&str, &str, Guard); 36] = [
     (
         "GET",
         "/cases/FR-2026-ABCDEF",
+        Guard::Session(Access::CaseWork),
+    ),
+    (
+        "GET",
+        "/cases/FR-2026-ABCDEF/replies/acknowledgement",
+        Guard::Session(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/cases/FR-2026-ABCDEF/replies/acknowledgement",
+        Guard::Session(Access::CaseWork),
+    ),
+    (
+        "POST",
+        "/cases/FR-2026-ABCDEF/close",
         Guard::Session(Access::CaseWork),
     ),
     ("GET", "/due", Guard::Session(Access::CaseWork)),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cp247_case::{CaseEvent, Due, MessageKind, Role};
@@ -171,8 +171,47 @@ struct CasePage {
     missing: Vec<String>,
     chain_error: String,
     escalations: Vec<EscalationRow>,
-    actions: Vec<String>,
     compose: Vec<(String, String)>,
+    actions: Vec<Action>,
+    can_close: bool,
+    notice: String,
+}
+
+/// A reply the case allows now, with its composer.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The composer's path.
+    pub href: String,
+    /// The reply kind (label).
+    pub label: String,
+}
+
+/// `GET /cases/{ticket}` parameters: what was just done (after a composer or closing).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CaseQuery {
+    /// The kind of the reply just sent.
+    #[serde(default)]
+    pub sent: Option<String>,
+    /// The case was just closed.
+    #[serde(default)]
+    pub closed: Option<String>,
+}
+
+/// The confirmation of what was just done, in the viewer's language (only known kinds are
+/// named; nothing of the query is echoed).
+fn notice_of(lang: Lang, q: &CaseQuery) -> String {
+    let tr = Tr(lang);
+    if let Some(kind) = q
+        .sent
+        .as_deref()
+        .and_then(cp247_case::MessageKind::from_name)
+    {
+        return tr.t1("web-case-sent", "kind", &kind.label(lang));
+    }
+    if q.closed.is_some() {
+        return tr.t("web-case-closed-now");
+    }
+    String::new()
 }
 
 fn due_row(
@@ -209,7 +248,7 @@ fn page_error(p: &Person, e: &crate::error::ApiError) -> Response {
     }
 }
 
-fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
+fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView, notice: String) -> CasePage {
     let tr = Tr(p.lang);
     let lang = p.lang;
     let case = &v.case;
@@ -285,8 +324,13 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
     let actions = case
         .allowed_replies(probe, v.now)
         .into_iter()
-        .map(|k| k.label(lang))
+        .filter(|k| super::reply::composable(*k))
+        .map(|k| Action {
+            href: format!("/cases/{}/replies/{}", case.ticket(), k.name()),
+            label: k.label(lang),
+        })
         .collect();
+    let can_close = case.clone().record(CaseEvent::Close, v.now).is_ok();
     let urgency = case.urgency();
     // The requesting side continues a preservation with an extension or an Art. 31 request.
     let compose = match (case.role(), request) {
@@ -336,6 +380,8 @@ fn case_page(ctx: &NodeContext, p: &Person, v: &CaseView) -> CasePage {
         escalations,
         actions,
         compose,
+        can_close,
+        notice,
     }
 }
 
@@ -344,6 +390,7 @@ pub async fn case(
     State(ctx): State<Arc<NodeContext>>,
     CaseWorker(p): CaseWorker,
     Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
 ) -> Result<Response, WebRefusal> {
     let Ok(id) = TicketId::parse(&id) else {
         return Ok(message_page(
@@ -358,7 +405,7 @@ pub async fn case(
         Ok(v) => v,
         Err(e) => return Ok(page_error(&p, &e)),
     };
-    Ok(case_page(&ctx, &p, &v).into_response())
+    Ok(case_page(&ctx, &p, &v, notice_of(p.lang, &q)).into_response())
 }
 
 #[derive(Template, WebTemplate)]

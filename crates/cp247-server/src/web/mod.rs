@@ -20,6 +20,7 @@ pub mod case_pages;
 pub mod compose;
 pub mod pages;
 pub mod pdf;
+pub mod reply;
 pub mod session;
 
 pub use session::CookieNames;
@@ -108,6 +109,11 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/language", post(pages::language))
         .route("/inbox", get(pages::inbox))
         .route("/cases/{id}", get(case_pages::case))
+        .route(
+            "/cases/{id}/replies/{kind}",
+            get(reply::compose).post(reply::submit),
+        )
+        .route("/cases/{id}/close", post(reply::close_page))
         .route("/due", get(case_pages::due))
         .route("/directory", get(pages::directory))
         .route(
