@@ -5,7 +5,7 @@
 //! The hook runs after the inbound pipeline has stored the message: a message stored before
 //! (a replay or a retry) is [`Received::Duplicate`] and never alerts again.
 
-use cp247_case::{DeadlinePolicy, OfficeCalendar};
+use cp247_case::OfficeCalendar;
 use cp247_domain::Urgency;
 use cp247_federation::inbound::{Received, ticket_kind_of};
 use cp247_notify::Alert;
@@ -50,10 +50,7 @@ pub fn alert_for(ctx: &NodeContext, received: &Received) -> Option<Alert> {
     let ack_due = directory
         .and_then(|d| d.contact_point(&ctx.me))
         .and_then(|cp| {
-            OfficeCalendar::of(cp).deadline(
-                *received_at,
-                DeadlinePolicy::default().acknowledgement(*urgency),
-            )
+            OfficeCalendar::of(cp).deadline(*received_at, ctx.policy.acknowledgement(*urgency))
         });
     Some(Alert::NewRequest {
         message_id: *message_id,

@@ -408,6 +408,7 @@ pub async fn start_with_alerts(
         ..ServeLimits::default()
     };
     let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
+    let policy = config.file.cases.policy();
     let context = Arc::new(NodeContext {
         config,
         me,
@@ -423,7 +424,7 @@ pub async fn start_with_alerts(
         metrics,
         web,
         alerts,
-        policy: DeadlinePolicy::default(),
+        policy,
         test_clock,
         notifier,
         alert_queue,
