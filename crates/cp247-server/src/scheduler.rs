@@ -210,6 +210,18 @@ pub struct Pass {
 /// Runs passes every `[cases] scheduler_every` until `shutdown`.
 pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
     let every = ctx.config.file.cases.scheduler_every.duration();
+    // Before the first pass decides any escalation: the receipts an older version stored
+    // without recording them on their case.
+    match catch_up_receipts(&ctx).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            receipts = n,
+            "receipts missing on their cases were recorded"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "the receipt catch-up failed; it runs at the next start")
+        }
+    }
     loop {
         match run_pass(&ctx).await {
             Ok(p) if p != Pass::default() => {
@@ -283,6 +295,45 @@ pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
         }
     }
     Ok(pass)
+}
+
+/// Records on their cases the system receipts of delivered requests that lack one, at the
+/// time the receipt was stored — what a crash between the two steps of an older version (or
+/// a database restored from such a node) left behind. The delivery worker records both in
+/// one transaction, so this runs once, when the scheduler starts, before its first pass
+/// decides any escalation. Exactly once: a case that has its receipt is not listed again, and
+/// the case write is guarded against a second process.
+pub async fn catch_up_receipts(ctx: &NodeContext) -> Result<usize, StoreError> {
+    let batch = ctx.config.file.cases.scheduler_batch;
+    let mut recorded = 0;
+    loop {
+        let missing = ctx.store.delivered_requests_without_receipt(batch).await?;
+        let listed = missing.len();
+        let mut now_recorded = 0;
+        for (ticket, message, delivered_at) in missing {
+            match cp247_federation::casework::record_receipt(
+                &ctx.store,
+                &ticket,
+                &message,
+                delivered_at,
+            )
+            .await
+            {
+                Ok(true) => {
+                    tracing::warn!(ticket = %ticket, message_id = %message, "a stored receipt was missing on its case: recorded now");
+                    now_recorded += 1;
+                }
+                Ok(false) => {}
+                Err(e) if e.is_conflict() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        recorded += now_recorded;
+        // A full batch may hide more; stop when one records nothing (the rest cannot take it).
+        if listed < usize::try_from(batch).unwrap_or(usize::MAX) || now_recorded == 0 {
+            return Ok(recorded);
+        }
+    }
 }
 
 /// Fires `r` once: the key, the case event and the audit entry in one unit of work.
