@@ -85,16 +85,17 @@ pub struct Alert {
     pub kind: AlertKind,
 }
 
-/// Where alerts go. The node holds one; the scheduler calls it after each action is
-/// committed (the action is already in the case timeline and the audit log). Implementations
-/// must return quickly (queue the work) and never fail the caller.
+/// Where alerts go besides the alert outbox. The node holds one; the scheduler calls it
+/// (through [`crate::alerts::raise`], which then stores the duty-officer alert) after each
+/// action is committed (the action is already in the case timeline and the audit log).
+/// Implementations must return quickly and never fail the caller.
 pub trait Alerts: Send + Sync + fmt::Debug {
     /// Delivers one alert.
     fn alert(&self, alert: &Alert);
 }
 
-/// Today's alerts: a warning in the node's log (the action itself is in the case timeline).
-/// The e-mail and webhook channels plug in here.
+/// A warning in the node's log for each action (the action itself is in the case timeline;
+/// the duty-officer alert is stored and sent by [`crate::alerts`]).
 #[derive(Debug, Default)]
 pub struct LogAlerts;
 
@@ -391,17 +392,21 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
         Err(e) => return Err(e),
     }
     if recorded {
-        ctx.alerts.alert(&Alert {
-            ticket: r.ticket.clone(),
-            at: now,
-            kind: AlertKind::Reminder {
-                key: r.key.as_str().to_owned(),
-                kind: r.kind.name().to_owned(),
-                owed_by: r.owed_by,
-                target: r.target,
-                counterpart,
+        crate::alerts::raise(
+            ctx,
+            &Alert {
+                ticket: r.ticket.clone(),
+                at: now,
+                kind: AlertKind::Reminder {
+                    key: r.key.as_str().to_owned(),
+                    kind: r.kind.name().to_owned(),
+                    owed_by: r.owed_by,
+                    target: r.target,
+                    counterpart,
+                },
             },
-        });
+        )
+        .await;
     }
     Ok(recorded)
 }
@@ -595,20 +600,24 @@ async fn escalate(
     {
         channel = "email_failed".to_owned();
     }
-    ctx.alerts.alert(&Alert {
-        ticket: ticket.clone(),
-        at: now,
-        kind: AlertKind::Escalation {
-            target: target_text,
-            to,
-            channel,
-            unanswered,
-            request: original.map(|(id, _, _)| id),
-            urgency: esc.urgency,
-            duty_phones: phones,
-            acknowledgement_due_at: esc.acknowledgement_due_at,
+    crate::alerts::raise(
+        ctx,
+        &Alert {
+            ticket: ticket.clone(),
+            at: now,
+            kind: AlertKind::Escalation {
+                target: target_text,
+                to,
+                channel,
+                unanswered,
+                request: original.map(|(id, _, _)| id),
+                urgency: esc.urgency,
+                duty_phones: phones,
+                acknowledgement_due_at: esc.acknowledgement_due_at,
+            },
         },
-    });
+    )
+    .await;
     Ok(true)
 }
 
@@ -766,10 +775,14 @@ async fn lapse(
         Err(e) if e.is_conflict() => return Ok(false),
         Err(e) => return Err(e),
     }
-    ctx.alerts.alert(&Alert {
-        ticket: ticket.clone(),
-        at: now,
-        kind: AlertKind::Lapsed { until, counterpart },
-    });
+    crate::alerts::raise(
+        ctx,
+        &Alert {
+            ticket: ticket.clone(),
+            at: now,
+            kind: AlertKind::Lapsed { until, counterpart },
+        },
+    )
+    .await;
     Ok(true)
 }

@@ -28,6 +28,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/sqlite/0004_accounts.sql"),
     ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/sqlite/0005_alerts.sql"),
+    ),
 ];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
@@ -46,6 +51,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "accounts",
         include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/postgres/0005_alerts.sql"),
     ),
 ];
 

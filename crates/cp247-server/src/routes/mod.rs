@@ -39,7 +39,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 32] = [
+pub const ROUTES: [(&str, &str, Guard); 34] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -112,6 +112,8 @@ pub const ROUTES: [(&str, &str, Guard); 32] = [
     ),
     ("GET", "/due", Guard::Session(Access::CaseWork)),
     ("GET", "/directory", Guard::Session(Access::Directory)),
+    ("GET", "/alerts", Guard::Session(Access::CaseWork)),
+    ("POST", "/alerts/seen", Guard::Session(Access::CaseWork)),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",

@@ -16,6 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::accounts::{AccountError, Passwords};
 use crate::node::NodeContext;
 
+pub mod alerts;
 pub mod case_pages;
 pub mod pages;
 pub mod session;
@@ -108,6 +109,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/cases/{id}", get(case_pages::case))
         .route("/due", get(case_pages::due))
         .route("/directory", get(pages::directory))
+        .route("/alerts", get(alerts::alerts))
+        .route("/alerts/seen", post(alerts::mark_seen))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,
