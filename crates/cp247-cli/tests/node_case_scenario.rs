@@ -422,7 +422,40 @@ async fn request_escalation_preservation_reminders_extension_follow_up_mla_execu
     assert_eq!(v["error"], "illegal_transition");
     assert!(v["messages"]["fr"].is_string());
 
+    // 11. Both sides' audit logs verify: the binary, as a process, on each stopped node.
     for code in ["FR", "MD", "MD-alt"] {
         net.node(code).stop();
     }
+    for code in ["FR", "MD", "MD-alt"] {
+        let checked = audit_verify(net.node(code));
+        assert!(checked > 0, "{code}: no audit entry checked");
+    }
+}
+
+/// Runs `cp247 audit verify` on a stopped node; asserts that it reports an intact log and
+/// returns the number of entries it says it checked.
+fn audit_verify(node: &NodeProc) -> u64 {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cp247"))
+        .args(["audit", "verify", "--config"])
+        .arg(node.config())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}: audit verify failed ({}):\n{stdout}{stderr}",
+        node.code,
+        out.status
+    );
+    // "the audit log of MD/primary is intact: N entries, head …"
+    let summary = stdout
+        .lines()
+        .find_map(|l| l.split_once(" is intact: "))
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{}: no verdict in\n{stdout}", node.code));
+    summary
+        .split_once(" entries")
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}: no entry count in «{summary}»", node.code))
 }

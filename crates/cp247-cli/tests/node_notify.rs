@@ -210,3 +210,73 @@ async fn a_node_with_a_bad_notify_section_refuses_to_start_and_says_why() {
         "{err}"
     );
 }
+
+/// The alert outbox is durable: MD's relay is unreachable when an emergency request arrives,
+/// so the alert waits (stored, retried); MD is stopped, restarted with the relay reachable,
+/// and the alert is mailed — once: a further restart sends nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_waiting_for_the_relay_survives_a_restart_and_is_mailed_once() {
+    let Some((smtp, maildir)) = loopback_postfix() else {
+        return;
+    };
+    let mut net = Network::new(vec![NodeOptions::sqlite("FR"), NodeOptions::sqlite("MD")]).await;
+    let (host, port) = smtp.rsplit_once(':').unwrap();
+    let mut config = std::fs::read_to_string(net.node("MD").config()).unwrap();
+    config.push_str(&format!(
+        "\n[notify]\nsmtp_host = \"{host}\"\nsmtp_port = {port}\nsmtp_security = \"none\"\n\
+         smtp_timeout = \"5s\"\nfrom = \"cp247 MD <cp247-md@cp247.test>\"\n\n\
+         [[notify.duty_officers]]\nemail = \"MD duty officer <cp247mail@cp247.test>\"\n"
+    ));
+    std::fs::write(net.node("MD").config(), config).unwrap();
+    // First run: the relay's port is one nobody listens on.
+    let closed = node_harness::free_port();
+    net.node("MD")
+        .env
+        .push(("CP247__NOTIFY__SMTP_PORT".into(), closed.to_string()));
+    net.node("MD").start().await;
+    let md_url = net.node("MD").url.clone();
+    let md_cert = net.node("MD").provisioned.cert.clone();
+    let fr_text = std::fs::read_to_string(net.node("FR").dir().join("node-key.asc")).unwrap();
+    let fr = NodeKey::from_locked_armored(&fr_text, &Passphrase::new(PASS.into())).unwrap();
+    let (urgent, ticket) = sealed(&fr, &md_cert, Urgency::Emergency);
+    assert_eq!(post_sealed(&md_url, &urgent).await["outcome"], "accepted");
+    // The first attempt fails (and is recorded as such) before MD stops.
+    for _ in 0..300 {
+        if net.node("MD").log_tail().contains("alert e-mail failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        net.node("MD").log_tail().contains("alert e-mail failed"),
+        "{}",
+        net.node("MD").log_tail()
+    );
+    net.node("MD").stop();
+    assert!(mails_with(&maildir, &ticket).is_empty());
+
+    // Second run, the relay reachable: the stored alert goes out.
+    net.node("MD").env.clear();
+    net.node("MD").start().await;
+    let mut mails = Vec::new();
+    for _ in 0..600 {
+        mails = mails_with(&maildir, &ticket);
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails.len(), 1, "the alert for {ticket} after the restart");
+    let mail = MessageParser::default().parse(&mails[0]).unwrap();
+    assert_eq!(
+        mail.subject().unwrap(),
+        format!("[cp247] EMERGENCY art29 request from FR: {ticket}")
+    );
+    // Let the sender record it, then restart once more: nothing is sent again.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    net.node("MD").stop();
+    net.node("MD").start().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    net.node("MD").stop();
+    assert_eq!(mails_with(&maildir, &ticket).len(), 1, "mailed once");
+}

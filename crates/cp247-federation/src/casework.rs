@@ -362,28 +362,48 @@ async fn extend_previous(
     Ok(())
 }
 
-/// After the peer's signed receipt for `message` on `ticket` is stored: when that message is
-/// the case's request (this node is the requester), records the system receipt. A receipt for
-/// any other message, or a case that cannot take it, changes nothing.
+/// Records the system receipt of `message` on `ticket` in its own unit of work: see
+/// [`record_receipt_in`]. The scheduler's catch-up calls it for receipts stored before the
+/// delivery worker recorded both together (or by a version that did not). `true` when it
+/// recorded the receipt; running it again records nothing more.
 pub async fn record_receipt(
     store: &Store,
     ticket: &TicketId,
     message: &MessageId,
     at: Timestamp,
-) -> Result<(), StoreError> {
-    let events = store.case_events(ticket).await?;
+) -> Result<bool, StoreError> {
+    let mut tx = store.begin().await?;
+    if record_receipt_in(&mut tx, ticket, message, at).await? {
+        tx.commit().await?;
+        Ok(true)
+    } else {
+        tx.rollback().await?;
+        Ok(false)
+    }
+}
+
+/// In the unit of work that stores the peer's signed receipt for `message` on `ticket`
+/// (`Tx::mark_delivered`): when that message is the case's request (this node is the
+/// requester) and the case has no receipt yet, records the system receipt. A receipt for any
+/// other message, or a case that cannot take it, changes nothing (`false`).
+pub async fn record_receipt_in(
+    tx: &mut Tx,
+    ticket: &TicketId,
+    message: &MessageId,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let events = tx.case_events(ticket).await?;
     let is_request = events.iter().any(|e| {
         e.message_id.as_ref() == Some(message) && e.recorded.event == CaseEvent::Sent(Msg::Request)
     });
     if !is_request {
-        return Ok(());
+        return Ok(false);
     }
-    let mut tx = store.begin().await?;
     let Some(mut case) = tx.load_case(ticket).await? else {
-        return Ok(());
+        return Ok(false);
     };
     if case.role() != Role::Requester || case.receipt_at().is_some() {
-        return Ok(());
+        return Ok(false);
     }
     match tx
         .record_case_event(
@@ -395,11 +415,127 @@ pub async fn record_receipt(
         )
         .await
     {
-        Ok(_) => tx.commit().await,
+        Ok(_) => Ok(true),
         Err(StoreError::Transition { error, .. }) => {
             tracing::info!(ticket = %ticket, reason = %error, "a receipt changes nothing on this case");
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cp247_domain::{Instant, PartyCode, Urgency};
+    use cp247_store::{DeliveryState, MessageType, OutgoingMessage, StoreOptions, WorkerId};
+    use rand::SeedableRng;
+
+    fn t0() -> Timestamp {
+        "2026-11-28T20:00:00Z".parse().unwrap()
+    }
+
+    /// A requester's case whose request is claimed by a delivery worker.
+    async fn sent_request(store: &Store) -> (TicketId, MessageId) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let fr = PartyCode::parse("FR").unwrap();
+        let md = PartyCode::parse("MD").unwrap();
+        let ticket = TicketId::generate(fr, t0(), &mut rng);
+        let m = MessageId::generate(t0(), &mut rng);
+        let doc = cp247_forms::examples::example(cp247_forms::Kind::Art29).unwrap();
+        let opening = Opening::for_request(
+            ticket.clone(),
+            Role::Requester,
+            &doc,
+            Address::primary(md),
+            t0(),
+        )
+        .unwrap();
+        let mut case = Case::open(opening);
+        case.record(CaseEvent::Sent(Msg::Request), t0()).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        tx.create_ticket(&NewTicket {
+            id: ticket.clone(),
+            our_role: OurRole::Requester,
+            our_party: fr,
+            counterpart: md,
+            kind: TicketKind::parse("art29_preservation").unwrap(),
+            state: TicketState::parse("sent").unwrap(),
+            urgency: Urgency::Urgent,
+            title: CaseText::new("Preservation").unwrap(),
+            reference: None,
+            created_at: t0(),
+        })
+        .await
+        .unwrap();
+        tx.insert_outgoing(&OutgoingMessage {
+            id: m,
+            ticket: ticket.clone(),
+            sender: Address::primary(fr),
+            recipient: Address::primary(md),
+            message_type: MessageType::parse("request").unwrap(),
+            written_at: Instant::utc(t0()),
+            sealed: b"-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n".to_vec(),
+            payload_json: "{}".to_owned(),
+            urgency: Urgency::Urgent,
+            queued_at: t0(),
+        })
+        .await
+        .unwrap();
+        tx.create_case(&case, Some(&m), &Actor::node())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let w = WorkerId::new("test-worker").unwrap();
+        let claims = store
+            .claim_due(None, &w, t0(), std::time::Duration::from_secs(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(claims.len(), 1);
+        (ticket, m)
+    }
+
+    fn receipts(events: &[cp247_store::CaseEventRow]) -> usize {
+        events
+            .iter()
+            .filter(|e| e.recorded.event == CaseEvent::SystemReceipt)
+            .count()
+    }
+
+    /// A receipt stored without its case event (a crash between the two steps): the
+    /// catch-up records it once; run again, it records nothing more.
+    #[tokio::test]
+    async fn the_catch_up_records_a_missing_receipt_exactly_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("node.db").display());
+        let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
+        let (ticket, m) = sent_request(&store).await;
+        let at = t0() + jiff::SignedDuration::from_secs(5);
+        store.mark_delivered(&m, b"receipt", at).await.unwrap();
+        assert_eq!(
+            store.delivery_status(&m).await.unwrap().state,
+            DeliveryState::Delivered
+        );
+        assert_eq!(receipts(&store.case_events(&ticket).await.unwrap()), 0);
+
+        assert!(record_receipt(&store, &ticket, &m, at).await.unwrap());
+        assert!(!record_receipt(&store, &ticket, &m, at).await.unwrap());
+        assert_eq!(receipts(&store.case_events(&ticket).await.unwrap()), 1);
+        assert!(
+            store
+                .delivered_requests_without_receipt(10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let case = store
+            .load_case_for(cp247_store::Viewer::Local(ticket.party()), &ticket)
+            .await
+            .unwrap();
+        assert_eq!(case.receipt_at(), Some(at));
+        // A message that is not the request (an unknown id) records nothing.
+        let other = MessageId::generate(t0(), &mut rand::rngs::StdRng::seed_from_u64(9));
+        assert!(!record_receipt(&store, &ticket, &other, at).await.unwrap());
+        store.close().await;
     }
 }

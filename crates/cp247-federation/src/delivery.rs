@@ -15,7 +15,7 @@ use std::time::Duration;
 use cp247_directory::{Channel, DirectoryState, TrafficRefusal};
 use cp247_domain::{Clock, PartyCode};
 use cp247_seal::Sealed;
-use cp247_store::{Claim, DeliveryState, Store, WorkerId};
+use cp247_store::{Claim, DeliveryState, Store, StoreError, WorkerId};
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 use tokio::sync::Notify;
@@ -268,25 +268,11 @@ impl Deliverer {
         match self.attempt(&snapshot, &claim).await {
             Ok(receipt) => {
                 let now = self.clock.now();
-                match self
-                    .store
-                    .mark_delivered(&claim.message_id, &receipt, now)
-                    .await
-                {
-                    Ok(_) => {
+                match self.store_receipt(&claim, &receipt, now).await {
+                    Ok(()) => {
                         self.metrics
                             .delivered(peer, started.elapsed().as_secs_f64());
                         tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, "delivered");
-                        if let Err(e) = crate::casework::record_receipt(
-                            &self.store,
-                            &claim.ticket,
-                            &claim.message_id,
-                            now,
-                        )
-                        .await
-                        {
-                            tracing::error!(message_id = %claim.message_id, error = %e, "recording the receipt on the case failed");
-                        }
                         if let Err(e) = self.store.record_peer_contact(peer, now, None).await {
                             tracing::debug!(error = %e, "recording a peer contact failed");
                         }
@@ -348,6 +334,40 @@ impl Deliverer {
                 }
             }
         }
+    }
+
+    /// Stores the verified `receipt` of `claim` and, when the message is its case's request,
+    /// the case's system receipt — in one transaction, so that a crash never leaves a
+    /// delivered request whose case still waits for its receipt (and may escalate wrongly). A
+    /// conflict with another writer of the case (an acknowledgement arriving at that moment)
+    /// is retried at once, a few times; after that the lease expires and the message is sent
+    /// again, and the peer returns the same receipt.
+    async fn store_receipt(
+        &self,
+        claim: &Claim,
+        receipt: &[u8],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.store_receipt_once(claim, receipt, now).await {
+                Err(e) if e.is_conflict() && tries < 3 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn store_receipt_once(
+        &self,
+        claim: &Claim,
+        receipt: &[u8],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
+        tx.mark_delivered(&claim.message_id, receipt, now).await?;
+        crate::casework::record_receipt_in(&mut tx, &claim.ticket, &claim.message_id, now).await?;
+        tx.commit().await
     }
 
     async fn attempt(&self, snapshot: &DirectoryState, claim: &Claim) -> Result<Vec<u8>, Failure> {

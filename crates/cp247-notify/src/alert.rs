@@ -278,6 +278,90 @@ impl Alert {
     }
 }
 
+impl Alert {
+    /// Reads an alert back from its [`Alert::json`] (the alert outbox stores that): every
+    /// field parsed to its type again. The error says which field is wrong.
+    pub fn from_json(value: &Value) -> Result<Alert, String> {
+        fn text<'a>(v: &'a Value, field: &str) -> Result<&'a str, String> {
+            v[field]
+                .as_str()
+                .ok_or_else(|| format!("the alert has no text field {field}"))
+        }
+        fn parsed<T, E: std::fmt::Display>(
+            v: &Value,
+            field: &str,
+            parse: impl FnOnce(&str) -> Result<T, E>,
+        ) -> Result<T, String> {
+            parse(text(v, field)?).map_err(|e| format!("the alert's {field}: {e}"))
+        }
+        fn phones(v: &Value) -> Result<Vec<String>, String> {
+            v["duty_phones"]
+                .as_array()
+                .ok_or("the alert has no duty_phones list")?
+                .iter()
+                .map(|p| {
+                    p.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| "a duty phone is not text".to_owned())
+                })
+                .collect()
+        }
+        let ticket = parsed(value, "ticket", TicketId::parse)?;
+        match text(value, "event")? {
+            "new_request" => Ok(Alert::NewRequest {
+                message_id: parsed(value, "message_id", MessageId::parse)?,
+                ticket,
+                kind: text(value, "kind")?.to_owned(),
+                urgency: parsed(value, "urgency", parse_urgency)?,
+                from: parsed(value, "from", parse_address)?,
+                received_at: parsed(value, "received_at", |t| t.parse::<Timestamp>())?,
+                ack_due: match &value["ack_due"] {
+                    Value::Null => None,
+                    _ => Some(parsed(value, "ack_due", |t| t.parse::<Timestamp>())?),
+                },
+                phones: phones(value)?,
+            }),
+            "deadline" => Ok(Alert::Deadline {
+                key: text(value, "reminder")?.to_owned(),
+                ticket,
+                what: text(value, "what")?.to_owned(),
+                due: parsed(value, "due", |t| t.parse::<Timestamp>())?,
+                counterpart: parsed(value, "counterpart", parse_address)?,
+                phones: phones(value)?,
+            }),
+            "escalation" => Ok(Alert::Escalation {
+                message_id: parsed(value, "message_id", MessageId::parse)?,
+                ticket,
+                urgency: parsed(value, "urgency", parse_urgency)?,
+                unanswered: parsed(value, "unanswered", parse_address)?,
+                alternate: parsed(value, "alternate", parse_address)?,
+                channel: text(value, "channel")?.to_owned(),
+                phones: phones(value)?,
+            }),
+            other => Err(format!("'{other}' is not an alert event")),
+        }
+    }
+}
+
+fn parse_urgency(text: &str) -> Result<Urgency, String> {
+    [Urgency::Emergency, Urgency::Urgent, Urgency::Routine]
+        .into_iter()
+        .find(|u| u.as_str() == text)
+        .ok_or_else(|| format!("'{text}' is not an urgency"))
+}
+
+/// `FR/primary`, as [`Address`] writes itself.
+fn parse_address(text: &str) -> Result<Address, String> {
+    let bad = || format!("'{text}' is not a contact point such as FR/primary");
+    let (party, point) = text.split_once('/').ok_or_else(bad)?;
+    let party = cp247_domain::PartyCode::parse(party).map_err(|_| bad())?;
+    match point {
+        "primary" => Ok(Address::primary(party)),
+        "alternate" => Ok(Address::alternate(party)),
+        _ => Err(bad()),
+    }
+}
+
 /// The `format` field of webhook bodies.
 pub const ALERT_FORMAT: &str = "cp247-alert/1";
 
@@ -413,6 +497,45 @@ mod tests {
         );
         assert!(d.key().starts_with("deadline:FR-2026-000124/"));
         assert!(!d.text().contains("duty phones"));
+    }
+
+    #[test]
+    fn an_alert_reads_back_from_its_json() {
+        let md = Address::primary(PartyCode::parse("MD").unwrap());
+        let alerts = [
+            alert(),
+            Alert::Escalation {
+                message_id: MessageId::parse("0193a5c0-0000-7000-8000-000000000002").unwrap(),
+                ticket: TicketId::parse("FR-2026-000124").unwrap(),
+                urgency: Urgency::Urgent,
+                unanswered: md,
+                alternate: Address::alternate(PartyCode::parse("MD").unwrap()),
+                channel: "node".into(),
+                phones: vec!["+373 22 000 111".into()],
+            },
+            Alert::Deadline {
+                key: "FR-2026-000124/preservation_expiring.7d/2026-12-10T00:00:00Z".into(),
+                ticket: TicketId::parse("FR-2026-000124").unwrap(),
+                what: "preservation_expiring".into(),
+                due: "2026-12-10T00:00:00Z".parse().unwrap(),
+                counterpart: md,
+                phones: vec![],
+            },
+        ];
+        for a in alerts {
+            assert_eq!(Alert::from_json(&a.json()).unwrap(), a);
+        }
+        let mut no_ack_due = alert();
+        if let Alert::NewRequest { ack_due, .. } = &mut no_ack_due {
+            *ack_due = None;
+        }
+        assert_eq!(Alert::from_json(&no_ack_due.json()).unwrap(), no_ack_due);
+        let mut bad = alert().json();
+        bad["urgency"] = Value::from("whenever");
+        let err = Alert::from_json(&bad).unwrap_err();
+        assert!(err.contains("urgency"), "{err}");
+        bad["event"] = Value::from("party");
+        assert!(Alert::from_json(&bad).is_err());
     }
 
     #[test]

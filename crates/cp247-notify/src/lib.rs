@@ -30,7 +30,7 @@ pub use channel::{ChannelError, EmailTarget, RequestMail};
 pub use mail::Enclosure;
 pub use notifier::{
     AlertQueue, AlertReport, DutyOfficer, Notifier, NotifyConfigError, NotifyError, NotifySettings,
-    alert_worker,
+    WEBHOOK_CHANNEL, alert_worker, email_channel,
 };
 pub use secret::Secret;
 pub use smtp::{Mailer, SmtpSecurity, SmtpSettings};

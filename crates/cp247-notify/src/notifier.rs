@@ -105,6 +105,41 @@ impl AlertReport {
         self.emails.iter().all(|(_, r)| r.is_ok())
             && self.webhook.as_ref().is_none_or(Result::is_ok)
     }
+
+    /// The channels that took the alert in this attempt ([`email_channel`], [`WEBHOOK_CHANNEL`]).
+    pub fn channels_ok(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .emails
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(to, _)| email_channel(to))
+            .collect();
+        if matches!(self.webhook, Some(Ok(_))) {
+            out.push(WEBHOOK_CHANNEL.to_owned());
+        }
+        out
+    }
+
+    /// What failed, in one line (no secrets, no case content).
+    pub fn failures(&self) -> String {
+        let mut out: Vec<String> = self
+            .emails
+            .iter()
+            .filter_map(|(to, r)| r.as_ref().err().map(|e| format!("e-mail to {to}: {e}")))
+            .collect();
+        if let Some(Err(e)) = &self.webhook {
+            out.push(format!("webhook: {e}"));
+        }
+        out.join("; ")
+    }
+}
+
+/// The name of the webhook channel in [`AlertReport::channels_ok`].
+pub const WEBHOOK_CHANNEL: &str = "webhook";
+
+/// The name of the e-mail channel to `address`.
+pub fn email_channel(address: &str) -> String {
+    format!("email:{address}")
 }
 
 /// Sends alerts and encrypted e-mail.
@@ -174,9 +209,17 @@ impl Notifier {
     /// Sends `alert` to every duty-officer address and to the webhook; failures are in the
     /// report and logged (without secrets or case content).
     pub async fn send_alert(&self, alert: &Alert) -> AlertReport {
+        self.send_alert_except(alert, &[]).await
+    }
+
+    /// [`Notifier::send_alert`] to the channels not in `done` (a retry after some took it).
+    pub async fn send_alert_except(&self, alert: &Alert, done: &[String]) -> AlertReport {
         let mut report = AlertReport::default();
         let key = alert.key();
         for officer in &self.duty {
+            if done.contains(&email_channel(&officer.address.email())) {
+                continue;
+            }
             let result = self.alert_email(alert, officer).await;
             match &result {
                 Ok(id) => {
@@ -188,7 +231,11 @@ impl Notifier {
             }
             report.emails.push((officer.address.email(), result));
         }
-        if let Some(webhook) = &self.webhook {
+        if let Some(webhook) = self
+            .webhook
+            .as_ref()
+            .filter(|_| !done.iter().any(|d| d == WEBHOOK_CHANNEL))
+        {
             let mut body = alert.json();
             if let serde_json::Value::Object(map) = &mut body {
                 map.insert(

@@ -1,16 +1,37 @@
-//! Alerts the node raises from what it receives: a new urgent or emergency request alerts the
-//! duty officer (e-mail and webhook, through the notifier's bounded queue) with the requesting
-//! contact point's duty phone numbers and the acknowledgement deadline.
+//! Duty-officer alerts: a new urgent or emergency request (with the requesting contact point's
+//! duty phone numbers and the acknowledgement deadline) and the scheduler's actions (reminders,
+//! escalations, lapses). Every alert is stored once in the store's alert outbox (by its stable
+//! key): the web interface's alerts page lists it; with `[notify]` configured, [`run_sender`]
+//! sends it by e-mail and webhook, retried with backoff and marked sent, so that a restart
+//! neither loses nor repeats it.
 //!
-//! The hook runs after the inbound pipeline has stored the message: a message stored before
+//! The inbound hook runs after the pipeline has stored the message: a message stored before
 //! (a replay or a retry) is [`Received::Duplicate`] and never alerts again.
 
-use cp247_case::{DeadlinePolicy, OfficeCalendar};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cp247_case::OfficeCalendar;
 use cp247_domain::Urgency;
 use cp247_federation::inbound::{Received, ticket_kind_of};
-use cp247_notify::Alert;
+use cp247_notify::{Alert, Notifier};
+use cp247_store::{AlertAttempt, AlertClaim, NewAlert, StoreError};
+use jiff::SignedDuration;
+use tokio_util::sync::CancellationToken;
 
 use crate::node::NodeContext;
+
+/// How long a sender holds a claimed alert (longer than the slowest send: every duty-officer
+/// e-mail and the webhook's own retries).
+pub const ALERT_LEASE: Duration = Duration::from_secs(300);
+/// Attempts before an alert is given up (marked failed, still shown in the web interface).
+pub const MAX_ALERT_ATTEMPTS: u32 = 10;
+/// The wait before the first retry; each later one doubles it, up to [`MAX_RETRY_WAIT`].
+pub const FIRST_RETRY_WAIT: SignedDuration = SignedDuration::from_secs(5);
+/// The longest wait between two attempts.
+pub const MAX_RETRY_WAIT: SignedDuration = SignedDuration::from_secs(30 * 60);
+/// How often the sender looks for due alerts when nothing wakes it.
+const SENDER_POLL: Duration = Duration::from_secs(2);
 
 /// The alert a received message raises, if any: only a message that opened a ticket here (a
 /// new request) and is urgent or an emergency.
@@ -50,10 +71,7 @@ pub fn alert_for(ctx: &NodeContext, received: &Received) -> Option<Alert> {
     let ack_due = directory
         .and_then(|d| d.contact_point(&ctx.me))
         .and_then(|cp| {
-            OfficeCalendar::of(cp).deadline(
-                *received_at,
-                DeadlinePolicy::default().acknowledgement(*urgency),
-            )
+            OfficeCalendar::of(cp).deadline(*received_at, ctx.policy.acknowledgement(*urgency))
         });
     Some(Alert::NewRequest {
         message_id: *message_id,
@@ -67,55 +85,153 @@ pub fn alert_for(ctx: &NodeContext, received: &Received) -> Option<Alert> {
     })
 }
 
-/// Queues the alert `received` raises, if any and if alerts are configured.
-pub fn on_received(ctx: &NodeContext, received: &Received) {
-    let Some(queue) = &ctx.alert_queue else {
-        return;
-    };
+/// Stores the alert `received` raises, if any.
+pub async fn on_received(ctx: &NodeContext, received: &Received) {
     if let Some(alert) = alert_for(ctx, received) {
-        queue.submit(alert);
+        store_alert(ctx, &alert).await;
     }
 }
 
-/// The scheduler's [`Alerts`](crate::scheduler::Alerts) with `[notify]` configured: each alert
-/// still goes to `inner` (the log, or a test's recorder), then to the duty officers by e-mail
-/// and webhook through the notifier's bounded queue, with the other Party's duty phone numbers
-/// from the directory. The scheduler raises each alert once (reminder keys and escalation rows
-/// are unique), and the notify alert's key is stable, so a receiver can tell a repeat.
-#[derive(Debug)]
-pub struct NotifyAlerts {
-    inner: std::sync::Arc<dyn crate::scheduler::Alerts>,
-    queue: cp247_notify::AlertQueue,
-    directory: cp247_federation::directory::DirectoryHandle,
+/// Stores `alert` in the alert outbox (once: an alert whose key is stored already changes
+/// nothing) and wakes the sender. A store failure is logged: the action that raised the alert
+/// is already committed, in the case timeline and the audit log.
+pub async fn store_alert(ctx: &NodeContext, alert: &Alert) {
+    let send = ctx.notifier.as_ref().is_some_and(|n| n.is_configured());
+    let key = alert.key();
+    let new = NewAlert {
+        key: key.clone(),
+        node: ctx.me,
+        ticket: alert.ticket().clone(),
+        event: alert.event().to_owned(),
+        body: alert.json().to_string(),
+        created_at: ctx.clock.now(),
+        send,
+    };
+    match ctx.store.insert_alert(&new).await {
+        Ok(true) => {
+            if send {
+                ctx.alert_wake.notify_one();
+            }
+        }
+        Ok(false) => tracing::debug!(alert = %key, "the alert was raised before"),
+        Err(e) => tracing::error!(alert = %key, error = %e, "an alert could not be stored"),
+    }
 }
 
-impl NotifyAlerts {
-    /// Alerts that go to `inner` and to `queue`.
-    pub fn new(
-        inner: std::sync::Arc<dyn crate::scheduler::Alerts>,
-        queue: cp247_notify::AlertQueue,
-        directory: cp247_federation::directory::DirectoryHandle,
-    ) -> Self {
-        Self {
-            inner,
-            queue,
-            directory,
+/// A scheduler action, once committed: to the node's [`Alerts`](crate::scheduler::Alerts)
+/// (the log), then stored as a duty-officer alert with the duty phones from the directory.
+pub async fn raise(ctx: &NodeContext, action: &crate::scheduler::Alert) {
+    ctx.alerts.alert(action);
+    if let Some(alert) = notify_alert(action, |a| phones(ctx, a)) {
+        store_alert(ctx, &alert).await;
+    }
+}
+
+/// The duty phones the directory lists for the contact point `of` (empty when unlisted).
+fn phones(ctx: &NodeContext, of: &cp247_domain::Address) -> Vec<String> {
+    let snapshot = ctx.directory.snapshot();
+    snapshot
+        .current()
+        .and_then(|c| c.directory().contact_point(of))
+        .map(|cp| {
+            cp.duty_phones
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The wait after failed attempt `attempt` (from 1): 5 s, 10 s, 20 s… up to 30 min.
+pub fn retry_wait(attempt: u32) -> SignedDuration {
+    let factor = 1i64 << attempt.saturating_sub(1).min(20);
+    FIRST_RETRY_WAIT
+        .checked_mul(i32::try_from(factor).unwrap_or(i32::MAX))
+        .map_or(MAX_RETRY_WAIT, |w| w.min(MAX_RETRY_WAIT))
+}
+
+/// Sends the alerts due now through `notifier`, each under a lease; returns how many were
+/// attempted.
+pub async fn send_due(ctx: &NodeContext, notifier: &Notifier) -> Result<usize, StoreError> {
+    let claims = ctx
+        .store
+        .claim_alerts(ctx.me, ctx.clock.now(), ALERT_LEASE, 16)
+        .await?;
+    let n = claims.len();
+    for claim in claims {
+        let (outcome, done) = attempt(ctx, notifier, &claim).await;
+        match ctx
+            .store
+            .finish_alert_attempt(&claim, &done, &outcome, ctx.clock.now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(alert = %claim.key, "the alert's lease was lost while sending it")
+            }
+            Err(e) => {
+                tracing::error!(alert = %claim.key, error = %e, "the outcome of an alert could not be stored; it is tried again after its lease")
+            }
         }
     }
+    Ok(n)
+}
 
-    /// The duty phones the directory lists for the contact point `of` (empty when unlisted).
-    fn phones(&self, of: &cp247_domain::Address) -> Vec<String> {
-        let snapshot = self.directory.snapshot();
-        snapshot
-            .current()
-            .and_then(|c| c.directory().contact_point(of))
-            .map(|cp| {
-                cp.duty_phones
-                    .iter()
-                    .map(|p| p.as_str().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
+/// One attempt at `claim`: the outcome and the channels that have taken it so far.
+async fn attempt(
+    ctx: &NodeContext,
+    notifier: &Notifier,
+    claim: &AlertClaim,
+) -> (AlertAttempt, Vec<String>) {
+    let parsed = serde_json::from_str::<serde_json::Value>(&claim.body)
+        .map_err(|e| e.to_string())
+        .and_then(|v| Alert::from_json(&v));
+    let alert = match parsed {
+        Ok(a) => a,
+        Err(e) => {
+            let error = format!("the stored alert cannot be read: {e}");
+            tracing::error!(alert = %claim.key, error = %error, "alert given up");
+            return (AlertAttempt::GiveUp { error }, claim.channels_done.clone());
+        }
+    };
+    let report = notifier
+        .send_alert_except(&alert, &claim.channels_done)
+        .await;
+    let mut done = claim.channels_done.clone();
+    done.extend(report.channels_ok());
+    let outcome = if report.all_sent() {
+        AlertAttempt::Sent
+    } else if claim.attempt >= MAX_ALERT_ATTEMPTS {
+        tracing::error!(alert = %claim.key, attempts = claim.attempt, "an alert could not be sent and is given up");
+        AlertAttempt::GiveUp {
+            error: report.failures(),
+        }
+    } else {
+        let now = ctx.clock.now();
+        AlertAttempt::Retry {
+            next_at: now.checked_add(retry_wait(claim.attempt)).unwrap_or(now),
+            error: report.failures(),
+        }
+    };
+    (outcome, done)
+}
+
+/// The alert sender of a node with `[notify]`: sends what is due, then waits to be woken (a
+/// new alert) or for the next poll, until `shutdown` (an alert being sent is finished first).
+pub async fn run_sender(
+    ctx: Arc<NodeContext>,
+    notifier: Arc<Notifier>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        if let Err(e) = send_due(&ctx, &notifier).await {
+            tracing::error!(error = %e, "sending alerts failed; tried again");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = ctx.alert_wake.notified() => {}
+            () = tokio::time::sleep(SENDER_POLL) => {}
+        }
     }
 }
 
@@ -190,15 +306,6 @@ pub fn notify_alert(
             counterpart: *counterpart,
             phones: phones_of(counterpart),
         }),
-    }
-}
-
-impl crate::scheduler::Alerts for NotifyAlerts {
-    fn alert(&self, alert: &crate::scheduler::Alert) {
-        self.inner.alert(alert);
-        if let Some(out) = notify_alert(alert, |a| self.phones(a)) {
-            self.queue.submit(out);
-        }
     }
 }
 

@@ -23,7 +23,15 @@
 //!
 //! [delivery]                                    # optional
 //! give_up_after = "3d"
+//!
+//! [cases]                                       # optional; these are the defaults
+//! scheduler_every = "30s"
+//! ack_limit = { emergency = "30m", urgent = "2h", routine = "1 working day" }
+//! preservation_reminders = ["14d", "7d", "1d"]  # days before the end, earliest first
 //! ```
+//!
+//! `ack_limit` takes elapsed time (`30m`, `2h`), office time of the requested contact point
+//! (`"4h office time"`) or its working days (`"1 working day"`); see [`crate::cases_config`].
 //!
 //! Environment overrides: `CP247__KEY=value` for a top-level key and `CP247__TABLE__KEY=value`
 //! for a table (`CP247__LISTEN=127.0.0.1:9000`, `CP247__DELIVERY__LEASE=10s`). Only the CLI reads
@@ -257,6 +265,20 @@ pub struct CasesSection {
     /// The most open cases one scheduler pass examines (default 5000).
     #[serde(default = "default_scheduler_batch")]
     pub scheduler_batch: u32,
+    /// How long the requested side has to acknowledge a request, by urgency (see
+    /// [`crate::cases_config`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub ack_limit: crate::cases_config::AckLimits,
+    /// The days before the end of a preservation at which the officers are reminded.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub preservation_reminders: crate::cases_config::ReminderDays,
+}
+
+impl CasesSection {
+    /// The deadline policy these settings give.
+    pub fn policy(&self) -> cp247_case::DeadlinePolicy {
+        crate::cases_config::policy(&self.ack_limit, &self.preservation_reminders)
+    }
 }
 
 fn default_scheduler_every() -> Period {
@@ -271,6 +293,8 @@ impl Default for CasesSection {
         Self {
             scheduler_every: default_scheduler_every(),
             scheduler_batch: default_scheduler_batch(),
+            ack_limit: crate::cases_config::AckLimits::default(),
+            preservation_reminders: crate::cases_config::ReminderDays::default(),
         }
     }
 }
@@ -794,6 +818,10 @@ impl ConfigFile {
                 "it must be 1s to 7d: a longer interval leaves the end of the audit log unprotected for too long",
             ));
         }
+        self.cases
+            .ack_limit
+            .check()
+            .map_err(|reason| invalid("cases.ack_limit.emergency", reason))?;
         self.notify.check()?;
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
@@ -1173,6 +1201,135 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("cp247 init"), "{err}");
+    }
+
+    #[test]
+    fn the_deadline_policy_is_read_from_cases() {
+        use cp247_case::Limit;
+        use cp247_domain::Urgency;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        // Defaults when [cases] says nothing.
+        std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(
+            config.file.cases.policy(),
+            cp247_case::DeadlinePolicy::default()
+        );
+
+        let text = format!(
+            "{}\n[cases]\nack_limit = {{ emergency = \"15m\", routine = \"2 working days\" }}\n\
+             preservation_reminders = [\"30d\", \"7d\"]\n",
+            sample().to_toml().unwrap()
+        );
+        std::fs::write(&path, &text).unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        let policy = config.file.cases.policy();
+        assert_eq!(
+            policy.acknowledgement(Urgency::Emergency),
+            Limit::Elapsed(jiff::SignedDuration::from_mins(15))
+        );
+        // A missing urgency keeps its default.
+        assert_eq!(
+            policy.acknowledgement(Urgency::Urgent),
+            Limit::Elapsed(jiff::SignedDuration::from_hours(2))
+        );
+        assert_eq!(
+            policy.acknowledgement(Urgency::Routine),
+            Limit::WorkingDays(2)
+        );
+        assert_eq!(policy.expiry_reminder_days, [30, 7]);
+
+        // What is written is read back the same.
+        let written = config.file.to_toml().unwrap();
+        assert!(written.contains("[cases"), "{written}");
+        std::fs::write(&path, &written).unwrap();
+        assert_eq!(ConfigFile::load(&path, &[]).unwrap().file, config.file);
+
+        // Environment overrides, the list as one string.
+        let env = vec![
+            (
+                "CP247__CASES__ACK_LIMIT__URGENT".to_owned(),
+                "4h office time".to_owned(),
+            ),
+            (
+                "CP247__CASES__PRESERVATION_REMINDERS".to_owned(),
+                "10d, 2d".to_owned(),
+            ),
+        ];
+        let policy = ConfigFile::load(&path, &env).unwrap().file.cases.policy();
+        assert_eq!(
+            policy.acknowledgement(Urgency::Urgent),
+            Limit::OfficeTime(jiff::SignedDuration::from_hours(4))
+        );
+        assert_eq!(
+            policy.acknowledgement(Urgency::Emergency),
+            Limit::Elapsed(jiff::SignedDuration::from_mins(15))
+        );
+        assert_eq!(policy.expiry_reminder_days, [10, 2]);
+    }
+
+    #[test]
+    fn a_bad_deadline_policy_is_refused_with_the_key_and_the_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        let eleven: Vec<String> = (1..=11).rev().map(|d| format!("\"{d}d\"")).collect();
+        let eleven = format!("preservation_reminders = [{}]", eleven.join(", "));
+        for (cases, key, words) in [
+            (
+                "ack_limit = { urgent = \"0m\" }",
+                "cases.ack_limit.urgent",
+                "more than zero",
+            ),
+            (
+                "ack_limit = { routine = \"0 working days\" }",
+                "cases.ack_limit.routine",
+                "at least 1 working day",
+            ),
+            (
+                "ack_limit = { urgent = \"-2h\" }",
+                "cases.ack_limit.urgent",
+                "negative",
+            ),
+            (
+                "ack_limit = { emergency = \"half an hour\" }",
+                "cases.ack_limit.emergency",
+                "not an acknowledgement limit",
+            ),
+            ("ack_limit = { urgnet = \"2h\" }", "urgnet", "unknown field"),
+            (
+                "ack_limit = { emergency = \"3h\" }",
+                "cases.ack_limit.emergency",
+                "longer than the urgent",
+            ),
+            (
+                "preservation_reminders = [\"14d\", \"0d\"]",
+                "cases.preservation_reminders",
+                "0d is not a reminder",
+            ),
+            (
+                "preservation_reminders = [\"-7d\"]",
+                "cases.preservation_reminders",
+                "negative",
+            ),
+            (
+                "preservation_reminders = [\"1d\", \"7d\", \"14d\"]",
+                "cases.preservation_reminders",
+                "out of order",
+            ),
+            (
+                "preservation_reminders = [\"7d\", \"7d\"]",
+                "cases.preservation_reminders",
+                "more than once",
+            ),
+            (eleven.as_str(), "cases.preservation_reminders", "too many"),
+        ] {
+            let text = format!("{}\n[cases]\n{cases}\n", sample().to_toml().unwrap());
+            std::fs::write(&path, text).unwrap();
+            let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
+            assert!(err.contains(key), "{cases}: the key is not named: {err}");
+            assert!(err.contains(words), "{cases}: {err}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The cp247 node server.
 //!
 //! - [`config`]: `cp247.toml`, environment overrides, and the refusal of insecure settings.
+//! - [`cases_config`]: the deadline policy of `[cases]` (acknowledgement limits, preservation
+//!   reminders).
 //! - [`node`]: start (load and check keys, open the store, restore and refresh the directory,
 //!   bind) and run the listener, delivery workers and directory schedule until shutdown.
 //! - [`routes`]: the federation endpoint, the officer REST API (requests, cases, replies, due
@@ -23,6 +25,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod cases_config;
 pub mod checkpoint;
 pub mod config;
 pub mod error;

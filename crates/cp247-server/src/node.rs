@@ -15,7 +15,7 @@ use cp247_federation::inbound::Inbound;
 use cp247_federation::listen::{self, ListenMode, ServeLimits};
 use cp247_federation::metrics::Metrics;
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
-use cp247_notify::{AlertQueue, Notifier, alert_worker};
+use cp247_notify::Notifier;
 use cp247_seal::{Cert, NodeKey, OpenPolicy, Passphrase};
 use cp247_store::{Store, StoreOptions};
 use tokio_util::sync::CancellationToken;
@@ -114,8 +114,8 @@ pub struct NodeContext {
     pub test_clock: Option<Arc<TestClock>>,
     /// The notifier (`[notify]`), if configured.
     pub notifier: Option<Arc<Notifier>>,
-    /// The duty-officer alert queue, if a notifier is configured.
-    pub alert_queue: Option<AlertQueue>,
+    /// Wakes the alert sender when an alert is stored (see [`crate::alerts`]).
+    pub alert_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -370,27 +370,8 @@ pub async fn start_with_alerts(
         .build(&config.base_dir, key.clone(), clock.clone())
         .map_err(StartError::Notify)?
         .map(Arc::new);
-    let (alert_queue, alert_task) = match &notifier {
-        Some(n) => {
-            let (queue, task) = alert_worker(
-                n.clone(),
-                cp247_notify::notifier::QUEUE_CAPACITY,
-                shutdown.clone(),
-            );
-            (Some(queue), Some(task))
-        }
-        None => (None, None),
-    };
-
-    // With `[notify]`, the scheduler's alerts also go to the duty officers (e-mail, webhook).
-    let alerts: Arc<dyn Alerts> = match &alert_queue {
-        Some(queue) => Arc::new(crate::alerts::NotifyAlerts::new(
-            alerts,
-            queue.clone(),
-            handle.clone(),
-        )),
-        None => alerts,
-    };
+    // With `[notify]`, a task sends the stored duty-officer alerts (e-mail, webhook).
+    let sender_notifier = notifier.clone().filter(|n| n.is_configured());
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -408,6 +389,7 @@ pub async fn start_with_alerts(
         ..ServeLimits::default()
     };
     let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
+    let policy = config.file.cases.policy();
     let context = Arc::new(NodeContext {
         config,
         me,
@@ -423,10 +405,10 @@ pub async fn start_with_alerts(
         metrics,
         web,
         alerts,
-        policy: DeadlinePolicy::default(),
+        policy,
         test_clock,
         notifier,
-        alert_queue,
+        alert_wake: Arc::new(tokio::sync::Notify::new()),
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready
@@ -434,8 +416,12 @@ pub async fn start_with_alerts(
     let _ = sync.refresh().await;
 
     let tasks = TaskTracker::new();
-    if let Some(task) = alert_task {
-        tasks.spawn(task);
+    if let Some(notifier) = sender_notifier {
+        tasks.spawn(crate::alerts::run_sender(
+            context.clone(),
+            notifier,
+            shutdown.clone(),
+        ));
     }
     let router = crate::routes::router(context.clone());
     tasks.spawn({

@@ -85,16 +85,17 @@ pub struct Alert {
     pub kind: AlertKind,
 }
 
-/// Where alerts go. The node holds one; the scheduler calls it after each action is
-/// committed (the action is already in the case timeline and the audit log). Implementations
-/// must return quickly (queue the work) and never fail the caller.
+/// Where alerts go besides the alert outbox. The node holds one; the scheduler calls it
+/// (through [`crate::alerts::raise`], which then stores the duty-officer alert) after each
+/// action is committed (the action is already in the case timeline and the audit log).
+/// Implementations must return quickly and never fail the caller.
 pub trait Alerts: Send + Sync + fmt::Debug {
     /// Delivers one alert.
     fn alert(&self, alert: &Alert);
 }
 
-/// Today's alerts: a warning in the node's log (the action itself is in the case timeline).
-/// The e-mail and webhook channels plug in here.
+/// A warning in the node's log for each action (the action itself is in the case timeline;
+/// the duty-officer alert is stored and sent by [`crate::alerts`]).
 #[derive(Debug, Default)]
 pub struct LogAlerts;
 
@@ -210,6 +211,18 @@ pub struct Pass {
 /// Runs passes every `[cases] scheduler_every` until `shutdown`.
 pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
     let every = ctx.config.file.cases.scheduler_every.duration();
+    // Before the first pass decides any escalation: the receipts an older version stored
+    // without recording them on their case.
+    match catch_up_receipts(&ctx).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            receipts = n,
+            "receipts missing on their cases were recorded"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "the receipt catch-up failed; it runs at the next start")
+        }
+    }
     loop {
         match run_pass(&ctx).await {
             Ok(p) if p != Pass::default() => {
@@ -285,6 +298,45 @@ pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
     Ok(pass)
 }
 
+/// Records on their cases the system receipts of delivered requests that lack one, at the
+/// time the receipt was stored — what a crash between the two steps of an older version (or
+/// a database restored from such a node) left behind. The delivery worker records both in
+/// one transaction, so this runs once, when the scheduler starts, before its first pass
+/// decides any escalation. Exactly once: a case that has its receipt is not listed again, and
+/// the case write is guarded against a second process.
+pub async fn catch_up_receipts(ctx: &NodeContext) -> Result<usize, StoreError> {
+    let batch = ctx.config.file.cases.scheduler_batch;
+    let mut recorded = 0;
+    loop {
+        let missing = ctx.store.delivered_requests_without_receipt(batch).await?;
+        let listed = missing.len();
+        let mut now_recorded = 0;
+        for (ticket, message, delivered_at) in missing {
+            match cp247_federation::casework::record_receipt(
+                &ctx.store,
+                &ticket,
+                &message,
+                delivered_at,
+            )
+            .await
+            {
+                Ok(true) => {
+                    tracing::warn!(ticket = %ticket, message_id = %message, "a stored receipt was missing on its case: recorded now");
+                    now_recorded += 1;
+                }
+                Ok(false) => {}
+                Err(e) if e.is_conflict() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        recorded += now_recorded;
+        // A full batch may hide more; stop when one records nothing (the rest cannot take it).
+        if listed < usize::try_from(batch).unwrap_or(usize::MAX) || now_recorded == 0 {
+            return Ok(recorded);
+        }
+    }
+}
+
 /// Fires `r` once: the key, the case event and the audit entry in one unit of work.
 async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, StoreError> {
     let mut tx = ctx.store.begin().await?;
@@ -340,17 +392,21 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
         Err(e) => return Err(e),
     }
     if recorded {
-        ctx.alerts.alert(&Alert {
-            ticket: r.ticket.clone(),
-            at: now,
-            kind: AlertKind::Reminder {
-                key: r.key.as_str().to_owned(),
-                kind: r.kind.name().to_owned(),
-                owed_by: r.owed_by,
-                target: r.target,
-                counterpart,
+        crate::alerts::raise(
+            ctx,
+            &Alert {
+                ticket: r.ticket.clone(),
+                at: now,
+                kind: AlertKind::Reminder {
+                    key: r.key.as_str().to_owned(),
+                    kind: r.kind.name().to_owned(),
+                    owed_by: r.owed_by,
+                    target: r.target,
+                    counterpart,
+                },
             },
-        });
+        )
+        .await;
     }
     Ok(recorded)
 }
@@ -571,20 +627,24 @@ async fn escalate(
     {
         channel = "email_failed".to_owned();
     }
-    ctx.alerts.alert(&Alert {
-        ticket: ticket.clone(),
-        at: now,
-        kind: AlertKind::Escalation {
-            target: target_text,
-            to,
-            channel,
-            unanswered,
-            request: original.map(|(id, _, _)| id),
-            urgency: esc.urgency,
-            duty_phones: phones,
-            acknowledgement_due_at: esc.acknowledgement_due_at,
+    crate::alerts::raise(
+        ctx,
+        &Alert {
+            ticket: ticket.clone(),
+            at: now,
+            kind: AlertKind::Escalation {
+                target: target_text,
+                to,
+                channel,
+                unanswered,
+                request: original.map(|(id, _, _)| id),
+                urgency: esc.urgency,
+                duty_phones: phones,
+                acknowledgement_due_at: esc.acknowledgement_due_at,
+            },
         },
-    });
+    )
+    .await;
     Ok(true)
 }
 
@@ -742,10 +802,14 @@ async fn lapse(
         Err(e) if e.is_conflict() => return Ok(false),
         Err(e) => return Err(e),
     }
-    ctx.alerts.alert(&Alert {
-        ticket: ticket.clone(),
-        at: now,
-        kind: AlertKind::Lapsed { until, counterpart },
-    });
+    crate::alerts::raise(
+        ctx,
+        &Alert {
+            ticket: ticket.clone(),
+            at: now,
+            kind: AlertKind::Lapsed { until, counterpart },
+        },
+    )
+    .await;
     Ok(true)
 }

@@ -828,3 +828,113 @@ async fn attachments_over_the_limits_or_malformed_are_refused_at_the_api_and_by_
     stop(fr).await;
     stop(md).await;
 }
+
+async fn case_view(http: &reqwest::Client, node: &RunningNode, tok: &str, ticket: &str) -> Value {
+    http.get(format!("{}/api/v1/cases/{ticket}", base(node)))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `[cases] ack_limit` is what the scheduler escalates by: with an urgent limit of 10 minutes
+/// on FR (the default is 2 hours) the unacknowledged urgent request is escalated after 10
+/// minutes of FR's clock, not before; MD, with the default, still owes its acknowledgement
+/// two hours after the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_acknowledgement_limit_decides_when_the_scheduler_escalates() {
+    use cp247_domain::ManualClock;
+    let net = Net::build(&["FR", "MD"], false);
+    // Whole microseconds, as the store keeps instants.
+    let start_at = cp247_store::truncate_to_micros(now());
+    let clock = Arc::new(ManualClock::new(start_at));
+    let env = vec![
+        (
+            "CP247__CASES__ACK_LIMIT__URGENT".to_owned(),
+            "10m".to_owned(),
+        ),
+        // Not longer than the urgent limit (the configuration refuses that).
+        (
+            "CP247__CASES__ACK_LIMIT__EMERGENCY".to_owned(),
+            "5m".to_owned(),
+        ),
+    ];
+    let fr_config = ConfigFile::load(net.config(0), &env).unwrap();
+    let fr = node::start(fr_config, Passphrase::new(PASS.into()), clock.clone())
+        .await
+        .unwrap();
+    let md_config = ConfigFile::load(net.config(1), &[]).unwrap();
+    let md = node::start(md_config, Passphrase::new(PASS.into()), clock.clone())
+        .await
+        .unwrap();
+    let http = client();
+    let fr_officer = token(&fr, Role::Officer).await;
+    let md_officer = token(&md, Role::Officer).await;
+
+    let document = art29_to_md();
+    assert_eq!(document["urgency"], "urgent", "the example is urgent");
+    let created: Value = http
+        .post(format!("{}/api/v1/requests", base(&fr)))
+        .bearer_auth(&fr_officer)
+        .json(&json!({ "to": "MD", "document": document }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = created["ticket"].as_str().unwrap().to_owned();
+    wait_delivered(&http, &fr, &fr_officer, &ticket).await;
+    let mut v = case_view(&http, &fr, &fr_officer, &ticket).await;
+    for _ in 0..100 {
+        if v["case"]["state"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        v = case_view(&http, &fr, &fr_officer, &ticket).await;
+    }
+    assert_eq!(v["case"]["state"], "delivered", "{v}");
+    let request_at: jiff::Timestamp = v["case"]["request_at"].as_str().unwrap().parse().unwrap();
+    let fr_due: jiff::Timestamp = v["due"][0]["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(v["due"][0]["kind"], "human_acknowledgement");
+    assert_eq!(fr_due - request_at, jiff::SignedDuration::from_mins(10));
+    // MD counts its own default (the scenario's Paris office; urgent is elapsed time).
+    let at_md = case_view(&http, &md, &md_officer, &ticket).await;
+    let md_due: jiff::Timestamp = at_md["due"][0]["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(md_due - request_at, jiff::SignedDuration::from_hours(2));
+
+    // One minute before the configured limit: nothing.
+    clock.set(request_at + jiff::SignedDuration::from_mins(9));
+    let pass = cp247_server::scheduler::run_pass(&fr.context)
+        .await
+        .unwrap();
+    assert_eq!(pass.escalations, 0);
+    let v = case_view(&http, &fr, &fr_officer, &ticket).await;
+    assert!(v["escalations"].as_array().unwrap().is_empty(), "{v}");
+
+    // One minute after it (an hour and 49 minutes before the default): escalated, once.
+    clock.set(request_at + jiff::SignedDuration::from_mins(11));
+    cp247_server::scheduler::run_pass(&fr.context)
+        .await
+        .unwrap();
+    cp247_server::scheduler::run_pass(&fr.context)
+        .await
+        .unwrap();
+    let v = case_view(&http, &fr, &fr_officer, &ticket).await;
+    let escalations = v["escalations"].as_array().unwrap();
+    assert_eq!(escalations.len(), 1, "{v}");
+    assert_eq!(escalations[0]["direction"], "out");
+    let due_at: jiff::Timestamp = escalations[0]["acknowledgement_due_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(due_at, fr_due);
+    assert!(v["case"]["escalated_at"].is_string(), "{v}");
+
+    stop(fr).await;
+    stop(md).await;
+}

@@ -934,3 +934,177 @@ async fn case_page_shows_timeline_deadlines_in_both_zones_and_allowed_replies() 
     }
     n.stop().await;
 }
+
+/// A stored duty-officer alert of `node` on `ticket`, raised `mins` minutes from now.
+async fn stored_alert(
+    n: &Node,
+    alert: &cp247_notify::Alert,
+    node: cp247_domain::Address,
+    mins: i64,
+) {
+    let stored = n
+        .node
+        .context
+        .store
+        .insert_alert(&cp247_store::NewAlert {
+            key: alert.key(),
+            node,
+            ticket: alert.ticket().clone(),
+            event: alert.event().to_owned(),
+            body: alert.json().to_string(),
+            created_at: n.clock.now() + jiff::SignedDuration::from_mins(mins),
+            send: false,
+        })
+        .await
+        .unwrap();
+    assert!(stored);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alerts_page_lists_the_nodes_alerts_newest_first_and_marks_them_seen() {
+    let n = start().await;
+    let http = client();
+    let first = received_case(&n, "MD-2026-AAAAAA").await;
+    let second = received_case(&n, "MD-2026-BBBBBB").await;
+    let fr = cp247_domain::Address::primary(PartyCode::parse("FR").unwrap());
+    let md = cp247_domain::Address::primary(PartyCode::parse("MD").unwrap());
+    let now = n.clock.now();
+    let new_request = cp247_notify::Alert::NewRequest {
+        message_id: cp247_domain::MessageId::generate(now, &mut rand::rng()),
+        ticket: first.clone(),
+        kind: "art29".into(),
+        urgency: cp247_domain::Urgency::Emergency,
+        from: md,
+        received_at: now,
+        ack_due: None,
+        phones: vec!["+37322000000".into()],
+    };
+    let deadline = cp247_notify::Alert::Deadline {
+        key: format!("{second}/preservation_expiring.7d/2026-12-10T00:00:00Z"),
+        ticket: second.clone(),
+        what: "preservation_expiring".into(),
+        due: now,
+        counterpart: md,
+        phones: vec![],
+    };
+    // Another contact point's alert in the same database (never shown here).
+    let foreign = cp247_notify::Alert::Deadline {
+        key: "foreign".into(),
+        ticket: second.clone(),
+        what: "acknowledgement_overdue".into(),
+        due: now,
+        counterpart: fr,
+        phones: vec![],
+    };
+    stored_alert(&n, &new_request, fr, 0).await;
+    stored_alert(&n, &deadline, fr, 5).await;
+    stored_alert(&n, &foreign, cp247_domain::Address::alternate(fr.party), 9).await;
+
+    let officer = n.enrol("odile", Role::Officer).await;
+    let s = n.session(officer.account.id).await;
+    let (status, page) = get_page(&n, &http, &s, "/alerts").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // Newest first, each linking to its case, both unseen; not the other contact point's.
+    let at_second = page.find(&format!("href=\"/cases/{second}\"")).unwrap();
+    let at_first = page.find(&format!("href=\"/cases/{first}\"")).unwrap();
+    assert!(at_second < at_first, "{page}");
+    assert_eq!(page.matches("<tr class=\"unseen\">").count(), 2, "{page}");
+    assert!(
+        page.contains("New emergency request from MD/primary"),
+        "{page}"
+    );
+    assert!(page.contains("The preservation ends in 7 days"), "{page}");
+    assert!(!page.contains("foreign") && !page.contains("No acknowledgement by a person"));
+    // The navigation of every page counts the unseen alerts.
+    assert!(page.contains("2 unseen"), "{page}");
+    let (_, inbox) = get_page(&n, &http, &s, "/inbox").await;
+    assert!(
+        inbox.contains("href=\"/alerts\"") && inbox.contains("2 unseen"),
+        "{inbox}"
+    );
+
+    // Marking seen needs the session's CSRF token.
+    let key = deadline.key();
+    let r = http
+        .post(format!("{}/alerts/seen", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", "wrong"), ("key", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, page) = get_page(&n, &http, &s, "/alerts").await;
+    assert_eq!(page.matches("<tr class=\"unseen\">").count(), 2, "{page}");
+    let r = http
+        .post(format!("{}/alerts/seen", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str()), ("key", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers().get(LOCATION).unwrap(), "/alerts");
+    let (_, page) = get_page(&n, &http, &s, "/alerts").await;
+    assert_eq!(page.matches("<tr class=\"unseen\">").count(), 1, "{page}");
+    assert!(page.contains("Seen by user:odile"), "{page}");
+    assert!(page.contains("1 unseen"), "{page}");
+    // Another contact point's alert cannot be marked from here.
+    let r = http
+        .post(format!("{}/alerts/seen", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str()), ("key", "foreign")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let alt = cp247_domain::Address::alternate(fr.party);
+    assert_eq!(
+        n.node.context.store.unseen_alert_count(alt).await.unwrap(),
+        1
+    );
+
+    // French labels.
+    let r = http
+        .post(format!("{}/language", n.base))
+        .header(COOKIE, format!("cp247_session={s}"))
+        .form(&[("csrf", csrf(&s).as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get_page(&n, &http, &s, "/alerts").await;
+    assert!(
+        page.contains("Alertes") && page.contains("1 non vue(s)"),
+        "{page}"
+    );
+    assert!(page.contains("Marquer comme vue"), "{page}");
+    assert!(!page.contains("⟦"), "a label is missing: {page}");
+
+    // Read-only users and administrators get neither the page nor the count.
+    for role in [Role::ReadOnly, Role::Administrator] {
+        let e = n
+            .enrol(&format!("a-{}", role.as_str().replace('_', "-")), role)
+            .await;
+        let other = n.session(e.account.id).await;
+        let (status, page) = get_page(&n, &http, &other, "/alerts").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{role:?}: {page}");
+        let (_, directory) = get_page(&n, &http, &other, "/directory").await;
+        assert!(!directory.contains("href=\"/alerts\""), "{directory}");
+        let r = http
+            .post(format!("{}/alerts/seen", n.base))
+            .header(COOKIE, format!("cp247_session={other}"))
+            .form(&[
+                ("csrf", csrf(&other).as_str()),
+                ("key", new_request.key().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role:?}");
+    }
+    assert_eq!(
+        n.node.context.store.unseen_alert_count(fr).await.unwrap(),
+        1
+    );
+    n.stop().await;
+}

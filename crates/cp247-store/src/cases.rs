@@ -497,6 +497,14 @@ impl Tx {
         sync_ticket_state(self.conn(), &ticket, last.state, last.at).await
     }
 
+    /// Every recorded event of the case of `ticket`, in order, as this unit of work sees it.
+    pub async fn case_events(
+        &mut self,
+        ticket: &TicketId,
+    ) -> Result<Vec<CaseEventRow>, StoreError> {
+        read_events(self.conn(), ticket).await
+    }
+
     /// Records that `reminder` fired at `fired_at`. `false` (and nothing written) when it had
     /// fired already — here or in another process: the caller then records nothing else.
     pub async fn fire_reminder(
@@ -633,6 +641,46 @@ impl Store {
             .await
             .map_err(StoreError::db(op))?;
             rows.iter().map(escalation_row).collect()
+        })
+        .await
+    }
+
+    /// Requests this node sent whose signed receipt is stored (the outbox entry is
+    /// `delivered`) while their case, not closed, records no `system_receipt`: what a crash
+    /// between the two would have left, for the scheduler's catch-up. At most `limit`, oldest
+    /// delivery first: (ticket, message, delivered at).
+    pub async fn delivered_requests_without_receipt(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(TicketId, MessageId, Timestamp)>, StoreError> {
+        let op = "listing receipts not recorded on their case";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let rows = sqlx::query(
+                "SELECT o.ticket_id, o.message_id, o.delivered_at_us FROM outbox o \
+                 JOIN case_events e ON e.ticket_id = o.ticket_id AND e.message_id = o.message_id \
+                 JOIN cases c ON c.ticket_id = o.ticket_id \
+                 WHERE o.state = 'delivered' AND e.name = 'sent:request' AND c.state <> 'closed' \
+                 AND NOT EXISTS (SELECT 1 FROM case_events r \
+                     WHERE r.ticket_id = o.ticket_id AND r.name = 'system_receipt') \
+                 ORDER BY o.delivered_at_us, o.message_id LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            const T: &str = "outbox";
+            rows.iter()
+                .map(|row| {
+                    let ticket: String = get(row, T, "ticket_id", &"a delivered request")?;
+                    let id: String = get(row, T, "message_id", &ticket)?;
+                    Ok((
+                        parse_col(&ticket, TicketId::parse, T, "ticket_id", &ticket)?,
+                        parse_col(&id, MessageId::parse, T, "message_id", &ticket)?,
+                        get_ts(row, T, "delivered_at_us", &ticket)?,
+                    ))
+                })
+                .collect()
         })
         .await
     }

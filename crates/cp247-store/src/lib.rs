@@ -67,6 +67,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod alerts;
 mod audit;
 mod cases;
 mod codec;
@@ -85,6 +86,7 @@ mod tokens;
 pub use accounts::{
     Account, AccountSecrets, LiveSession, NewAccount, SessionLimits, SessionStage, WebSession,
 };
+pub use alerts::{AlertAttempt, AlertClaim, AlertDelivery, MAX_ALERT_BODY, NewAlert, StoredAlert};
 pub use audit::{
     Actor, Anchor, AnchorSource, AuditAction, AuditEntry, AuditHead, AuditRecord, AuditResult,
     ChainFault, ChainReport, Checkpoint, GENESIS_HASH, checkpoint_signing_text, entry_hash,

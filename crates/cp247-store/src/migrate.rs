@@ -29,6 +29,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_accounts.sql"),
     ),
     (
+        5,
+        "alerts",
+        include_str!("../migrations/sqlite/0005_alerts.sql"),
+    ),
+    (
         6,
         "attachments",
         include_str!("../migrations/sqlite/0006_attachments.sql"),
@@ -51,6 +56,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "accounts",
         include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/postgres/0005_alerts.sql"),
     ),
     (
         6,

@@ -28,7 +28,7 @@ use crate::codec::{
 use crate::error::{StoreError, check_size};
 use crate::messages::OutgoingMessage;
 use crate::options::{Backend, Page, Paged};
-use crate::store::Store;
+use crate::store::{Store, Tx};
 
 /// Where an outgoing message is on its way to the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -483,75 +483,20 @@ impl Store {
 
     /// Stores the peer's signed `receipt` (already verified by the caller) and marks the
     /// message delivered at `at`, with an audit entry, in one transaction. A second receipt for
-    /// a delivered message changes nothing (the first is kept).
+    /// a delivered message changes nothing (the first is kept). [`Tx::mark_delivered`] does the
+    /// same inside a larger unit of work (the delivery worker records the case's system
+    /// receipt with it).
     pub async fn mark_delivered(
         &self,
         id: &MessageId,
         receipt: &[u8],
         at: Timestamp,
     ) -> Result<DeliveryStatus, StoreError> {
-        let op = "marking a message delivered";
-        check_size(
-            "the receipt",
-            receipt.len(),
-            self.options().max_receipt_bytes,
-        )?;
-        if receipt.is_empty() {
-            return Err(StoreError::invalid("the receipt", "it is empty"));
-        }
-        self.timed(op, async {
+        self.timed("marking a message delivered", async {
             let mut tx = self.begin().await?;
-            let before = status_in(tx.conn(), id).await?;
-            if before.state == DeliveryState::Delivered {
-                return Ok(before);
-            }
-            let next =
-                before
-                    .state
-                    .apply(DeliveryEvent::Receipt)
-                    .map_err(|e| StoreError::Conflict {
-                        what: "outbox entry",
-                        key: id.to_string(),
-                        reason: e.to_string(),
-                    })?;
-            let sources = DeliveryState::sources_sql(DeliveryEvent::Receipt);
-            let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE outbox SET state = $2, receipt = $3, delivered_at_us = $4, \
-                 leased_by = NULL, lease_until_us = NULL \
-                 WHERE message_id = $1 AND state IN {sources} AND state <> 'delivered'"
-            )))
-            .bind(id.to_string())
-            .bind(next.as_str())
-            .bind(receipt)
-            .bind(us(at))
-            .execute(tx.conn())
-            .await
-            .map_err(StoreError::db(op))?
-            .rows_affected();
-            if changed != 1 {
-                return Err(StoreError::Conflict {
-                    what: "outbox entry",
-                    key: id.to_string(),
-                    reason: "its state changed meanwhile".to_owned(),
-                });
-            }
-            tx.append_audit(&AuditRecord {
-                actor: Actor::node(),
-                action: AuditAction::Deliver,
-                ticket: Some(before.ticket.clone()),
-                result: AuditResult::Ok,
-                details: json!({
-                    "message_id": id.to_string(),
-                    "peer": before.peer.to_string(),
-                    "attempts": before.attempts,
-                    "receipt_sha256": crate::codec::sha256_hex(receipt),
-                }),
-                at,
-            })
-            .await?;
-            let after = status_in(tx.conn(), id).await?;
+            let status = tx.mark_delivered(id, receipt, at).await?;
             tx.commit().await?;
-            Ok(after)
+            Ok(status)
         })
         .await
     }
@@ -822,6 +767,87 @@ async fn audit_give_up(
     })
     .await?;
     Ok(())
+}
+
+impl Tx {
+    /// [`Store::mark_delivered`] in this unit of work: the receipt, the delivered state and
+    /// the `deliver` audit entry are written when the unit of work commits, together with
+    /// whatever else it records.
+    pub async fn mark_delivered(
+        &mut self,
+        id: &MessageId,
+        receipt: &[u8],
+        at: Timestamp,
+    ) -> Result<DeliveryStatus, StoreError> {
+        let r = self.mark_delivered_inner(id, receipt, at).await;
+        self.track(r)
+    }
+
+    async fn mark_delivered_inner(
+        &mut self,
+        id: &MessageId,
+        receipt: &[u8],
+        at: Timestamp,
+    ) -> Result<DeliveryStatus, StoreError> {
+        let op = "marking a message delivered";
+        check_size(
+            "the receipt",
+            receipt.len(),
+            self.store().options().max_receipt_bytes,
+        )?;
+        if receipt.is_empty() {
+            return Err(StoreError::invalid("the receipt", "it is empty"));
+        }
+        let before = status_in(self.conn(), id).await?;
+        if before.state == DeliveryState::Delivered {
+            return Ok(before);
+        }
+        let next =
+            before
+                .state
+                .apply(DeliveryEvent::Receipt)
+                .map_err(|e| StoreError::Conflict {
+                    what: "outbox entry",
+                    key: id.to_string(),
+                    reason: e.to_string(),
+                })?;
+        let sources = DeliveryState::sources_sql(DeliveryEvent::Receipt);
+        let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET state = $2, receipt = $3, delivered_at_us = $4, \
+             leased_by = NULL, lease_until_us = NULL \
+             WHERE message_id = $1 AND state IN {sources} AND state <> 'delivered'"
+        )))
+        .bind(id.to_string())
+        .bind(next.as_str())
+        .bind(receipt)
+        .bind(us(at))
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::db(op))?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::Conflict {
+                what: "outbox entry",
+                key: id.to_string(),
+                reason: "its state changed meanwhile".to_owned(),
+            });
+        }
+        self.append_audit(&AuditRecord {
+            actor: Actor::node(),
+            action: AuditAction::Deliver,
+            ticket: Some(before.ticket.clone()),
+            result: AuditResult::Ok,
+            details: json!({
+                "message_id": id.to_string(),
+                "peer": before.peer.to_string(),
+                "attempts": before.attempts,
+                "receipt_sha256": crate::codec::sha256_hex(receipt),
+            }),
+            at,
+        })
+        .await?;
+        status_in(self.conn(), id).await
+    }
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub async fn post_message(
     let directory = ctx.directory.snapshot();
     match ctx.inbound.receive(&bytes, &directory).await {
         Ok(received) => {
-            crate::alerts::on_received(&ctx, &received);
+            crate::alerts::on_received(&ctx, &received).await;
             let outcome = match &received {
                 Received::New { .. } => Outcome::Accepted,
                 Received::Duplicate { .. } => Outcome::Duplicate,

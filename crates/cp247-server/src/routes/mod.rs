@@ -40,7 +40,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 39] = [
+pub const ROUTES: [(&str, &str, Guard); 41] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -140,6 +140,8 @@ pub const ROUTES: [(&str, &str, Guard); 39] = [
         "/cases/FR-2026-ABCDEF/messages/01890a5d-ac96-774b-bcce-b302099a8057/pdf",
         Guard::Session(Access::CaseWork),
     ),
+    ("GET", "/alerts", Guard::Session(Access::CaseWork)),
+    ("POST", "/alerts/seen", Guard::Session(Access::CaseWork)),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",

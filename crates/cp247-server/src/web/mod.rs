@@ -16,6 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::accounts::{AccountError, Passwords};
 use crate::node::NodeContext;
 
+pub mod alerts;
 pub mod case_pages;
 pub mod compose;
 pub mod pages;
@@ -121,6 +122,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
             get(compose::compose_form).post(compose::compose_post),
         )
         .route("/cases/{id}/messages/{message}/pdf", get(pdf::message_pdf))
+        .route("/alerts", get(alerts::alerts))
+        .route("/alerts/seen", post(alerts::mark_seen))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,

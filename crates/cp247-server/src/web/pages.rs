@@ -62,6 +62,8 @@ pub struct Chrome {
     pub nav_cases: bool,
     /// Show the directory in the navigation.
     pub nav_directory: bool,
+    /// The node's unseen alerts, shown in the navigation (with the case pages).
+    pub unseen_alerts: u64,
 }
 
 impl Chrome {
@@ -75,6 +77,7 @@ impl Chrome {
             csrf,
             nav_cases: false,
             nav_directory: false,
+            unseen_alerts: 0,
         }
     }
 
@@ -83,6 +86,7 @@ impl Chrome {
             user: Some(p.account.display_name.clone()),
             nav_cases: Access::CaseWork.allows(p.role),
             nav_directory: Access::Directory.allows(p.role),
+            unseen_alerts: p.unseen_alerts,
             ..Self::new(ctx, p.lang, title_key, p.csrf.clone())
         }
     }
@@ -106,6 +110,7 @@ pub fn message_page(status: StatusCode, lang: Lang, title_key: &str, text_key: &
         csrf: String::new(),
         nav_cases: false,
         nav_directory: false,
+        unseen_alerts: 0,
     };
     let page = MessagePage {
         text: cp247_i18n::text(lang, text_key),

@@ -155,6 +155,8 @@ pub struct Person {
     pub lang: Lang,
     /// The session id's hash (to end it).
     pub session_hash: [u8; 32],
+    /// The node's alerts nobody has marked seen (for case workers; 0 for other roles).
+    pub unseen_alerts: u64,
 }
 
 /// Why a web route refused.
@@ -209,12 +211,21 @@ pub async fn person(parts: &Parts, ctx: &NodeContext) -> Result<Option<Person>, 
     let Some(role) = Role::of(&live.account.role).filter(Role::signs_in) else {
         return Ok(None);
     };
+    let unseen_alerts = if Access::CaseWork.allows(role) {
+        ctx.store.unseen_alert_count(ctx.me).await.map_err(|e| {
+            tracing::warn!(error = %e, "counting unseen alerts failed");
+            WebRefusal::Unavailable
+        })?
+    } else {
+        0
+    };
     Ok(Some(Person {
         lang: lang_of(&parts.headers, ctx, Some(&live.account)),
         account: live.account,
         role,
         csrf: csrf_for(id),
         session_hash: hash,
+        unseen_alerts,
     }))
 }
 

@@ -4,13 +4,14 @@
 use cp247_case::{
     Case, CaseEvent, CaseState, DeadlinePolicy, Msg, Opening, ReminderKind, Role, reminders,
 };
-use cp247_domain::{Address, TicketId};
+use cp247_domain::{Address, MessageId, TicketId, Urgency};
 use cp247_forms::Kind;
 use cp247_store::{
-    Actor, EscalationDirection, EscalationRecord, OurRole, StoreError, TicketState, Viewer,
+    Actor, DeliveryState, EscalationDirection, EscalationRecord, OurRole, StoreError, TicketState,
+    Viewer, WorkerId,
 };
 
-use crate::common::{Ctx, Ids, at, de, fr, new_ticket, on_both, t0};
+use crate::common::{Ctx, Ids, at, de, fr, new_ticket, on_both, outgoing, t0};
 
 fn opening(ticket: &TicketId, role: Role) -> Opening {
     let doc = cp247_forms::examples::example(Kind::Art29).unwrap();
@@ -244,4 +245,114 @@ async fn escalations_and_chains(ctx: Ctx) -> anyhow::Result<()> {
 on_both!(
     escalations_and_ticket_chains_are_kept,
     escalations_and_chains
+);
+
+/// A requester's case with its request queued in the outbox, in one unit of work.
+async fn sent_request(store: &cp247_store::Store, ids: &mut Ids) -> (TicketId, MessageId) {
+    let id = ids.ticket(fr());
+    let m = ids.message();
+    let mut case = Case::open(opening(&id, Role::Requester));
+    case.record(CaseEvent::Sent(Msg::Request), t0()).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.create_ticket(&new_ticket(id.clone(), OurRole::Requester, de()))
+        .await
+        .unwrap();
+    tx.insert_outgoing(&outgoing(m, &id, de(), Urgency::Urgent))
+        .await
+        .unwrap();
+    tx.create_case(&case, Some(&m), &Actor::token("officer").unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (id, m)
+}
+
+fn receipts_on(events: &[cp247_store::CaseEventRow]) -> usize {
+    events
+        .iter()
+        .filter(|e| e.recorded.event == CaseEvent::SystemReceipt)
+        .count()
+}
+
+/// The receipt and the case's system receipt in one unit of work: dropped before commit,
+/// neither is stored; committed, both are. A receipt stored without its case event (a crash
+/// between two steps, as an older version did them) is listed for the catch-up until the
+/// case records it, and then never again.
+async fn receipts_with_their_case(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    let mut ids = Ids::new(17);
+    let node = Actor::node();
+    let (a, ma) = sent_request(&store, &mut ids).await;
+    let (b, mb) = sent_request(&store, &mut ids).await;
+    let w = WorkerId::new("node-a/worker-DE")?;
+    let claims = store
+        .claim_due(None, &w, at(1), std::time::Duration::from_secs(30), 10)
+        .await?;
+    assert_eq!(claims.len(), 2);
+    assert!(
+        store
+            .delivered_requests_without_receipt(10)
+            .await?
+            .is_empty()
+    );
+
+    // One unit of work that never commits (the process died before): nothing of it.
+    let mut tx = store.begin().await?;
+    tx.mark_delivered(&mb, b"receipt of b", at(2)).await?;
+    let mut case = tx.load_case(&b).await?.unwrap();
+    tx.record_case_event(&mut case, CaseEvent::SystemReceipt, at(2), Some(&mb), &node)
+        .await?;
+    tx.rollback().await?;
+    assert_eq!(
+        store.delivery_status(&mb).await?.state,
+        DeliveryState::InFlight
+    );
+    assert_eq!(receipts_on(&store.case_events(&b).await?), 0);
+    // Committed: both.
+    let mut tx = store.begin().await?;
+    tx.mark_delivered(&mb, b"receipt of b", at(3)).await?;
+    let mut case = tx.load_case(&b).await?.unwrap();
+    tx.record_case_event(&mut case, CaseEvent::SystemReceipt, at(3), Some(&mb), &node)
+        .await?;
+    tx.commit().await?;
+    assert_eq!(
+        store.delivery_status(&mb).await?.state,
+        DeliveryState::Delivered
+    );
+    assert_eq!(receipts_on(&store.case_events(&b).await?), 1);
+    assert!(
+        store
+            .delivered_requests_without_receipt(10)
+            .await?
+            .is_empty()
+    );
+
+    // The receipt of a stored alone: listed, with the time it was stored.
+    store.mark_delivered(&ma, b"receipt of a", at(4)).await?;
+    let missing = store.delivered_requests_without_receipt(10).await?;
+    assert_eq!(
+        missing,
+        [(a.clone(), ma, cp247_store::truncate_to_micros(at(4)))]
+    );
+    let mut tx = store.begin().await?;
+    let mut case = tx.load_case(&a).await?.unwrap();
+    tx.record_case_event(&mut case, CaseEvent::SystemReceipt, at(4), Some(&ma), &node)
+        .await?;
+    tx.commit().await?;
+    assert!(
+        store
+            .delivered_requests_without_receipt(10)
+            .await?
+            .is_empty()
+    );
+    assert_eq!(receipts_on(&store.case_events(&a).await?), 1);
+    assert_eq!(
+        store.load_case_for(Viewer::Local(fr()), &a).await?.state(),
+        CaseState::Delivered
+    );
+    Ok(())
+}
+on_both!(
+    a_receipt_is_recorded_on_its_case_with_the_delivery,
+    receipts_with_their_case
 );

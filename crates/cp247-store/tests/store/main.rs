@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod alerts;
 mod attachments;
 mod audit;
 mod cases;
