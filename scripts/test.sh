@@ -109,4 +109,7 @@ else
   cargo build -p cp247-cli --quiet
   target="${CARGO_TARGET_DIR:-target}"
   CP247_BIN="$target/debug/cp247" CP247_SCREENSHOTS="${CP247_SCREENSHOTS:-0}" node e2e/web.test.mjs
+  # Two demo nodes: compose and send an Art. 29 request, acknowledge and confirm preservation
+  # at the other node, see the deadline at the first.
+  CP247_BIN="$target/debug/cp247" CP247_SCREENSHOTS="${CP247_SCREENSHOTS:-0}" node e2e/scenario.test.mjs
 fi

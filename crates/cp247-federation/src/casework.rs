@@ -477,6 +477,7 @@ mod tests {
             written_at: Instant::utc(t0()),
             sealed: b"-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n".to_vec(),
             payload_json: "{}".to_owned(),
+            attachments: Vec::new(),
             urgency: Urgency::Urgent,
             queued_at: t0(),
         })
