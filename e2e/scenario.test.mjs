@@ -208,6 +208,11 @@ async function main() {
     // 2. MD: the request arrives in the inbox.
     await signIn(mdPage, md);
     check(true, 'MD officer signed in with password and TOTP');
+    // The composer in French (the top of the page, as the officer first sees it).
+    await mdPage.goto(`${md.url}/compose?kind=art29&to=FR`);
+    await mdPage.waitForSelector('form.composer');
+    check((await mdPage.textContent('main')).includes('Europe/Paris'), 'the French composer shows the requested Party\'s zone');
+    if (saveShots) await mdPage.screenshot({ path: join(shots, 'compose-fr.png') });
     let arrived = false;
     for (let i = 0; i < 60 && !arrived; i += 1) {
       await mdPage.goto(`${md.url}/inbox`);
@@ -274,6 +279,11 @@ async function main() {
       console.log(await mdPage.$$eval('[aria-invalid=true]', (els) => els.map((e) => e.name).join(', ')));
       console.log((await mdPage.textContent('main')).replace(/\s+/g, ' ').slice(0, 1500));
     }
+
+    // The case page at MD, in French.
+    await mdPage.goto(`${md.url}/cases/${ticket}`);
+    check((await mdPage.getAttribute('html', 'lang')) === 'fr', 'MD\'s case page is in French');
+    await shot(mdPage, 'case-fr');
 
     // 5. FR: the preservation and its expiry appear on the case page as a deadline.
     let seen = false;
