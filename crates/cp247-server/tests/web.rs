@@ -6,120 +6,29 @@
 //! disablement and timeouts on the next request, CSRF and origin checks, no user enumeration
 //! (by code path), lockout, security headers, languages.
 
+mod web_harness;
+
+use web_harness::{Node, Other, client, start_with};
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use cp247_domain::{Clock, ContactPointRole, ManualClock, PartyCode, SystemClock};
-use cp247_seal::Passphrase;
+use cp247_domain::{Clock, PartyCode};
 use cp247_server::accounts::{Enrolment, Password, enrol};
 use cp247_server::auth::{Access, IssuedToken, Role};
-use cp247_server::config::ConfigFile;
-use cp247_server::node::{self, RunningNode};
-use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
 use cp247_server::routes::{Guard, ROUTES};
 use cp247_store::SessionStage;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
-const PASS: &str = "correct horse battery staple";
 const USER_PASSWORD: &str = "a long enough password";
 
-struct Node {
-    _tmp: tempfile::TempDir,
-    node: RunningNode,
-    clock: Arc<ManualClock>,
-    base: String,
-}
-
 async fn start() -> Node {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let now = SystemClock.now();
-    let authority = Authority::generate("Test secretariat", now).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let spec = NodeSpec {
-        party: PartyCode::parse("FR").unwrap(),
-        point: ContactPointRole::Primary,
-        name: "FR unit".into(),
-        listen,
-        endpoint: format!("http://127.0.0.1:{port}"),
-        tls: false,
-        database_url: None,
-        directory_source: Some("../directory.json".into()),
-        passphrase_file: true,
-        delivery: None,
-        peers: None,
-        limits: None,
-        refresh_every: None,
-    };
-    let provisioned = provision::init_node(
-        &root.join("FR"),
-        &spec,
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    // A second Party, never started: its listing gives the case page the other side's zone.
-    let other = provision::init_node(
-        &root.join("MD"),
-        &NodeSpec {
-            party: PartyCode::parse("MD").unwrap(),
-            name: "MD unit".into(),
-            endpoint: "http://127.0.0.1:9".into(),
-            directory_source: None,
-            ..spec.clone()
-        },
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    authority
-        .publish(
-            &root.join("directory.json"),
-            &[
-                Listing {
-                    party_name: "France".into(),
-                    node: provisioned.clone(),
-                    duty_phones: vec!["+33140000000".into()],
-                    time_zone: "Europe/Paris".into(),
-                    status: ListingStatus::Active,
-                },
-                Listing {
-                    party_name: "Moldova".into(),
-                    node: other,
-                    duty_phones: vec!["+37322000000".into()],
-                    time_zone: "America/New_York".into(),
-                    status: ListingStatus::Active,
-                },
-            ],
-            1,
-            now,
-            jiff::SignedDuration::from_hours(24),
-        )
-        .unwrap();
-    let clock = Arc::new(ManualClock::new(now));
-    let config = ConfigFile::load(&provisioned.config_path, &[]).unwrap();
-    let node = node::start(config, Passphrase::new(PASS.into()), clock.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", node.local_addr);
-    Node {
-        _tmp: tmp,
-        node,
-        clock,
-        base,
-    }
+    start_with(Other {
+        unit: "MD unit",
+        zone: "America/New_York",
+    })
+    .await
 }
 
 impl Node {
@@ -175,15 +84,6 @@ impl Node {
             .await
             .expect("the node stops");
     }
-}
-
-fn client() -> reqwest::Client {
-    cp247_federation::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
 }
 
 /// URL-encoded forms (the workspace's reqwest has no `form` feature).

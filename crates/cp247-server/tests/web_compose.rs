@@ -6,120 +6,28 @@
 //! sent through the API's path onto a new case, PDFs of a request and of a reply in both
 //! languages, scoping to the node's own cases, and roles.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod web_harness;
+
+use web_harness::{Node, Other, client, start_with};
+
 use std::time::Duration;
 
-use cp247_domain::{Clock, ContactPointRole, ManualClock, MessageId, PartyCode, SystemClock};
+use cp247_domain::{Clock, MessageId, PartyCode};
 use cp247_forms::Node as Tree;
-use cp247_seal::Passphrase;
 use cp247_server::accounts::{Enrolment, Password, enrol};
 use cp247_server::auth::{IssuedToken, Role};
-use cp247_server::config::ConfigFile;
-use cp247_server::node::{self, RunningNode};
-use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
 use cp247_store::{Page, SessionStage, Viewer};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION};
 
-const PASS: &str = "correct horse battery staple";
 const USER_PASSWORD: &str = "a long enough password";
 
-struct Node {
-    _tmp: tempfile::TempDir,
-    node: RunningNode,
-    clock: Arc<ManualClock>,
-    base: String,
-}
-
-/// A FR node, started, and a MD node listed in the same directory (never started: requests to
-/// it stay queued).
 async fn start() -> Node {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let now = SystemClock.now();
-    let authority = Authority::generate("Test secretariat", now).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let spec = NodeSpec {
-        party: PartyCode::parse("FR").unwrap(),
-        point: ContactPointRole::Primary,
-        name: "FR unit".into(),
-        listen,
-        endpoint: format!("http://127.0.0.1:{port}"),
-        tls: false,
-        database_url: None,
-        directory_source: Some("../directory.json".into()),
-        passphrase_file: true,
-        delivery: None,
-        peers: None,
-        limits: None,
-        refresh_every: None,
-    };
-    let fr = provision::init_node(
-        &root.join("FR"),
-        &spec,
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    let md = provision::init_node(
-        &root.join("MD"),
-        &NodeSpec {
-            party: PartyCode::parse("MD").unwrap(),
-            name: "MD cybercrime unit".into(),
-            endpoint: "http://127.0.0.1:9".into(),
-            directory_source: None,
-            ..spec.clone()
-        },
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    authority
-        .publish(
-            &root.join("directory.json"),
-            &[
-                Listing {
-                    party_name: "France".into(),
-                    node: fr.clone(),
-                    duty_phones: vec!["+33140000000".into()],
-                    time_zone: "Europe/Paris".into(),
-                    status: ListingStatus::Active,
-                },
-                Listing {
-                    party_name: "Moldova".into(),
-                    node: md,
-                    duty_phones: vec!["+37322000000".into()],
-                    time_zone: "Europe/Chisinau".into(),
-                    status: ListingStatus::Active,
-                },
-            ],
-            1,
-            now,
-            jiff::SignedDuration::from_hours(24),
-        )
-        .unwrap();
-    let clock = Arc::new(ManualClock::new(now));
-    let config = ConfigFile::load(&fr.config_path, &[]).unwrap();
-    let node = node::start(config, Passphrase::new(PASS.into()), clock.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", node.local_addr);
-    Node {
-        _tmp: tmp,
-        node,
-        clock,
-        base,
-    }
+    start_with(Other {
+        unit: "MD cybercrime unit",
+        zone: "Europe/Chisinau",
+    })
+    .await
 }
 
 impl Node {
@@ -218,15 +126,6 @@ impl Node {
             .await
             .expect("the node stops");
     }
-}
-
-fn client() -> reqwest::Client {
-    cp247_federation::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
 }
 
 /// The form values that express `doc` (a document's JSON tree), named the way the composer

@@ -7,22 +7,18 @@
 //! not allow, a preservation shorter than 60 days, no CSRF token, a read-only person) say why
 //! and store nothing; lists grow and shrink; cases close from their page.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod web_harness;
+
+use web_harness::{Node, Other, client, start_with};
+
 use std::time::Duration;
 
 use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening, Role as Side};
-use cp247_domain::{
-    Address, Clock, ContactPointRole, ManualClock, PartyCode, SystemClock, TicketId,
-};
+use cp247_domain::{Address, Clock, PartyCode, TicketId};
 use cp247_forms::{Document, Kind};
 use cp247_i18n::Lang;
-use cp247_seal::Passphrase;
 use cp247_server::accounts::{Password, enrol};
 use cp247_server::auth::Role;
-use cp247_server::config::ConfigFile;
-use cp247_server::node::{self, RunningNode};
-use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};
 use cp247_server::web::reply::form_for;
 use cp247_store::{Page, SessionStage};
 use jiff::tz::TimeZone;
@@ -31,102 +27,12 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION};
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
-
-struct Node {
-    _tmp: tempfile::TempDir,
-    node: RunningNode,
-    clock: Arc<ManualClock>,
-    base: String,
-}
-
-/// A FR node, with MD listed (never started) as the other Party.
 async fn start() -> Node {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let now = SystemClock.now();
-    let authority = Authority::generate("Test secretariat", now).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let spec = NodeSpec {
-        party: PartyCode::parse("FR").unwrap(),
-        point: ContactPointRole::Primary,
-        name: "FR unit".into(),
-        listen,
-        endpoint: format!("http://127.0.0.1:{port}"),
-        tls: false,
-        database_url: None,
-        directory_source: Some("../directory.json".into()),
-        passphrase_file: true,
-        delivery: None,
-        peers: None,
-        limits: None,
-        refresh_every: None,
-    };
-    let fr = provision::init_node(
-        &root.join("FR"),
-        &spec,
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    let md = provision::init_node(
-        &root.join("MD"),
-        &NodeSpec {
-            party: PartyCode::parse("MD").unwrap(),
-            name: "MD unit".into(),
-            endpoint: "http://127.0.0.1:9".into(),
-            directory_source: None,
-            ..spec.clone()
-        },
-        &authority.cert(),
-        &Passphrase::new(PASS.into()),
-        PASS,
-        now,
-    )
-    .unwrap();
-    authority
-        .publish(
-            &root.join("directory.json"),
-            &[
-                Listing {
-                    party_name: "France".into(),
-                    node: fr.clone(),
-                    duty_phones: vec!["+33140000000".into()],
-                    time_zone: "Europe/Paris".into(),
-                    status: ListingStatus::Active,
-                },
-                Listing {
-                    party_name: "Moldova".into(),
-                    node: md,
-                    duty_phones: vec!["+37322000000".into()],
-                    time_zone: "Europe/Chisinau".into(),
-                    status: ListingStatus::Active,
-                },
-            ],
-            1,
-            now,
-            SignedDuration::from_hours(24),
-        )
-        .unwrap();
-    let clock = Arc::new(ManualClock::new(now));
-    let config = ConfigFile::load(&fr.config_path, &[]).unwrap();
-    let node = node::start(config, Passphrase::new(PASS.into()), clock.clone())
-        .await
-        .unwrap();
-    let base = format!("http://{}", node.local_addr);
-    Node {
-        _tmp: tmp,
-        node,
-        clock,
-        base,
-    }
+    start_with(Other {
+        unit: "MD unit",
+        zone: "Europe/Chisinau",
+    })
+    .await
 }
 
 impl Node {
@@ -280,15 +186,6 @@ impl Node {
             .await
             .expect("the node stops");
     }
-}
-
-fn client() -> reqwest::Client {
-    cp247_federation::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
 }
 
 fn paris() -> TimeZone {
