@@ -585,61 +585,27 @@ async fn a_running_node_answers_as_documented() {
         &[201],
     )
     .await;
-    check(
-        &doc,
-        &http,
-        de,
-        Method::POST,
-        "/api/v1/tokens",
-        Some(&admin),
-        j(token),
-        &[409],
-    )
-    .await;
-    check(
-        &doc,
-        &http,
-        de,
-        Method::POST,
-        "/api/v1/tokens",
-        Some(&admin),
-        j(json!({ "name": "x", "role": "god" })),
-        &[422],
-    )
-    .await;
-    check(
-        &doc,
-        &http,
-        de,
-        Method::POST,
-        "/api/v1/tokens",
-        Some(&admin),
-        j(json!({ "name": "x" })),
-        &[422],
-    )
-    .await;
-    check(
-        &doc,
-        &http,
-        de,
-        Method::POST,
-        "/api/v1/tokens",
-        Some(&admin),
-        j(json!({ "name": "x", "account": "nobody-here" })),
-        &[422],
-    )
-    .await;
-    check(
-        &doc,
-        &http,
-        de,
-        Method::POST,
-        "/api/v1/tokens",
-        Some(&admin),
-        Some(("application/json", b"{".to_vec())),
-        &[400],
-    )
-    .await;
+    // Refusals of the token route: a name taken, an unknown role, no role, an unknown
+    // account, and a body that is not JSON.
+    for (body, status) in [
+        (j(token), 409),
+        (j(json!({ "name": "x", "role": "god" })), 422),
+        (j(json!({ "name": "x" })), 422),
+        (j(json!({ "name": "x", "account": "nobody-here" })), 422),
+        (Some(("application/json", b"{".to_vec())), 400),
+    ] {
+        check(
+            &doc,
+            &http,
+            de,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&admin),
+            body,
+            &[status],
+        )
+        .await;
+    }
     check(
         &doc,
         &http,
