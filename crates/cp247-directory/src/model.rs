@@ -515,6 +515,18 @@ impl Directory {
         Ok(dir)
     }
 
+    /// The canonical JSON text and the authority's detached OpenPGP signature over it (made
+    /// with `authority`'s signing key at `at`): the two files a directory is published as.
+    pub fn sign(
+        &self,
+        authority: &cp247_seal::NodeKey,
+        at: jiff::Timestamp,
+    ) -> Result<(Vec<u8>, String), cp247_seal::SealError> {
+        let json = self.to_canonical_json();
+        let signature = cp247_seal::sign_detached(authority, &json, at)?;
+        Ok((json, signature))
+    }
+
     /// The canonical JSON text, the exact bytes the authority signs.
     pub fn to_canonical_json(&self) -> Vec<u8> {
         let repr = DirectoryRepr {

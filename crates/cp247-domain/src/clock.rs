@@ -1,6 +1,7 @@
 //! The one source of time for business code.
 
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
@@ -62,6 +63,48 @@ impl Clock for ManualClock {
             .now
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A clock that a test network may move forward: the node's clock plus an offset that only
+/// grows. Enabled by `[testing] clock_control` (loopback test nodes only).
+#[derive(Debug)]
+pub struct TestClock {
+    inner: Arc<dyn Clock>,
+    offset_us: AtomicI64,
+}
+
+impl TestClock {
+    /// `inner` plus a zero offset.
+    pub fn new(inner: Arc<dyn Clock>) -> Self {
+        Self {
+            inner,
+            offset_us: AtomicI64::new(0),
+        }
+    }
+
+    /// Moves the clock forward by `by` (a negative or zero duration changes nothing); returns
+    /// the total offset.
+    pub fn advance(&self, by: SignedDuration) -> SignedDuration {
+        let add = by.as_micros().clamp(0, i128::from(i64::MAX));
+        let add = i64::try_from(add).unwrap_or(i64::MAX);
+        let total = self
+            .offset_us
+            .fetch_add(add, Ordering::SeqCst)
+            .saturating_add(add);
+        SignedDuration::from_micros(total)
+    }
+
+    /// The current offset.
+    pub fn offset(&self) -> SignedDuration {
+        SignedDuration::from_micros(self.offset_us.load(Ordering::SeqCst))
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        let at = self.inner.now();
+        at.checked_add(self.offset()).unwrap_or(at)
     }
 }
 

@@ -14,7 +14,7 @@ mod party;
 mod urgency;
 
 pub use address::{Address, ContactPointRole};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, TestClock};
 pub use ids::{MessageId, MessageIdError, TicketId, TicketIdError};
 pub use instant::{Instant, InstantError, ZoneName};
 pub use party::{PartyCode, PartyCodeError};

@@ -8,30 +8,29 @@
 //! - [`listen`]: the inbound listener (TLS or loopback HTTP, bounded connections, graceful
 //!   shutdown).
 //! - [`wire`]: the protocol's paths, media types and JSON bodies (`docs/protocol/federation.md`).
-//! - [`inbound`]: sealed bytes → verified → stored with a signed receipt, or refused with a
-//!   stable code, an HTTP status and an audit entry.
-//! - [`delivery`]: per-peer workers that drain the outbox with capped, jittered backoff.
-//! - [`directory`]: fetching, accepting, storing and sharing the signed network directory.
+//! - [`https`]: the node-to-node [`cp247_transport::Transport`]: the sealed bytes POSTed to the
+//!   peer's pinned endpoint, the signed receipt verified.
+//! - [`inbound`]: sealed bytes → verified → handed to the node's [`cp247_transport::Inbox`],
+//!   or refused with a stable code, an HTTP status and an audit entry.
+//! - [`directory`]: fetching, accepting and storing the signed network directory.
 //! - [`doctor`]: checks of a peer for `cp247 doctor`, in sentences.
-//! - [`metrics`]: counters in the Prometheus text format.
 //!
 //! Whatever the transport, the peer is who the verified OpenPGP signature says it is: TLS pins
 //! protect the wire, they do not identify the sender of a message.
 #![warn(missing_docs)]
 
-pub mod casework;
 pub mod client;
-pub mod delivery;
 pub mod directory;
 pub mod doctor;
 pub mod endpoint;
+pub mod https;
 pub mod inbound;
 pub mod listen;
-pub mod metrics;
 pub mod tls;
 pub mod wire;
 
 pub use client::{ClientLimits, PeerClient, PeerRefusal, PostOutcome, TransportError};
 pub use endpoint::{EndpointError, PeerEndpoint};
+pub use https::HttpsTransport;
 pub use listen::{ListenMode, ServeLimits};
 pub use tls::{TlsIdentity, TlsPin};

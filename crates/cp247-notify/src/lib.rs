@@ -36,3 +36,10 @@ pub use secret::Secret;
 pub use smtp::{Mailer, SmtpSecurity, SmtpSettings};
 pub use text::{MailAddress, Subject};
 pub use webhook::{Webhook, WebhookSettings, WebhookUrl};
+
+/// Installs ring as the process-wide rustls provider (the one every cp247 TLS client uses)
+/// before a webhook client is built; calling it again is harmless.
+pub fn install_crypto_provider() {
+    // An Err means a provider is already installed, which is what we want.
+    let _already = rustls::crypto::ring::default_provider().install_default();
+}

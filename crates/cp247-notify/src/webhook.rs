@@ -192,7 +192,7 @@ impl Webhook {
     /// Checks `settings` and builds the client.
     pub fn new(settings: WebhookSettings) -> Result<Self, WebhookConfigError> {
         settings.check()?;
-        cp247_federation::tls::install_crypto_provider();
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()

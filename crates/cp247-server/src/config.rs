@@ -388,13 +388,13 @@ fn default_max_api_body() -> usize {
     2 * 1024 * 1024
 }
 fn default_max_attachments() -> usize {
-    cp247_seal::DEFAULT_MAX_ATTACHMENTS
+    cp247_casework::limits::DEFAULT_MAX_ATTACHMENTS
 }
 fn default_max_attachment_bytes() -> usize {
-    cp247_seal::DEFAULT_MAX_ATTACHMENT_BYTES
+    cp247_casework::limits::DEFAULT_MAX_ATTACHMENT_BYTES
 }
 fn default_max_attachments_total_bytes() -> usize {
-    cp247_seal::DEFAULT_MAX_ATTACHMENTS_TOTAL_BYTES
+    cp247_casework::limits::DEFAULT_MAX_ATTACHMENTS_TOTAL_BYTES
 }
 fn default_request_timeout() -> Period {
     Period::secs(30)
@@ -431,8 +431,8 @@ const API_ATTACHMENT_JSON_OVERHEAD: usize = 4 * 1024;
 
 impl LimitsSection {
     /// The attachment limits, for sealing, opening and storing.
-    pub fn attachment_limits(&self) -> cp247_seal::AttachmentLimits {
-        cp247_seal::AttachmentLimits {
+    pub fn attachment_limits(&self) -> cp247_casework::limits::AttachmentLimits {
+        cp247_casework::limits::AttachmentLimits {
             max_files: self.max_attachments,
             max_file_bytes: self.max_attachment_bytes,
             max_total_bytes: self.max_attachments_total_bytes,
@@ -441,8 +441,11 @@ impl LimitsSection {
 
     /// What the node accepts from peers and seals itself: `max_message_bytes` plus what the
     /// attachment limits can add to a sealed message.
-    pub fn open_limits(&self) -> cp247_seal::Limits {
-        cp247_seal::Limits::with_attachments(self.max_message_bytes, self.attachment_limits())
+    pub fn open_limits(&self) -> cp247_casework::limits::Limits {
+        cp247_casework::limits::Limits::with_attachments(
+            self.max_message_bytes,
+            self.attachment_limits(),
+        )
     }
 
     /// The largest API body: `max_api_body_bytes` plus the base64 of the most attachment bytes
@@ -451,7 +454,7 @@ impl LimitsSection {
         if self.max_attachments == 0 {
             return self.max_api_body_bytes;
         }
-        let content = cp247_seal::base64_len(
+        let content = cp247_casework::limits::base64_len(
             self.max_attachments_total_bytes.min(
                 self.max_attachment_bytes
                     .saturating_mul(self.max_attachments),

@@ -175,3 +175,61 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A problem of a reply, as the API shows it: code, field path, severity and the text in each
+/// language.
+pub fn problems_json(report: &cp247_case::Report) -> Value {
+    Value::Array(
+        report
+            .problems()
+            .iter()
+            .map(|p| {
+                json!({
+                    "code": p.code().as_str(),
+                    "path": p.path().to_string(),
+                    "severity": format!("{:?}", p.severity()).to_lowercase(),
+                    "message": {
+                        "en": p.message(cp247_i18n::Lang::En),
+                        "fr": p.message(cp247_i18n::Lang::Fr),
+                    },
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Case work's errors, answered once for the whole API: each kind has its status, each error
+/// its stable code; problems and transition texts travel as structured fields.
+impl From<cp247_casework::Error> for ApiError {
+    fn from(e: cp247_casework::Error) -> Self {
+        use cp247_casework::{Error, ErrorKind};
+        let status = match e.kind() {
+            ErrorKind::Invalid | ErrorKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Transition | ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let shown = ApiError::new(status, e.code(), e.to_string());
+        match e {
+            Error::InvalidReply(report) => shown.with("problems", problems_json(&report)),
+            Error::Attachments { problems, .. } => shown.with(
+                "problems",
+                Value::Array(problems.iter().map(|p| p.json()).collect()),
+            ),
+            Error::Transition(t) => shown.with(
+                "messages",
+                json!({
+                    "en": t.message(cp247_i18n::Lang::En),
+                    "fr": t.message(cp247_i18n::Lang::Fr),
+                }),
+            ),
+            Error::Refused { .. }
+            | Error::NotFound { .. }
+            | Error::Conflict
+            | Error::Unavailable { .. }
+            | Error::Internal => shown,
+        }
+    }
+}

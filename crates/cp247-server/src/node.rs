@@ -7,23 +7,23 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cp247_casework::keys::{Cert, NodeKey, OpenPolicy, Passphrase};
+use cp247_casework::{
+    Alerts, CaseWork, LogAlerts, Outbox, OutboxSettings, Parts, SchedulerSettings,
+};
 use cp247_directory::{AcceptancePolicy, PinnedAuthority};
-use cp247_domain::{Address, Clock};
-use cp247_federation::delivery::{Deliverer, DeliverySettings};
-use cp247_federation::directory::{DirectoryHandle, DirectorySync};
+use cp247_domain::{Address, Clock, TestClock};
+use cp247_federation::HttpsTransport;
+use cp247_federation::directory::DirectorySync;
 use cp247_federation::inbound::Inbound;
 use cp247_federation::listen::{self, ListenMode, ServeLimits};
-use cp247_federation::metrics::Metrics;
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
-use cp247_notify::Notifier;
-use cp247_seal::{Cert, NodeKey, OpenPolicy, Passphrase};
 use cp247_store::{Store, StoreOptions};
+use cp247_transport::{DirectoryHandle, Metrics, Transport};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::NodeConfig;
-use crate::scheduler::{Alerts, LogAlerts, TestClock};
-use cp247_case::DeadlinePolicy;
 
 /// The largest key or certificate file read.
 const MAX_KEY_FILE: u64 = 256 * 1024;
@@ -84,13 +84,11 @@ pub struct NodeContext {
     pub config: NodeConfig,
     /// This node's contact point.
     pub me: Address,
-    /// Its key.
-    pub key: Arc<NodeKey>,
-    /// Its certificate.
-    pub cert: Cert,
+    /// Its case work: every route that reads or changes cases goes through it.
+    pub work: Arc<CaseWork>,
     /// The TLS pin it serves with, if HTTPS.
     pub tls_pin: Option<TlsPin>,
-    /// The store.
+    /// The store (accounts, sessions, tokens; case data through [`NodeContext::work`]).
     pub store: Store,
     /// The clock.
     pub clock: Arc<dyn Clock>,
@@ -98,24 +96,14 @@ pub struct NodeContext {
     pub directory: DirectoryHandle,
     /// The directory synchroniser.
     pub sync: Arc<DirectorySync>,
-    /// The inbound pipeline.
+    /// The federation endpoint's inbound pipeline.
     pub inbound: Inbound,
-    /// The delivery workers.
-    pub deliverer: Arc<Deliverer>,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// The web interface's shared state (password hasher, sign-in limits, cookies).
     pub web: crate::web::WebState,
-    /// Where the scheduler's duty-officer alerts go.
-    pub alerts: Arc<dyn Alerts>,
-    /// Acknowledgement limits and reminder days.
-    pub policy: DeadlinePolicy,
     /// The movable clock of a test network (`[testing] clock_control`), else `None`.
     pub test_clock: Option<Arc<TestClock>>,
-    /// The notifier (`[notify]`), if configured.
-    pub notifier: Option<Arc<Notifier>>,
-    /// Wakes the alert sender when an alert is stored (see [`crate::alerts`]).
-    pub alert_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Reads the passphrase file (which must be private), without its final line break.
@@ -277,7 +265,6 @@ pub async fn start_with_alerts(
     let anchor = load_authority(&config)?;
     let key = Arc::new(load_key(&config, &passphrase)?);
     drop(passphrase);
-    let cert = key.cert();
     let me = config.address;
 
     let (mode, tls_pin) = match &config.tls {
@@ -333,37 +320,6 @@ pub async fn start_with_alerts(
         max_future: limits_cfg.max_clock_ahead.signed(),
         ..OpenPolicy::default()
     };
-    let inbound = Inbound {
-        key: key.clone(),
-        me,
-        store: store.clone(),
-        clock: clock.clone(),
-        limits: open_limits,
-        policy: open_policy,
-        metrics: metrics.clone(),
-    };
-    let d = &config.file.delivery;
-    let settings = DeliverySettings {
-        lease: d.lease.duration(),
-        first_retry: d.first_retry.duration(),
-        max_backoff: d.max_backoff.duration(),
-        give_up_after: d.give_up_after.signed(),
-        poll_every: d.poll_every.duration(),
-        concurrency_per_peer: usize::try_from(d.concurrency_per_peer).unwrap_or(8),
-        batch: d.batch,
-        client: config.client_limits(),
-    };
-    let worker_prefix = format!("{me}#{}", std::process::id());
-    let deliverer = Arc::new(Deliverer::new(
-        store.clone(),
-        handle.clone(),
-        clock.clone(),
-        metrics.clone(),
-        settings,
-        worker_prefix,
-    ));
-
-    let shutdown = CancellationToken::new();
     let notifier = config
         .file
         .notify
@@ -372,6 +328,53 @@ pub async fn start_with_alerts(
         .map(Arc::new);
     // With `[notify]`, a task sends the stored duty-officer alerts (e-mail, webhook).
     let sender_notifier = notifier.clone().filter(|n| n.is_configured());
+    let work = Arc::new(CaseWork::new(Parts {
+        me,
+        key: key.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        directory: handle.clone(),
+        policy: config.file.cases.policy(),
+        limits: open_limits,
+        metrics: metrics.clone(),
+        alert_log: alerts,
+        notifier,
+        scheduler: SchedulerSettings {
+            every: config.file.cases.scheduler_every.duration(),
+            batch: config.file.cases.scheduler_batch,
+        },
+    }));
+    let inbound = Inbound {
+        key: key.clone(),
+        me,
+        inbox: work.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        limits: open_limits,
+        policy: open_policy,
+        metrics: metrics.clone(),
+    };
+    let d = &config.file.delivery;
+    let settings = OutboxSettings {
+        lease: d.lease.duration(),
+        first_retry: d.first_retry.duration(),
+        max_backoff: d.max_backoff.duration(),
+        give_up_after: d.give_up_after.signed(),
+        poll_every: d.poll_every.duration(),
+        concurrency_per_peer: usize::try_from(d.concurrency_per_peer).unwrap_or(8),
+        batch: d.batch,
+    };
+    let https: Arc<dyn Transport> =
+        Arc::new(HttpsTransport::new(clock.clone(), config.client_limits()));
+    let worker_prefix = format!("{me}#{}", std::process::id());
+    let outbox = Arc::new(Outbox::new(
+        work.clone(),
+        vec![https],
+        settings,
+        worker_prefix,
+    ));
+
+    let shutdown = CancellationToken::new();
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -389,26 +392,20 @@ pub async fn start_with_alerts(
         ..ServeLimits::default()
     };
     let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
-    let policy = config.file.cases.policy();
+    let checkpoint_every = config.file.audit.checkpoint_every.duration();
     let context = Arc::new(NodeContext {
         config,
         me,
-        key,
-        cert,
+        work: work.clone(),
         tls_pin,
         store,
         clock,
         directory: handle,
         sync: sync.clone(),
         inbound,
-        deliverer: deliverer.clone(),
         metrics,
         web,
-        alerts,
-        policy,
         test_clock,
-        notifier,
-        alert_wake: Arc::new(tokio::sync::Notify::new()),
     });
 
     // The first refresh before serving, so that a node with a reachable directory is ready
@@ -417,8 +414,8 @@ pub async fn start_with_alerts(
 
     let tasks = TaskTracker::new();
     if let Some(notifier) = sender_notifier {
-        tasks.spawn(crate::alerts::run_sender(
-            context.clone(),
+        tasks.spawn(cp247_casework::alerts::run_sender(
+            work.clone(),
             notifier,
             shutdown.clone(),
         ));
@@ -434,16 +431,16 @@ pub async fn start_with_alerts(
             }
         }
     });
-    tasks.spawn(deliverer.run(shutdown.clone()));
+    tasks.spawn(outbox.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
-    tasks.spawn(crate::checkpoint::run(
+    tasks.spawn(cp247_casework::checkpoint::run(
         context.store.clone(),
-        context.key.clone(),
+        key,
         context.clock.clone(),
-        context.config.file.audit.checkpoint_every.duration(),
+        checkpoint_every,
         shutdown.clone(),
     ));
-    tasks.spawn(crate::scheduler::run(context.clone(), shutdown.clone()));
+    tasks.spawn(cp247_casework::scheduler::run(work, shutdown.clone()));
     tasks.close();
     tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
     Ok(RunningNode {

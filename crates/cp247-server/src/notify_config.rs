@@ -27,11 +27,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use cp247_casework::keys::{Cert, NodeKey};
 use cp247_domain::Clock;
 use cp247_notify::smtp::{SmtpSecurity, SmtpSettings};
 use cp247_notify::webhook::{WebhookSettings, WebhookUrl};
 use cp247_notify::{DutyOfficer, MailAddress, Notifier, NotifySettings, Secret};
-use cp247_seal::{Cert, NodeKey};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Period};

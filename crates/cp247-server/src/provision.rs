@@ -8,6 +8,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use cp247_casework::keys::{Cert, NodeKey, Passphrase};
 use cp247_directory::contact::{
     AuthorityKind, EmailAddress, Endpoint, LanguageTag, ParentAuthority, Phone, TlsSha256,
 };
@@ -18,7 +19,6 @@ use cp247_directory::text::{Reason, Text};
 use cp247_directory::{AuthorityRef, ListedCert};
 use cp247_domain::{Address, ContactPointRole, Instant, PartyCode, ZoneName};
 use cp247_federation::tls::{TlsIdentity, TlsPin};
-use cp247_seal::{Cert, NodeKey, Passphrase};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{
@@ -41,7 +41,7 @@ pub enum ProvisionError {
     Exists(String),
     /// A key operation failed.
     #[error("key: {0}")]
-    Key(#[from] cp247_seal::SealError),
+    Key(#[from] cp247_casework::keys::SealError),
     /// A TLS operation failed.
     #[error(transparent)]
     Tls(#[from] cp247_federation::tls::TlsError),
@@ -448,8 +448,6 @@ impl Authority {
                         .join("; "),
                 )
             })?;
-        let json = directory.to_canonical_json();
-        let signature = cp247_seal::sign_detached(&self.key, &json, now)?;
-        Ok((json, signature))
+        Ok(directory.sign(&self.key, now)?)
     }
 }

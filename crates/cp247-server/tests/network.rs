@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use cp247_casework::keys::Passphrase;
 use cp247_domain::{ContactPointRole, PartyCode, SystemClock};
-use cp247_seal::Passphrase;
 use cp247_server::auth::{IssuedToken, Role};
 use cp247_server::config::{ConfigFile, DeliverySection, LimitsSection, PeersSection, Period};
 use cp247_server::node::{self, RunningNode};
@@ -908,7 +908,7 @@ async fn a_configured_acknowledgement_limit_decides_when_the_scheduler_escalates
 
     // One minute before the configured limit: nothing.
     clock.set(request_at + jiff::SignedDuration::from_mins(9));
-    let pass = cp247_server::scheduler::run_pass(&fr.context)
+    let pass = cp247_casework::scheduler::run_pass(&fr.context.work)
         .await
         .unwrap();
     assert_eq!(pass.escalations, 0);
@@ -917,10 +917,10 @@ async fn a_configured_acknowledgement_limit_decides_when_the_scheduler_escalates
 
     // One minute after it (an hour and 49 minutes before the default): escalated, once.
     clock.set(request_at + jiff::SignedDuration::from_mins(11));
-    cp247_server::scheduler::run_pass(&fr.context)
+    cp247_casework::scheduler::run_pass(&fr.context.work)
         .await
         .unwrap();
-    cp247_server::scheduler::run_pass(&fr.context)
+    cp247_casework::scheduler::run_pass(&fr.context.work)
         .await
         .unwrap();
     let v = case_view(&http, &fr, &fr_officer, &ticket).await;

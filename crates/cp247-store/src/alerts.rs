@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use cp247_domain::{Address, TicketId};
 use jiff::Timestamp;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::{Actor, AuditAction, AuditRecord, AuditResult};
 use crate::codec::{bounded_text, check_line, count_u32, get, get_opt_ts, get_ts, parse_col, us};
 use crate::error::{StoreError, check_size};
 use crate::options::{Page, Paged};
-use crate::store::{Store, paged};
+use crate::store::{Store, Tx, paged};
 
 /// The longest alert body stored (its JSON; alerts are small and typed).
 pub const MAX_ALERT_BODY: usize = 16 * 1024;
@@ -156,40 +157,55 @@ fn read_alert(row: &AnyRow) -> Result<StoredAlert, StoreError> {
     })
 }
 
+/// Inserts `alert` unless its key exists; `true` when it was new.
+async fn insert_alert_on(conn: &mut AnyConnection, alert: &NewAlert) -> Result<bool, StoreError> {
+    let op = "storing an alert";
+    check_line("the alert key", &alert.key, 300)?;
+    check_line("the alert event", &alert.event, 40)?;
+    check_size("the alert", alert.body.len(), MAX_ALERT_BODY)?;
+    let (delivery, next) = if alert.send {
+        (AlertDelivery::Pending, Some(us(alert.created_at)))
+    } else {
+        (AlertDelivery::Off, None)
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO alerts (alert_key, node, ticket_id, event, body, created_at_us, \
+         delivery, attempts, next_attempt_at_us, channels_done) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, '[]') \
+         ON CONFLICT (alert_key) DO NOTHING",
+    )
+    .bind(&alert.key)
+    .bind(alert.node.to_string())
+    .bind(alert.ticket.as_str())
+    .bind(&alert.event)
+    .bind(&alert.body)
+    .bind(us(alert.created_at))
+    .bind(delivery.as_str())
+    .bind(next)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::db(op))?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+impl Tx {
+    /// Stores `alert` in this unit of work, with the action that raised it, unless an alert
+    /// with its key exists: `true` when it was new.
+    pub async fn insert_alert(&mut self, alert: &NewAlert) -> Result<bool, StoreError> {
+        let r = insert_alert_on(self.conn(), alert).await;
+        self.track(r)
+    }
+}
+
 impl Store {
     /// Stores `alert` unless an alert with its key exists (the same event raised again):
     /// `true` when it was new.
     pub async fn insert_alert(&self, alert: &NewAlert) -> Result<bool, StoreError> {
         let op = "storing an alert";
-        check_line("the alert key", &alert.key, 300)?;
-        check_line("the alert event", &alert.event, 40)?;
-        check_size("the alert", alert.body.len(), MAX_ALERT_BODY)?;
         self.timed(op, async {
             let mut conn = self.conn(op).await?;
-            let (delivery, next) = if alert.send {
-                (AlertDelivery::Pending, Some(us(alert.created_at)))
-            } else {
-                (AlertDelivery::Off, None)
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO alerts (alert_key, node, ticket_id, event, body, created_at_us, \
-                 delivery, attempts, next_attempt_at_us, channels_done) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, '[]') \
-                 ON CONFLICT (alert_key) DO NOTHING",
-            )
-            .bind(&alert.key)
-            .bind(alert.node.to_string())
-            .bind(alert.ticket.as_str())
-            .bind(&alert.event)
-            .bind(&alert.body)
-            .bind(us(alert.created_at))
-            .bind(delivery.as_str())
-            .bind(next)
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::db(op))?
-            .rows_affected();
-            Ok(inserted == 1)
+            insert_alert_on(&mut conn, alert).await
         })
         .await
     }

@@ -8,16 +8,16 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cp247_directory::{Channel, TrafficDirectory};
-use cp247_domain::{Address, ContactPointRole, Instant, MessageId, PartyCode, TicketId, Urgency};
+use cp247_casework::RequestToSend;
+use cp247_casework::TlpMarking;
+use cp247_casework::attachments::FileInput;
+use cp247_domain::{Address, ContactPointRole, Instant, PartyCode, TicketId};
 use cp247_federation::directory::Refreshed;
-use cp247_forms::{Document, Kind};
+use cp247_forms::Kind;
 use cp247_i18n::Lang;
-use cp247_seal::{Handling, Header, MessageType, Payload, TlpMarking};
 use cp247_store::{
-    Actor, AuditAction, AuditRecord, AuditResult, CaseText, DeliveryState, DeliveryStatus,
-    Direction, NewTicket, OurRole, OutgoingMessage, Page, StoreError, StoredMessage, Ticket,
-    TicketKind, TicketState, Viewer,
+    Actor, AuditAction, AuditRecord, AuditResult, DeliveryState, DeliveryStatus, Page, StoreError,
+    StoredMessage, Ticket,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -25,11 +25,6 @@ use serde_json::{Value, json};
 use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
-use crate::routes::attachments::AttachmentInput;
-use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
-
-/// The state of a ticket this node opens by sending a request.
-pub const SENT_STATE: &str = "sent";
 
 /// `POST /api/v1/requests` body.
 #[derive(Debug, Deserialize)]
@@ -56,7 +51,7 @@ pub struct NewRequest {
     pub marking: Option<TlpMarking>,
     /// Files sent with the request (sealed and signed with it).
     #[serde(default)]
-    pub attachments: Vec<AttachmentInput>,
+    pub attachments: Vec<FileInput>,
 }
 
 /// A refused JSON body: 413 `too_large` when it is over the API body limit, else 400
@@ -73,55 +68,9 @@ pub(crate) fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiE
     }
 }
 
-/// The message type and ticket kind of a document.
-pub fn message_type_of(kind: Kind) -> (&'static str, &'static str) {
-    match kind {
-        Kind::Art29 => ("art29_request", "art29"),
-        Kind::Art30 => ("art30_disclosure", "art30"),
-        Kind::Art31 => ("art31_request", "art31"),
-        Kind::Art35 => ("art35_request", "art35"),
-    }
-}
-
-fn requested_party(doc: &Document) -> Option<PartyCode> {
-    match doc {
-        Document::Art29(d) => Some(d.requested_authority.party.code()),
-        Document::Art31(d) => Some(d.requested_authority.party.code()),
-        Document::Art35(d) => Some(d.requested_authority.party.code()),
-        Document::Art30(_) => None,
-    }
-}
-
-fn urgency_of(doc: &Document) -> Urgency {
-    match doc {
-        Document::Art29(d) => d.urgency.level(),
-        Document::Art31(d) => d.urgency.level(),
-        Document::Art35(d) => d.urgency.level(),
-        Document::Art30(_) => Urgency::Urgent,
-    }
-}
-
-/// The recipient's contact point, refused unless it can take traffic and has a node.
-fn recipient_node(traffic: &TrafficDirectory<'_>, to: &Address) -> Result<(), ApiError> {
-    let cp = traffic.contact_point(to).map_err(|e| {
-        ApiError::unprocessable(
-            "recipient_unavailable",
-            format!("{to} cannot receive messages now: {e}"),
-        )
-    })?;
-    match &cp.channel {
-        Channel::Node(_) => Ok(()),
-        Channel::Email(_) => Err(ApiError::unprocessable(
-            "recipient_has_no_node",
-            format!(
-                "{to} is reached by OpenPGP e-mail, which this node does not send yet; use the e-mail channel listed in the directory"
-            ),
-        )),
-    }
-}
-
-/// `POST /api/v1/requests`: validate, then [`send_request`] (seal, and commit ticket +
-/// message + outbox + audit in one transaction; the delivery worker sends it).
+/// `POST /api/v1/requests`: read and validate the document, then case work sends it
+/// (`cp247_casework::CaseWork::send_request`: seal, and commit ticket + message + outbox +
+/// audit in one transaction; the outbox delivers it).
 pub async fn create_request(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
@@ -130,7 +79,7 @@ pub async fn create_request(
     let Json(req) = body.map_err(json_rejection)?;
     // The files first: a body over the limits is refused before the document is read.
     let attachments =
-        crate::routes::attachments::parse(req.attachments, &ctx.inbound.limits.attachments)?;
+        cp247_casework::attachments::parse(req.attachments, &ctx.work.limits().attachments)?;
 
     let document_bytes = serde_json::to_vec(&req.document)
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
@@ -174,22 +123,23 @@ pub async fn create_request(
         ));
     }
     let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
-    let queued = send_request(
-        &ctx,
-        actor,
-        RequestToSend {
-            to: Address {
-                party: req.to,
-                point: req.contact_point.unwrap_or(ContactPointRole::Primary),
+    let queued = ctx
+        .work
+        .send_request(
+            actor,
+            RequestToSend {
+                to: Address {
+                    party: req.to,
+                    point: req.contact_point.unwrap_or(ContactPointRole::Primary),
+                },
+                document,
+                reference: req.reference,
+                confidential: req.confidential.unwrap_or(true),
+                marking: req.marking,
+                attachments,
             },
-            document,
-            reference: req.reference,
-            confidential: req.confidential.unwrap_or(true),
-            marking: req.marking,
-            attachments,
-        },
-    )
-    .await?;
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -201,216 +151,6 @@ pub async fn create_request(
         })),
     )
         .into_response())
-}
-
-/// A valid request document and where it goes: what [`send_request`] sends.
-#[derive(Debug)]
-pub struct RequestToSend {
-    /// The requested Party's contact point.
-    pub to: Address,
-    /// The document (decoded by cp247-forms, so without errors).
-    pub document: Document,
-    /// A reference of the requesting authority, shown in lists.
-    pub reference: Option<String>,
-    /// Keep the fact and subject of the request confidential.
-    pub confidential: bool,
-    /// A TLP marking.
-    pub marking: Option<TlpMarking>,
-    /// Files sent with the request (checked against the limits), sealed and signed with it.
-    pub attachments: Vec<cp247_seal::Attachment>,
-}
-
-/// What [`send_request`] queued.
-#[derive(Debug, Clone)]
-pub struct QueuedRequest {
-    /// The new ticket.
-    pub ticket: TicketId,
-    /// The request's message id.
-    pub message_id: MessageId,
-    /// Where it goes.
-    pub recipient: Address,
-}
-
-/// Sends a request: checks the recipient against the document and the directory, seals the
-/// document, and commits ticket + case + message + outbox + audit (by `actor`) in one
-/// transaction; the delivery worker sends it. The one path of `POST /api/v1/requests` and of
-/// the web composer.
-pub async fn send_request(
-    ctx: &NodeContext,
-    actor: Actor,
-    req: RequestToSend,
-) -> Result<QueuedRequest, ApiError> {
-    let now = ctx.clock.now();
-    let document = req.document;
-    let kind = document.kind();
-    let (message_type, ticket_kind) = message_type_of(kind);
-    let to = req.to;
-    if to == ctx.me {
-        return Err(ApiError::unprocessable(
-            "recipient_is_self",
-            "a node does not send requests to itself",
-        ));
-    }
-    if let Some(addressed) = requested_party(&document)
-        && addressed != to.party
-    {
-        return Err(ApiError::unprocessable(
-            "recipient_mismatch",
-            format!(
-                "the document is addressed to {addressed} (requested_authority.party) but would be sent to {}",
-                to.party
-            ),
-        ));
-    }
-
-    let snapshot = ctx.directory.snapshot();
-    let traffic = snapshot
-        .traffic(now)
-        .map_err(|e| ApiError::unavailable("directory_unusable", e.to_string()))?;
-    recipient_node(&traffic, &to)?;
-    let recipient_cert = traffic
-        .encryption_cert(&to)
-        .map_err(|e| ApiError::unprocessable("recipient_unavailable", e.to_string()))?
-        .clone();
-
-    // A request opens its own ticket; an extension or a follow-up names the earlier ticket in
-    // its document, and an Art. 30 disclosure is a reply on the preservation's case.
-    if kind == Kind::Art30 {
-        return Err(ApiError::unprocessable(
-            "not_a_request",
-            "an Art. 30 disclosure answers a preservation request: send it as a partial_traffic_disclosure reply with POST /api/v1/cases/{ticket}/replies",
-        ));
-    }
-    let message_type = MessageKind::of_request(&document)
-        .map(|k| k.name())
-        .unwrap_or(message_type);
-    // The thread-local generator must not live across an await.
-    let (ticket_id, message_id) = {
-        let mut rng = rand::rng();
-        (
-            TicketId::generate(ctx.me.party, now, &mut rng),
-            MessageId::generate(now, &mut rng),
-        )
-    };
-    let urgency = urgency_of(&document);
-    let body: Value = serde_json::from_str(&cp247_forms::to_json_string(&document))
-        .map_err(|e| ApiError::internal("encoding a document", &e))?;
-    let payload = Payload {
-        header: Header {
-            message_id,
-            ticket: ticket_id.clone(),
-            message_type: MessageType::parse(message_type)
-                .map_err(|e| ApiError::internal("naming a message type", &e))?,
-            sender: ctx.me,
-            recipient: to,
-            created_at: Instant::utc(now),
-            urgency,
-            handling: Handling {
-                confidential: req.confidential,
-                marking: req.marking,
-            },
-        },
-        body,
-        attachments: req.attachments,
-    };
-    let limits = &ctx.inbound.limits;
-    let sealed = cp247_seal::seal_with_limits(&payload, &ctx.key, &recipient_cert, now, limits)
-        .map_err(|e| ApiError::internal("sealing a request", &e))?;
-    let payload_json = String::from_utf8(payload.canonical_json_without_attachments())
-        .map_err(|e| ApiError::internal("encoding a payload", &e))?;
-
-    let reference = req
-        .reference
-        .as_deref()
-        .map(CaseText::new)
-        .transpose()
-        .map_err(|e| ApiError::unprocessable("invalid_reference", e.to_string()))?;
-    let opening = Opening::for_request(
-        ticket_id.clone(),
-        cp247_case::Role::Requester,
-        &document,
-        to,
-        now,
-    )
-    .map_err(|e| ApiError::unprocessable("not_a_request", e.to_string()))?;
-    let mut case = Case::open(opening);
-    case.record(CaseEvent::Sent(Msg::Request), now)
-        .map_err(|e| ApiError::internal("opening a case", &e))?;
-    let store_err = |e: StoreError| ApiError::store("recording a request", &e);
-    let mut tx = ctx.store.begin().await.map_err(store_err)?;
-    tx.create_ticket(&NewTicket {
-        id: ticket_id.clone(),
-        our_role: OurRole::Requester,
-        our_party: ctx.me.party,
-        counterpart: to.party,
-        kind: TicketKind::parse(ticket_kind).map_err(store_err)?,
-        state: TicketState::parse(SENT_STATE).map_err(store_err)?,
-        urgency,
-        title: CaseText::new(format!("{ticket_kind} request to {}", to.party))
-            .map_err(store_err)?,
-        reference,
-        created_at: now,
-    })
-    .await
-    .map_err(store_err)?;
-    tx.create_case(&case, Some(&message_id), &actor)
-        .await
-        .map_err(store_err)?;
-    tx.insert_outgoing(&OutgoingMessage {
-        id: message_id,
-        ticket: ticket_id.clone(),
-        sender: ctx.me,
-        recipient: to,
-        message_type: cp247_store::MessageType::parse(message_type).map_err(store_err)?,
-        written_at: payload.header.created_at,
-        sealed: sealed.as_bytes().to_vec(),
-        payload_json,
-        attachments: crate::routes::attachments::to_store(&payload.attachments),
-        urgency,
-        queued_at: now,
-    })
-    .await
-    .map_err(store_err)?;
-    // Audit entries last, in one unit of work with what they record: the ticket's creation,
-    // then the message queued for the peer.
-    tx.append_audit(&AuditRecord {
-        actor: actor.clone(),
-        action: AuditAction::Create,
-        ticket: Some(ticket_id.clone()),
-        result: AuditResult::Ok,
-        details: json!({
-            "ticket_kind": ticket_kind,
-            "counterpart": to.party.to_string(),
-            "urgency": urgency,
-        }),
-        at: now,
-    })
-    .await
-    .map_err(store_err)?;
-    tx.append_audit(&AuditRecord {
-        actor,
-        action: AuditAction::Send,
-        ticket: Some(ticket_id.clone()),
-        result: AuditResult::Ok,
-        details: json!({
-            "message_id": message_id.to_string(),
-            "message_type": message_type,
-            "recipient": to.to_string(),
-            "sealed_sha256": sealed.sha256_hex(),
-            "attachments": crate::routes::attachments::audit_json(&payload.attachments),
-        }),
-        at: now,
-    })
-    .await
-    .map_err(store_err)?;
-    tx.commit().await.map_err(store_err)?;
-    ctx.deliverer.wake(to.party);
-    tracing::info!(message_id = %message_id, ticket = %ticket_id, recipient = %to, "request queued");
-    Ok(QueuedRequest {
-        ticket: ticket_id,
-        message_id,
-        recipient: to,
-    })
 }
 
 /// Paging parameters.
@@ -466,11 +206,7 @@ pub async fn list_tickets(
     _officer: Officer,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let paged = ctx
-        .store
-        .list_tickets_for(Viewer::Local(ctx.me.party), page(&q)?)
-        .await
-        .map_err(|e| ApiError::store("listing tickets", &e))?;
+    let paged = ctx.work.tickets(page(&q)?).await?;
     Ok(Json(json!({
         "items": paged.items.iter().map(ticket_json).collect::<Vec<_>>(),
         "next": paged.next.map(|p| json!({ "offset": p.offset, "limit": p.limit })),
@@ -533,65 +269,15 @@ pub async fn show_ticket(
 ) -> Result<Json<Value>, ApiError> {
     let id = TicketId::parse(&id)
         .map_err(|e| ApiError::bad_request("invalid_ticket_id", e.to_string()))?;
-    let viewer = Viewer::Local(ctx.me.party);
-    let ticket = ctx
-        .store
-        .find_ticket_for(viewer, &id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => ApiError::ticket_not_found(id.as_str()),
-            other => ApiError::store("reading a ticket", &other),
-        })?;
-    let messages = ctx
-        .store
-        .messages_for(
-            viewer,
-            &id,
-            Page {
-                offset: 0,
-                limit: 500,
-            },
-        )
-        .await
-        .map_err(|e| ApiError::store("listing messages", &e))?;
-    let deliveries = ctx
-        .store
-        .deliveries_for_ticket(
-            &id,
-            Page {
-                offset: 0,
-                limit: 500,
-            },
-        )
-        .await
-        .map_err(|e| ApiError::store("listing deliveries", &e))?;
-    let shown: Vec<Value> = messages
+    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
+    let view = ctx.work.ticket_view(&id, actor).await?;
+    let shown: Vec<Value> = view
+        .messages
         .items
         .iter()
-        .map(|m| {
-            let delivery = match m.direction {
-                Direction::Out => deliveries
-                    .items
-                    .iter()
-                    .find(|d| d.message_id == m.id)
-                    .map(|d| delivery_json(d, &ctx)),
-                Direction::In => None,
-            };
-            message_json(m, delivery)
-        })
+        .map(|m| message_json(m, view.delivery_of(m).map(|d| delivery_json(d, &ctx))))
         .collect();
-    let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
-    ctx.store
-        .append_audit(&AuditRecord {
-            actor,
-            action: AuditAction::View,
-            ticket: Some(id.clone()),
-            result: AuditResult::Ok,
-            details: json!({ "messages": shown.len() }),
-            at: ctx.clock.now(),
-        })
-        .await
-        .map_err(|e| ApiError::store("auditing a view", &e))?;
+    let (ticket, messages) = (view.ticket, view.messages);
     Ok(Json(json!({
         "ticket": ticket_json(&ticket),
         "messages": shown,
@@ -615,11 +301,7 @@ pub async fn list_deliveries(
                 "state must be queued, in_flight, delivered, retrying or undeliverable",
             )
         })?;
-    let paged = ctx
-        .store
-        .deliveries_in_state(state, page(&q)?)
-        .await
-        .map_err(|e| ApiError::store("listing deliveries", &e))?;
+    let paged = ctx.work.deliveries(state, page(&q)?).await?;
     let items: Vec<Value> = paged
         .items
         .iter()

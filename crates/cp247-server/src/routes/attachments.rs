@@ -1,203 +1,24 @@
 //! Attachments in the officer API: the `attachments` of `POST /api/v1/requests` and `POST
-//! /api/v1/cases/{ticket}/replies` (`[{file_name, media_type, content_base64}]`), checked
-//! against the node's limits before anything is decoded; and
+//! /api/v1/cases/{ticket}/replies` (`[{file_name, media_type, content_base64}]`) are checked
+//! by case work (`cp247_casework::attachments`) against the node's limits before anything is
+//! decoded; and
 //! `GET /api/v1/tickets/{ticket}/messages/{message_id}/attachments/{index}`, which returns a
 //! file of one of the node's own tickets as a download (audited as an export).
 
-use std::fmt;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use base64::Engine as _;
 use cp247_domain::{MessageId, TicketId};
-use cp247_i18n::Lang;
-use cp247_seal::{
-    Attachment, AttachmentError, AttachmentLimits, FileName, MediaType, base64_decoded_len,
-    decode_base64,
-};
-use cp247_store::{
-    Actor, AuditAction, AuditRecord, AuditResult, NewAttachment, StoreError, Viewer,
-};
-use serde::Deserialize;
+use cp247_store::Actor;
 use serde_json::{Value, json};
 
 use crate::auth::Officer;
 use crate::error::ApiError;
 use crate::node::NodeContext;
-
-/// One file of a request or reply body. `Debug` shows neither the name nor the content.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AttachmentInput {
-    /// The file's name (no folders).
-    pub file_name: String,
-    /// Its media type, `type/subtype` (compared in lower case).
-    pub media_type: String,
-    /// The bytes, standard base64 with padding.
-    pub content_base64: String,
-}
-
-impl fmt::Debug for AttachmentInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "AttachmentInput(<{} base64 characters>)",
-            self.content_base64.len()
-        )
-    }
-}
-
-/// The text of a problem in `lang`, from the catalogue (`attachment.ftl`).
-fn problem_text(e: &AttachmentError, lang: Lang) -> String {
-    let path = e.path();
-    let (key, count, size, max) = match e {
-        AttachmentError::TooMany { count, limit } => (
-            "attachment-problem-too-many-attachments".to_owned(),
-            count.to_string(),
-            String::new(),
-            limit.to_string(),
-        ),
-        AttachmentError::FileTooLarge { size, limit, .. } => (
-            "attachment-problem-attachment-too-large".to_owned(),
-            String::new(),
-            size.to_string(),
-            limit.to_string(),
-        ),
-        AttachmentError::TotalTooLarge { total, limit } => (
-            "attachment-problem-attachments-too-large".to_owned(),
-            String::new(),
-            total.to_string(),
-            limit.to_string(),
-        ),
-        AttachmentError::FileName { reason, .. } => (
-            format!("attachment-problem-file-name-{}", reason.key()),
-            String::new(),
-            String::new(),
-            String::new(),
-        ),
-        AttachmentError::MediaType { .. } => (
-            "attachment-problem-invalid-media-type".to_owned(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ),
-        // The API takes only the content: size and hash are computed, never mismatched.
-        AttachmentError::Base64 { .. }
-        | AttachmentError::SizeMismatch { .. }
-        | AttachmentError::InvalidHash { .. }
-        | AttachmentError::HashMismatch { .. } => (
-            "attachment-problem-invalid-base64".to_owned(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ),
-    };
-    cp247_i18n::text_args(
-        lang,
-        &key,
-        &[
-            ("path", path.as_str()),
-            ("count", count.as_str()),
-            ("size", size.as_str()),
-            ("max", max.as_str()),
-        ],
-    )
-}
-
-/// A problem as the API shows it: code, field path, severity and the text in each language.
-fn problem_json(e: &AttachmentError) -> Value {
-    json!({
-        "code": e.code(),
-        "path": e.path(),
-        "severity": "error",
-        "message": { "en": problem_text(e, Lang::En), "fr": problem_text(e, Lang::Fr) },
-    })
-}
-
-/// Checks and decodes the files of an API body against `limits`: first the count and the sizes
-/// the base64 lengths give (nothing is decoded for a body over the limits: 413 with the
-/// attachment's code), then every name, media type and base64 text (422
-/// `invalid_attachment` with every problem). Nothing is sent while a problem remains.
-pub fn parse(
-    inputs: Vec<AttachmentInput>,
-    limits: &AttachmentLimits,
-) -> Result<Vec<Attachment>, ApiError> {
-    let lengths: Vec<Option<u64>> = inputs
-        .iter()
-        .map(|a| base64_decoded_len(&a.content_base64))
-        .collect();
-    let sizes: Vec<u64> = lengths.iter().map(|n| n.unwrap_or(0)).collect();
-    if let Err(e) = limits.check_sizes(&sizes) {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            e.code(),
-            format!("{e}; nothing was sent"),
-        )
-        .with("problems", Value::Array(vec![problem_json(&e)])));
-    }
-    let mut problems: Vec<AttachmentError> = Vec::new();
-    let mut out = Vec::with_capacity(inputs.len());
-    for (index, (a, length)) in inputs.into_iter().zip(lengths).enumerate() {
-        let name = FileName::parse(&a.file_name)
-            .map_err(|reason| AttachmentError::FileName { index, reason });
-        let media_type = MediaType::parse(&a.media_type.to_ascii_lowercase())
-            .map_err(|reason| AttachmentError::MediaType { index, reason });
-        let content = length
-            .and_then(|_| decode_base64(&a.content_base64))
-            .ok_or(AttachmentError::Base64 { index });
-        match (name, media_type, content) {
-            (Ok(name), Ok(media_type), Ok(content)) => {
-                out.push(Attachment::new(name, media_type, content));
-            }
-            (name, media_type, content) => {
-                problems.extend(name.err());
-                problems.extend(media_type.err());
-                problems.extend(content.err());
-            }
-        }
-    }
-    let Some(first) = problems.first() else {
-        return Ok(out);
-    };
-    Err(ApiError::unprocessable(
-        "invalid_attachment",
-        format!(
-            "the attachments have {} problem(s), the first at {}; nothing was sent",
-            problems.len(),
-            first.path()
-        ),
-    )
-    .with(
-        "problems",
-        Value::Array(problems.iter().map(problem_json).collect()),
-    ))
-}
-
-/// The files of a sealed payload as the store keeps them.
-pub fn to_store(attachments: &[Attachment]) -> Vec<NewAttachment> {
-    attachments
-        .iter()
-        .map(|a| NewAttachment {
-            file_name: a.file_name().as_str().to_owned(),
-            media_type: a.media_type().as_str().to_owned(),
-            content: a.content().to_vec(),
-        })
-        .collect()
-}
-
-/// What the audit entry of a sent message says of its files: size and hash (a name may be
-/// case plaintext).
-pub fn audit_json(attachments: &[Attachment]) -> Value {
-    Value::Array(
-        attachments
-            .iter()
-            .map(|a| json!({ "size": a.size(), "sha256": a.sha256_hex() }))
-            .collect(),
-    )
-}
 
 /// How a message's files are listed in the ticket and case views (no bytes).
 pub fn list_json(attachments: &[cp247_store::AttachmentInfo]) -> Value {
@@ -289,48 +110,11 @@ pub async fn download(
             "the attachment index is a whole number from 0",
         )
     })?;
-    let file = ctx
-        .store
-        .attachment_for(Viewer::Local(ctx.me.party), &ticket, &message, index)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { what: "ticket", .. } => {
-                ApiError::ticket_not_found(ticket.as_str())
-            }
-            StoreError::NotFound { .. } => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "attachment_not_found",
-                format!("message {message} on ticket {ticket} has no attachment {index}"),
-            ),
-            StoreError::Conflict { .. } => ApiError::new(
-                StatusCode::CONFLICT,
-                "ambiguous_message",
-                format!(
-                    "two messages on ticket {ticket} have the id {message}; the sealed messages in the ticket view are the evidence"
-                ),
-            ),
-            other => ApiError::store("reading an attachment", &other),
-        })?;
     let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
-    ctx.store
-        .append_audit(&AuditRecord {
-            actor,
-            action: AuditAction::Export,
-            ticket: Some(ticket.clone()),
-            result: AuditResult::Ok,
-            // The file name may be case plaintext: the hash identifies the file.
-            details: json!({
-                "what": "attachment",
-                "message_id": message.to_string(),
-                "direction": file.direction.as_str(),
-                "index": index,
-                "size": file.info.size,
-                "sha256": file.info.sha256,
-            }),
-            at: ctx.clock.now(),
-        })
-        .await
-        .map_err(|e| ApiError::store("auditing an export", &e))?;
+    let file = ctx
+        .work
+        .export_attachment(&ticket, &message, index, actor)
+        .await?;
     let digest = hex::decode(&file.info.sha256)
         .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
         .unwrap_or_default();
@@ -365,9 +149,19 @@ pub async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
+    use cp247_casework::attachments::{Attachment, AttachmentLimits, FileInput};
 
-    fn input(name: &str, media_type: &str, content_base64: &str) -> AttachmentInput {
-        AttachmentInput {
+    /// The API's answer for files: case work's checks, mapped as every handler maps them.
+    fn parse(
+        inputs: Vec<FileInput>,
+        limits: &AttachmentLimits,
+    ) -> Result<Vec<Attachment>, ApiError> {
+        cp247_casework::attachments::parse(inputs, limits).map_err(ApiError::from)
+    }
+
+    fn input(name: &str, media_type: &str, content_base64: &str) -> FileInput {
+        FileInput {
             file_name: name.to_owned(),
             media_type: media_type.to_owned(),
             content_base64: content_base64.to_owned(),

@@ -8,14 +8,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cp247_domain::Instant;
-use cp247_federation::inbound::{InboundRefusal, Received};
 use cp247_federation::wire::{
     AcceptedBody, ErrorBody, IdentityBody, Outcome, PROTOCOL, SEALED_MEDIA_TYPE,
 };
+use cp247_transport::{Accepted, Refusal};
 
 use crate::node::NodeContext;
 
-fn refusal_response(refusal: &InboundRefusal) -> Response {
+fn refusal_response(refusal: &Refusal) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (
         status,
@@ -85,10 +85,9 @@ pub async fn post_message(
     let directory = ctx.directory.snapshot();
     match ctx.inbound.receive(&bytes, &directory).await {
         Ok(received) => {
-            crate::alerts::on_received(&ctx, &received).await;
             let outcome = match &received {
-                Received::New { .. } => Outcome::Accepted,
-                Received::Duplicate { .. } => Outcome::Duplicate,
+                Accepted::New { .. } => Outcome::Accepted,
+                Accepted::Duplicate { .. } => Outcome::Duplicate,
             };
             let receipt = String::from_utf8_lossy(received.receipt()).into_owned();
             (StatusCode::OK, Json(AcceptedBody { outcome, receipt })).into_response()
@@ -107,8 +106,8 @@ pub async fn identity(State(ctx): State<Arc<NodeContext>>) -> Json<IdentityBody>
     Json(IdentityBody {
         protocol: PROTOCOL.to_owned(),
         address: ctx.me,
-        cert: ctx.cert.armored(),
-        fingerprint: ctx.cert.fingerprint().to_string(),
+        cert: ctx.work.cert_armored(),
+        fingerprint: ctx.work.fingerprint(),
         server_time: Instant::utc(ctx.clock.now()),
         directory_serial,
     })

@@ -32,7 +32,7 @@ pub async fn readyz(State(ctx): State<Arc<NodeContext>>) -> Response {
         "state": health.code(),
         "warning": health.warning(),
     });
-    let key = json!({ "ok": true, "fingerprint": ctx.key.fingerprint().to_string() });
+    let key = json!({ "ok": true, "fingerprint": ctx.work.fingerprint() });
     let ready = database["ok"] == true && directory["ok"] == true;
     let status = if ready {
         StatusCode::OK

@@ -11,7 +11,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cp247_i18n::Lang;
-use cp247_store::{Actor, AlertDelivery, Page, StoreError, StoredAlert};
+use cp247_store::{Actor, AlertDelivery, Page, StoredAlert};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -126,14 +126,11 @@ pub async fn alerts(
     let tr = Tr(p.lang);
     let zone = our_zone(&ctx);
     let list = ctx
-        .store
-        .alerts_for(
-            ctx.me,
-            Page {
-                offset: 0,
-                limit: ALERTS_SHOWN,
-            },
-        )
+        .work
+        .alerts(Page {
+            offset: 0,
+            limit: ALERTS_SHOWN,
+        })
         .await
         .map_err(|_| WebRefusal::Unavailable)?;
     let rows = list
@@ -177,13 +174,9 @@ pub async fn mark_seen(
     Form(form): Form<SeenForm>,
 ) -> Result<Response, WebRefusal> {
     let actor = Actor::user(&p.account.username).map_err(|_| WebRefusal::Unavailable)?;
-    match ctx
-        .store
-        .mark_alert_seen(ctx.me, &form.key, &actor, ctx.clock.now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/alerts").into_response()),
-        Err(StoreError::NotFound { .. }) => Ok(not_found(p.lang)),
+    match ctx.work.mark_alert_seen(&form.key, &actor).await {
+        Ok(()) => Ok(Redirect::to("/alerts").into_response()),
+        Err(e) if e.kind() == cp247_casework::ErrorKind::NotFound => Ok(not_found(p.lang)),
         Err(e) => {
             tracing::warn!(error = %e, "marking an alert seen failed");
             Err(WebRefusal::Unavailable)

@@ -1,5 +1,5 @@
 //! The case page (`/cases/{ticket}`) and the due items page (`/due`). Both read through the
-//! same functions as the officer API (`routes::cases::case_view`, `routes::cases::due_across`);
+//! same case work as the officer API (`CaseWork::case_view`, `CaseWork::due_across`);
 //! this module only turns what they read into labelled rows in the viewer's language.
 
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use jiff::tz::TimeZone;
 use super::pages::{Chrome, Tr, message_page, our_zone, shown_time};
 use super::session::{CaseWorker, Person, WebRefusal};
 use crate::node::NodeContext;
-use crate::routes::cases::{CaseView, case_view, due_across};
+use cp247_casework::views::CaseView;
 
 /// The zone of `address`'s contact point, from the directory.
 fn zone_of(ctx: &NodeContext, address: &Address) -> Option<TimeZone> {
@@ -235,8 +235,8 @@ fn due_row(
     }
 }
 
-fn page_error(p: &Person, e: &crate::error::ApiError) -> Response {
-    if e.status() == StatusCode::NOT_FOUND {
+fn page_error(p: &Person, e: &cp247_casework::Error) -> Response {
+    if e.kind() == cp247_casework::ErrorKind::NotFound {
         message_page(
             StatusCode::NOT_FOUND,
             p.lang,
@@ -401,7 +401,7 @@ pub async fn case(
         ));
     };
     let actor = Actor::user(&p.account.username).map_err(|_| WebRefusal::Unavailable)?;
-    let v = match case_view(&ctx, &id, actor, "case_page").await {
+    let v = match ctx.work.case_view(&id, actor, "case_page").await {
         Ok(v) => v,
         Err(e) => return Ok(page_error(&p, &e)),
     };
@@ -427,7 +427,9 @@ pub async fn due(
     let tr = Tr(p.lang);
     let now = ctx.clock.now();
     let until = now.checked_add(DUE_WINDOW).unwrap_or(now);
-    let mut items = due_across(&ctx, now)
+    let mut items = ctx
+        .work
+        .due_across(now)
         .await
         .map_err(|_| WebRefusal::Unavailable)?;
     items.retain(|i| i.due.due_at <= until);

@@ -10,7 +10,7 @@
 //! offers "not applicable" (and "unknown" where the forms crate accepts it) as explicit choices,
 //! each with its reason. On "check and send" the draft becomes a [`Node`] that
 //! `cp247_forms::decode` reads like any JSON or XML input; a valid document is sent through
-//! [`crate::routes::api::send_request`], the same path as `POST /api/v1/requests`.
+//! case work's `CaseWork::send_request`, the same path as `POST /api/v1/requests`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -32,9 +32,8 @@ use serde::Deserialize;
 
 use super::pages::{Chrome, Tr, message_page, our_zone, shown_time};
 use super::session::{CaseWorker, Person, WebRefusal};
-use crate::error::ApiError;
 use crate::node::NodeContext;
-use crate::routes::api::{RequestToSend, send_request};
+use cp247_casework::RequestToSend;
 
 /// The most items a list of the composer holds.
 const MAX_ITEMS: usize = 50;
@@ -1646,14 +1645,38 @@ pub async fn compose_form(
 }
 
 /// The message shown when sending failed after validation (recipient, directory, store).
-fn send_error_text(tr: Tr, e: &ApiError) -> String {
-    let key = match e.code() {
-        "recipient_unavailable" => "web-compose-error-recipient-unavailable",
-        "recipient_has_no_node" => "web-compose-error-recipient-has-no-node",
-        "recipient_mismatch" => "web-compose-error-recipient-mismatch",
-        "recipient_is_self" => "web-compose-error-recipient-is-self",
-        "directory_unusable" => "web-compose-error-directory-unusable",
-        _ => "web-compose-error-other",
+fn send_error_text(tr: Tr, e: &cp247_casework::Error) -> String {
+    use cp247_casework::Error;
+    use cp247_casework::error::Refused;
+    let key = match e {
+        Error::Refused {
+            code: Refused::RecipientUnavailable,
+            ..
+        } => "web-compose-error-recipient-unavailable",
+        Error::Refused {
+            code: Refused::RecipientHasNoNode,
+            ..
+        } => "web-compose-error-recipient-has-no-node",
+        Error::Refused {
+            code: Refused::RecipientMismatch,
+            ..
+        } => "web-compose-error-recipient-mismatch",
+        Error::Refused {
+            code: Refused::RecipientIsSelf,
+            ..
+        } => "web-compose-error-recipient-is-self",
+        Error::Unavailable {
+            code: "directory_unusable",
+            ..
+        } => "web-compose-error-directory-unusable",
+        Error::Refused { .. }
+        | Error::InvalidReply(_)
+        | Error::Attachments { .. }
+        | Error::Transition(_)
+        | Error::NotFound { .. }
+        | Error::Conflict
+        | Error::Unavailable { .. }
+        | Error::Internal => "web-compose-error-other",
     };
     tr.t1(key, "code", e.code())
 }
@@ -1751,8 +1774,9 @@ async fn send(
     p: &Person,
     target: Target,
     document: Document,
-) -> Result<TicketId, ApiError> {
-    let actor = Actor::user(&p.account.username).map_err(|e| ApiError::store("auditing", &e))?;
+) -> Result<TicketId, cp247_casework::Error> {
+    let actor = Actor::user(&p.account.username)
+        .map_err(|e| cp247_casework::Error::store("auditing", e))?;
     let (reference, confidential) = match &document {
         Document::Art29(d) => (d.requesting_reference.as_str(), d.request_confidential),
         Document::Art31(d) => (d.requesting_reference.as_str(), d.request_confidential),
@@ -1760,20 +1784,21 @@ async fn send(
         Document::Art30(d) => (d.disclosing_reference.as_str(), true),
     };
     let reference = Some(reference.to_owned());
-    let queued = send_request(
-        ctx,
-        actor,
-        RequestToSend {
-            to: target.to,
-            document,
-            reference,
-            confidential,
-            marking: None,
-            // The composer is a plain form; files go through the API for now.
-            attachments: Vec::new(),
-        },
-    )
-    .await?;
+    let queued = ctx
+        .work
+        .send_request(
+            actor,
+            RequestToSend {
+                to: target.to,
+                document,
+                reference,
+                confidential,
+                marking: None,
+                // The composer is a plain form; files go through the API for now.
+                attachments: Vec::new(),
+            },
+        )
+        .await?;
     Ok(queued.ticket)
 }
 

@@ -554,7 +554,9 @@ pub async fn inbox(
     let now = ctx.clock.now();
     let mut soonest: std::collections::HashMap<String, cp247_case::Due> =
         std::collections::HashMap::new();
-    for item in crate::routes::cases::due_across(&ctx, now)
+    for item in ctx
+        .work
+        .due_across(now)
         .await
         .map_err(|_| WebRefusal::Unavailable)?
     {

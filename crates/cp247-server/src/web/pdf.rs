@@ -14,9 +14,7 @@ use cp247_forms::Node;
 use cp247_i18n::Lang;
 use cp247_render::generic::{MessageHead, message_view};
 use cp247_render::{DocumentView, Row, Value};
-use cp247_store::{
-    Actor, AuditAction, AuditRecord, AuditResult, Page, StoreError, StoredMessage, Viewer,
-};
+use cp247_store::{Actor, StoredMessage};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -155,29 +153,10 @@ pub async fn message_pdf(
     let (Ok(ticket), Ok(message)) = (TicketId::parse(&ticket), MessageId::parse(&message)) else {
         return Ok(not_found(&p));
     };
-    let viewer = Viewer::Local(ctx.me.party);
-    match ctx.store.find_ticket_for(viewer, &ticket).await {
-        Ok(_) => {}
-        Err(StoreError::NotFound { .. }) => return Ok(not_found(&p)),
-        Err(e) => {
-            tracing::warn!(error = %e, "reading a ticket for a PDF failed");
-            return Err(WebRefusal::Unavailable);
-        }
-    }
-    let messages = ctx
-        .store
-        .messages_for(
-            viewer,
-            &ticket,
-            Page {
-                offset: 0,
-                limit: 500,
-            },
-        )
-        .await
-        .map_err(|_| WebRefusal::Unavailable)?;
-    let Some(m) = messages.items.into_iter().find(|m| m.id == message) else {
-        return Ok(not_found(&p));
+    let m = match ctx.work.message(&ticket, &message).await {
+        Ok(m) => m,
+        Err(e) if e.kind() == cp247_casework::ErrorKind::NotFound => return Ok(not_found(&p)),
+        Err(_) => return Err(WebRefusal::Unavailable),
     };
     let zone = our_zone(&ctx);
     let message_type = m.message_type.as_str().to_owned();
@@ -193,20 +172,17 @@ pub async fn message_pdf(
         }
     };
     let actor = Actor::user(&p.account.username).map_err(|_| WebRefusal::Unavailable)?;
-    ctx.store
-        .append_audit(&AuditRecord {
+    ctx.work
+        .record_export(
             actor,
-            action: AuditAction::Export,
-            ticket: Some(ticket.clone()),
-            result: AuditResult::Ok,
-            details: json!({
+            &ticket,
+            json!({
                 "message_id": message.to_string(),
                 "message_type": message_type,
                 "format": "pdf",
                 "lang": lang.code(),
             }),
-            at: ctx.clock.now(),
-        })
+        )
         .await
         .map_err(|_| WebRefusal::Unavailable)?;
     let filename = format!("{ticket}-{message}-{}.pdf", lang.code());

@@ -4,7 +4,7 @@
 //! Each reply kind of `cp247-case` has a form described by a table of [`Part`]s: the same keys
 //! as the reply's JSON, so that a form field's name is the path the case crate reports a
 //! problem at (`items[1].status`, `grounds[0]`, `data_delivery.sha256`). Submitting builds the
-//! reply JSON and hands it to [`crate::routes::cases::send_reply`], the function behind
+//! reply JSON and hands it to case work's `CaseWork::send_reply`, the function behind
 //! `POST /api/v1/cases/{ticket}/replies`: the same decoding, transition check, sealing,
 //! outbox and audit. The form adds no rule of its own; every problem comes back from the case
 //! crate with its path and is shown next to the field of that path (or at the top), in the
@@ -36,7 +36,7 @@ use serde_json::{Map, Value, json};
 use super::pages::{Chrome, Tr, message_page, our_zone};
 use super::session::{CaseWorker, Person, WebRefusal};
 use crate::node::NodeContext;
-use crate::routes::cases::{CaseWorkError, ReplyInput, close, send_reply};
+use cp247_casework::{Error as CaseWorkError, ErrorKind, ReplyInput};
 
 /// The most entries a list of the composer holds.
 const MAX_LIST: usize = 50;
@@ -1362,24 +1362,25 @@ pub async fn submit(
         }
     };
     let actor = Actor::user(&p.account.username).map_err(|_| WebRefusal::Unavailable)?;
-    let sent = send_reply(
-        &ctx,
-        &id,
-        actor,
-        ReplyInput {
-            reply: &reply,
-            in_reply_to: None,
-            confidential: true,
-            marking: None,
-            // The composer is a plain form; files go through the API for now.
-            attachments: &[],
-        },
-    )
-    .await;
+    let sent = ctx
+        .work
+        .send_reply(
+            &id,
+            actor,
+            ReplyInput {
+                reply: &reply,
+                in_reply_to: None,
+                confidential: true,
+                marking: None,
+                // The composer is a plain form; files go through the API for now.
+                attachments: &[],
+            },
+        )
+        .await;
     let lang = p.lang;
     match sent {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?sent={}", kind.name())).into_response()),
-        Err(CaseWorkError::Invalid(report)) => {
+        Err(CaseWorkError::InvalidReply(report)) => {
             let problems = report
                 .problems()
                 .iter()
@@ -1398,15 +1399,17 @@ pub async fn submit(
             Vec::new(),
             vec![e.message(lang), Tr(lang).t("web-reply-nothing-sent")],
         )),
-        Err(CaseWorkError::Api(e)) if e.status() == StatusCode::NOT_FOUND => Ok(not_found(lang)),
-        Err(CaseWorkError::Api(e)) => {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(not_found(lang)),
+        Err(e) => {
             tracing::info!(code = e.code(), ticket = %id, "a reply from the web composer was not sent");
+            let status = crate::error::ApiError::from(e);
+            let (status, code) = (status.status(), status.code());
             Ok(render(
                 &form,
-                e.status(),
+                status,
                 Vec::new(),
                 vec![
-                    Tr(lang).t1("web-reply-failed", "code", e.code()),
+                    Tr(lang).t1("web-reply-failed", "code", code),
                     Tr(lang).t("web-reply-nothing-sent"),
                 ],
             ))
@@ -1437,13 +1440,13 @@ pub async fn close_page(
         return Ok(not_found(p.lang));
     };
     let actor = Actor::user(&p.account.username).map_err(|_| WebRefusal::Unavailable)?;
-    match close(&ctx, &id, actor).await {
+    match ctx.work.close(&id, actor).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?closed=1")).into_response()),
         Err(CaseWorkError::Transition(e)) => {
             Ok(notice(&ctx, &p, StatusCode::CONFLICT, e.message(p.lang)))
         }
-        Err(CaseWorkError::Api(e)) if e.status() == StatusCode::NOT_FOUND => Ok(not_found(p.lang)),
-        Err(CaseWorkError::Invalid(_) | CaseWorkError::Api(_)) => Err(WebRefusal::Unavailable),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(not_found(p.lang)),
+        Err(_) => Err(WebRefusal::Unavailable),
     }
 }
 

@@ -212,7 +212,7 @@ pub async fn person(parts: &Parts, ctx: &NodeContext) -> Result<Option<Person>, 
         return Ok(None);
     };
     let unseen_alerts = if Access::CaseWork.allows(role) {
-        ctx.store.unseen_alert_count(ctx.me).await.map_err(|e| {
+        ctx.work.unseen_alerts().await.map_err(|e| {
             tracing::warn!(error = %e, "counting unseen alerts failed");
             WebRefusal::Unavailable
         })?

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cp247_casework::keys::Passphrase;
 use cp247_domain::{Clock, ContactPointRole, ManualClock, PartyCode, SystemClock};
-use cp247_seal::Passphrase;
 use cp247_server::config::ConfigFile;
 use cp247_server::node::{self, RunningNode};
 use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec};

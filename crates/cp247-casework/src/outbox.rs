@@ -1,36 +1,32 @@
-//! The delivery workers: one per peer Party, each claiming that peer's due outbox entries,
-//! sending the exact sealed bytes to the endpoint the directory lists (TLS pinned), verifying
-//! the signed receipt and recording the outcome. All state is in the store, so a restart — or a
-//! `kill -9` — loses nothing: claimed entries whose worker died are claimed again when their
-//! lease expires, and the receiver's de-duplication makes the second copy a no-op that returns
-//! the original receipt.
+//! The outbox's workers: one per peer Party, each claiming that peer's due outbox entries,
+//! handing the exact sealed bytes to the [`Transport`] of the channel the directory lists for
+//! the recipient, and recording the outcome — the verified signed receipt with its case event,
+//! in one unit of work. All state is in the store, so a restart — or a `kill -9` — loses
+//! nothing: claimed entries whose worker died are claimed again when their lease expires, and
+//! the receiver's de-duplication makes the second copy a no-op that returns the original
+//! receipt.
 //!
 //! Failures are retried with capped exponential backoff and jitter; a permanent refusal (the
 //! message itself is refused) or a message older than the give-up time becomes undeliverable.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use cp247_directory::{Channel, DirectoryState, TrafficRefusal};
-use cp247_domain::{Clock, PartyCode};
-use cp247_seal::Sealed;
-use cp247_store::{Claim, DeliveryState, Store, StoreError, WorkerId};
+use cp247_directory::{DirectoryState, TrafficRefusal};
+use cp247_domain::PartyCode;
+use cp247_store::{Claim, DeliveryState, StoreError, WorkerId};
+use cp247_transport::{ChannelKind, Evidence, Outgoing, SendFailure, Transport};
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::{ClientLimits, PeerClient, PostOutcome};
-use crate::directory::DirectoryHandle;
-use crate::endpoint::PeerEndpoint;
-use crate::metrics::Metrics;
-use crate::tls::TlsPin;
+use crate::CaseWork;
 
 /// How the workers behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeliverySettings {
+pub struct OutboxSettings {
     /// How long a claim is held.
     pub lease: Duration,
     /// The first retry delay.
@@ -45,8 +41,6 @@ pub struct DeliverySettings {
     pub concurrency_per_peer: usize,
     /// Entries claimed at once.
     pub batch: u32,
-    /// Outbound call limits.
-    pub client: ClientLimits,
 }
 
 /// The delay before retry number `attempt` (1 after the first failure): `first · 2^(n-1)`,
@@ -58,64 +52,39 @@ pub fn backoff(attempt: u32, first: Duration, max: Duration, rng: &mut impl Rng)
     raw.mul_f64(rng.random_range(0.5..=1.0))
 }
 
-enum Failure {
-    /// Worth trying again later.
-    Transient { code: String, reason: String },
-    /// Sending the same bytes again cannot succeed.
-    Permanent { code: String, reason: String },
-}
-
-/// The delivery machinery of one node (or one process sharing a PostgreSQL database with
-/// others: each process names its workers differently).
+/// The outbox of one node (or of one process sharing a PostgreSQL database with others: each
+/// process names its workers differently).
 #[derive(Debug)]
-pub struct Deliverer {
-    store: Store,
-    directory: DirectoryHandle,
-    clock: Arc<dyn Clock>,
-    metrics: Arc<Metrics>,
-    settings: DeliverySettings,
+pub struct Outbox {
+    work: Arc<CaseWork>,
+    transports: HashMap<ChannelKind, Arc<dyn Transport>>,
+    settings: OutboxSettings,
     worker_prefix: String,
-    clients: Mutex<HashMap<(String, [u8; 32]), PeerClient>>,
-    wakers: Mutex<HashMap<PartyCode, Arc<Notify>>>,
 }
 
-impl Deliverer {
-    /// A deliverer. `worker_prefix` names this process in leases (e.g. `FR/primary@host#pid`).
+impl Outbox {
+    /// The outbox of `work`, sending through `transports` (one per channel; a message to a
+    /// channel without a transport waits, retried, until its give-up time). `worker_prefix`
+    /// names this process in leases (e.g. `FR/primary#pid`).
     pub fn new(
-        store: Store,
-        directory: DirectoryHandle,
-        clock: Arc<dyn Clock>,
-        metrics: Arc<Metrics>,
-        settings: DeliverySettings,
+        work: Arc<CaseWork>,
+        transports: Vec<Arc<dyn Transport>>,
+        settings: OutboxSettings,
         worker_prefix: String,
     ) -> Self {
         Self {
-            store,
-            directory,
-            clock,
-            metrics,
+            work,
+            transports: transports.into_iter().map(|t| (t.carries(), t)).collect(),
             settings,
             worker_prefix,
-            clients: Mutex::new(HashMap::new()),
-            wakers: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Wakes `peer`'s worker (a message was just queued for it).
-    pub fn wake(&self, peer: PartyCode) {
-        self.waker(peer).notify_one();
-    }
-
-    fn waker(&self, peer: PartyCode) -> Arc<Notify> {
-        let mut guard = self.wakers.lock().unwrap_or_else(|p| p.into_inner());
-        guard.entry(peer).or_default().clone()
     }
 
     /// Runs the workers until `shutdown`: one per Party in the directory, started and stopped
     /// as the directory changes, restarted if one ends unexpectedly; plus the sweeper that
     /// gives up on messages older than the give-up time and counts the queue for metrics.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut directory_changes = self.directory.subscribe();
+        let mut directory_changes = self.work.directory.subscribe();
         let mut workers: HashMap<PartyCode, CancellationToken> = HashMap::new();
         let mut tasks: JoinSet<PartyCode> = JoinSet::new();
         let mut sweep = tokio::time::interval(Duration::from_secs(15));
@@ -168,7 +137,8 @@ impl Deliverer {
     }
 
     fn peers(&self) -> Vec<PartyCode> {
-        self.directory
+        self.work
+            .directory
             .snapshot()
             .current()
             .map(|d| d.directory().parties().iter().map(|p| p.party).collect())
@@ -176,11 +146,11 @@ impl Deliverer {
     }
 
     async fn sweep(&self) {
-        let now = self.clock.now();
+        let now = self.work.clock.now();
         let before = now
             .checked_sub(self.settings.give_up_after)
             .unwrap_or(Timestamp::MIN);
-        match self.store.expire_undeliverable(before, now).await {
+        match self.work.store.expire_undeliverable(before, now).await {
             Ok(expired) => {
                 for id in &expired {
                     tracing::warn!(message_id = %id, "message not delivered in time: undeliverable");
@@ -194,8 +164,8 @@ impl Deliverer {
             DeliveryState::Retrying,
             DeliveryState::Undeliverable,
         ] {
-            match self.store.count_deliveries(state).await {
-                Ok(n) => self.metrics.set_queue(state.as_str(), n),
+            match self.work.store.count_deliveries(state).await {
+                Ok(n) => self.work.metrics.set_queue(state.as_str(), n),
                 Err(e) => tracing::debug!(error = %e, "counting the outbox failed"),
             }
         }
@@ -207,14 +177,15 @@ impl Deliverer {
             tracing::error!(peer = %party, "invalid worker name");
             return;
         };
-        let wake = self.waker(party);
+        let wake = self.work.waker(party);
         tracing::debug!(peer = %party, "delivery worker started");
         loop {
             if stop.is_cancelled() {
                 break;
             }
-            let now = self.clock.now();
+            let now = self.work.clock.now();
             let claims = match self
+                .work
                 .store
                 .claim_due(
                     Some(party),
@@ -263,17 +234,18 @@ impl Deliverer {
     /// One attempt at one claimed message, and its outcome recorded.
     async fn deliver(&self, claim: Claim) {
         let started = std::time::Instant::now();
-        let snapshot = self.directory.snapshot();
+        let snapshot = self.work.directory.snapshot();
         let peer = claim.peer.party;
+        let work = &self.work;
         match self.attempt(&snapshot, &claim).await {
-            Ok(receipt) => {
-                let now = self.clock.now();
+            Ok(Evidence::SignedReceipt(receipt)) => {
+                let now = work.clock.now();
                 match self.store_receipt(&claim, &receipt, now).await {
                     Ok(()) => {
-                        self.metrics
+                        work.metrics
                             .delivered(peer, started.elapsed().as_secs_f64());
                         tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, "delivered");
-                        if let Err(e) = self.store.record_peer_contact(peer, now, None).await {
+                        if let Err(e) = work.store.record_peer_contact(peer, now, None).await {
                             tracing::debug!(error = %e, "recording a peer contact failed");
                         }
                     }
@@ -284,13 +256,13 @@ impl Deliverer {
                     }
                 }
             }
-            Err(Failure::Permanent { code, reason }) => {
-                self.metrics.delivery_failed(peer, &code);
-                self.metrics.undeliverable(peer);
-                let now = self.clock.now();
+            Err(SendFailure::Permanent { code, reason }) => {
+                work.metrics.delivery_failed(peer, &code);
+                work.metrics.undeliverable(peer);
+                let now = work.clock.now();
                 tracing::warn!(message_id = %claim.message_id, peer = %claim.peer, code = %code, "refused for good: undeliverable");
-                let _ = self.store.record_peer_error(peer, now, &reason).await;
-                if let Err(e) = self
+                let _ = work.store.record_peer_error(peer, now, &reason).await;
+                if let Err(e) = work
                     .store
                     .mark_undeliverable(&claim.message_id, &reason, now)
                     .await
@@ -298,19 +270,19 @@ impl Deliverer {
                     tracing::error!(message_id = %claim.message_id, error = %e, "marking a message undeliverable failed");
                 }
             }
-            Err(Failure::Transient { code, reason }) => {
-                self.metrics.delivery_failed(peer, &code);
-                let now = self.clock.now();
-                let _ = self.store.record_peer_error(peer, now, &reason).await;
+            Err(SendFailure::Transient { code, reason }) => {
+                work.metrics.delivery_failed(peer, &code);
+                let now = work.clock.now();
+                let _ = work.store.record_peer_error(peer, now, &reason).await;
                 let age = now.duration_since(claim.first_queued_at);
                 if age >= self.settings.give_up_after {
-                    self.metrics.undeliverable(peer);
+                    work.metrics.undeliverable(peer);
                     let why = format!(
                         "not delivered within {} hours of being queued; last error: {reason}",
                         self.settings.give_up_after.as_hours()
                     );
                     tracing::warn!(message_id = %claim.message_id, peer = %claim.peer, "given up: undeliverable");
-                    if let Err(e) = self
+                    if let Err(e) = work
                         .store
                         .mark_undeliverable(&claim.message_id, &why, now)
                         .await
@@ -329,7 +301,7 @@ impl Deliverer {
                     .checked_add(SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX))
                     .unwrap_or(now);
                 tracing::info!(message_id = %claim.message_id, peer = %claim.peer, attempt = claim.attempt, code = %code, retry_in_ms = delay.as_millis() as u64, "delivery failed; will retry");
-                if let Err(e) = self.store.mark_retry(&claim, next, &reason).await {
+                if let Err(e) = work.store.mark_retry(&claim, next, &reason).await {
                     tracing::debug!(message_id = %claim.message_id, error = %e, "scheduling a retry failed (lease lost?)");
                 }
             }
@@ -364,15 +336,20 @@ impl Deliverer {
         receipt: &[u8],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.work.store.begin().await?;
         tx.mark_delivered(&claim.message_id, receipt, now).await?;
-        crate::casework::record_receipt_in(&mut tx, &claim.ticket, &claim.message_id, now).await?;
+        crate::apply::record_receipt_in(&mut tx, &claim.ticket, &claim.message_id, now).await?;
         tx.commit().await
     }
 
-    async fn attempt(&self, snapshot: &DirectoryState, claim: &Claim) -> Result<Vec<u8>, Failure> {
-        let now = self.clock.now();
-        let transient = |code: &str, reason: String| Failure::Transient {
+    /// Hands `claim` to the transport of its recipient's channel.
+    async fn attempt(
+        &self,
+        snapshot: &DirectoryState,
+        claim: &Claim,
+    ) -> Result<Evidence, SendFailure> {
+        let now = self.work.clock.now();
+        let transient = |code: &str, reason: String| SendFailure::Transient {
             code: code.to_owned(),
             reason,
         };
@@ -381,78 +358,39 @@ impl Deliverer {
             .map_err(|e| transient("directory_unusable", e.to_string()))?;
         let cp = traffic.contact_point(&claim.peer).map_err(|e| match e {
             TrafficRefusal::PartyRevoked { .. } | TrafficRefusal::ContactPointRevoked { .. } => {
-                Failure::Permanent {
+                SendFailure::Permanent {
                     code: e.code().to_owned(),
                     reason: e.to_string(),
                 }
             }
             other => transient(other.code(), other.to_string()),
         })?;
-        let node = match &cp.channel {
-            Channel::Node(node) => node,
-            Channel::Email(_) => {
-                return Err(transient(
-                    "email_channel",
-                    format!(
-                        "{} is reached by OpenPGP e-mail, which this node does not send yet",
-                        claim.peer
-                    ),
-                ));
-            }
+        let kind = ChannelKind::of(&cp.channel);
+        let Some(transport) = self.transports.get(&kind) else {
+            return Err(transient(
+                "no_transport",
+                format!(
+                    "{} is reached by {}, which this node does not send",
+                    claim.peer,
+                    match kind {
+                        ChannelKind::Node => "a cp247 node",
+                        ChannelKind::Email => "OpenPGP e-mail",
+                    }
+                ),
+            ));
         };
-        let client = self
-            .client_for(node.endpoint.as_str(), *node.tls_sha256.bytes())
-            .map_err(|reason| transient("endpoint", reason))?;
-        match client.post_sealed(&claim.sealed).await {
-            Ok(PostOutcome::Accepted { receipt, .. }) => {
-                let checked =
-                    cp247_seal::verify_receipt(&receipt, &traffic, &claim.peer, self.clock.now())
-                        .and_then(|r| {
-                            r.check_acknowledges(
-                                &Sealed::from_stored(claim.sealed.clone()),
-                                &claim.message_id,
-                            )
-                        });
-                match checked {
-                    Ok(()) => Ok(receipt),
-                    Err(e) => Err(transient(
-                        "bad_receipt",
-                        format!(
-                            "{} answered with a receipt that does not verify: {e}",
-                            claim.peer
-                        ),
-                    )),
-                }
-            }
-            Ok(PostOutcome::Refused(r)) => {
-                let reason = format!("{} {r}", claim.peer);
-                if r.is_permanent() {
-                    Err(Failure::Permanent {
-                        code: r.code,
-                        reason,
-                    })
-                } else {
-                    Err(Failure::Transient {
-                        code: r.code,
-                        reason,
-                    })
-                }
-            }
-            Err(e) => Err(transient(e.kind(), e.to_string())),
-        }
-    }
-
-    fn client_for(&self, endpoint: &str, pin: [u8; 32]) -> Result<PeerClient, String> {
-        let key = (endpoint.to_owned(), pin);
-        let mut guard = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(client) = guard.get(&key) {
-            return Ok(client.clone());
-        }
-        let parsed = PeerEndpoint::parse(endpoint).map_err(|e| e.to_string())?;
-        let client = PeerClient::new(parsed, Some(TlsPin::from_bytes(pin)), self.settings.client)
-            .map_err(|e| e.to_string())?;
-        guard.insert(key, client.clone());
-        Ok(client)
+        transport
+            .send(
+                &cp.channel,
+                snapshot,
+                Outgoing {
+                    message_id: &claim.message_id,
+                    ticket: &claim.ticket,
+                    recipient: &claim.peer,
+                    sealed: &claim.sealed,
+                },
+            )
+            .await
     }
 }
 

@@ -1,12 +1,11 @@
-//! Case work shared by the inbound pipeline, the delivery worker and the node's API: what a
-//! message does to the local case, recorded in the unit of work that stores the message.
+//! What a message does to the local case, shared by receiving, sending and the outbox:
+//! recorded in the unit of work that stores the message.
 //!
 //! Every change goes through `cp247_case`'s transition function ([`Tx::record_case_event`]):
 //! a message from the wrong side, or one that cannot happen in the case's state, is refused
 //! and nothing of it is stored.
 
 use cp247_case::reply::{Message, parse_message_json};
-use cp247_case::state::Why;
 use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening, Reply, Role, TransitionError};
 use cp247_domain::{Address, MessageId, TicketId};
 use cp247_store::{
@@ -49,7 +48,7 @@ pub struct CaseRefusal {
 }
 
 impl CaseRefusal {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -58,11 +57,7 @@ impl CaseRefusal {
 
     /// The refusal for a transition the case does not allow.
     pub fn transition(e: &TransitionError) -> Self {
-        let code = match e.why {
-            Why::WrongSide { .. } => "wrong_side",
-            _ => "illegal_transition",
-        };
-        Self::new(code, e.to_string())
+        Self::new(crate::error::transition_code(e), e.to_string())
     }
 }
 
@@ -255,18 +250,42 @@ pub async fn plan(
 /// Why applying a plan failed.
 #[derive(Debug)]
 pub enum ApplyError {
-    /// The case refused the event; nothing may be committed.
+    /// The case does not allow the event; nothing may be committed.
+    Transition(TransitionError),
+    /// The message cannot be applied (an unknown ticket, the case changed meanwhile).
     Refused(CaseRefusal),
     /// The store failed.
     Store(StoreError),
 }
 
+impl ApplyError {
+    /// The case-work error of a local action (sending a reply).
+    pub fn into_error(self) -> crate::Error {
+        match self {
+            ApplyError::Transition(e) => crate::Error::Transition(e),
+            ApplyError::Refused(r) if r.code == "case_conflict" => crate::Error::Conflict,
+            ApplyError::Refused(r) => crate::Error::NotFound {
+                what: crate::error::Missing::Ticket,
+                key: r.message,
+            },
+            ApplyError::Store(e) => crate::Error::store("recording a case event", e),
+        }
+    }
+
+    /// The refusal a received message gets.
+    pub fn into_refusal(self) -> Result<CaseRefusal, StoreError> {
+        match self {
+            ApplyError::Transition(e) => Ok(CaseRefusal::transition(&e)),
+            ApplyError::Refused(r) => Ok(r),
+            ApplyError::Store(e) => Err(e),
+        }
+    }
+}
+
 impl From<StoreError> for ApplyError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Transition { error, .. } => {
-                ApplyError::Refused(CaseRefusal::transition(&error))
-            }
+            StoreError::Transition { error, .. } => ApplyError::Transition(*error),
             StoreError::Conflict { .. } => ApplyError::Refused(CaseRefusal::new(
                 "case_conflict",
                 "the case changed while this message was applied; send it again",
@@ -315,7 +334,7 @@ pub async fn record_reply(tx: &mut Tx, r: ReplyEvent<'_>) -> Result<Case, ApplyE
     })?;
     let event = case
         .event_for(sent, reply, message, in_reply_to)
-        .map_err(|e| ApplyError::Refused(CaseRefusal::transition(&e)))?;
+        .map_err(ApplyError::Transition)?;
     tx.record_case_event(&mut case, event, at, Some(&message), actor)
         .await?;
     if let Reply::ExtensionConfirmed(e) = reply {

@@ -1,25 +1,118 @@
 //! Duty-officer alerts: a new urgent or emergency request (with the requesting contact point's
 //! duty phone numbers and the acknowledgement deadline) and the scheduler's actions (reminders,
 //! escalations, lapses). Every alert is stored once in the store's alert outbox (by its stable
-//! key): the web interface's alerts page lists it; with `[notify]` configured, [`run_sender`]
-//! sends it by e-mail and webhook, retried with backoff and marked sent, so that a restart
-//! neither loses nor repeats it.
-//!
-//! The inbound hook runs after the pipeline has stored the message: a message stored before
-//! (a replay or a retry) is [`Received::Duplicate`] and never alerts again.
+//! key), in the unit of work of the action that raised it: the web interface's alerts page
+//! lists it; with `[notify]` configured, [`run_sender`] sends it by e-mail and webhook, retried
+//! with backoff and marked sent, so that a restart neither loses nor repeats it.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cp247_case::OfficeCalendar;
-use cp247_domain::Urgency;
-use cp247_federation::inbound::{Received, ticket_kind_of};
-use cp247_notify::{Alert, Notifier};
-use cp247_store::{AlertAttempt, AlertClaim, NewAlert, StoreError};
-use jiff::SignedDuration;
+use cp247_case::Role;
+use cp247_domain::{Address, MessageId, TicketId, Urgency};
+use cp247_notify::{Alert as DutyAlert, Notifier};
+use cp247_store::{AlertAttempt, AlertClaim, NewAlert, StoreError, Tx};
+use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
-use crate::node::NodeContext;
+use crate::CaseWork;
+
+/// What the duty officer is alerted of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A reminder fired.
+    Reminder {
+        /// Its key.
+        key: String,
+        /// Its kind (`preservation_expiring`, …).
+        kind: String,
+        /// Who owes the thing reminded of.
+        owed_by: Role,
+        /// The instant it reminds of.
+        target: Timestamp,
+        /// The other Party's contact point on the case.
+        counterpart: Address,
+    },
+    /// An urgent request was escalated (or could not be: then the officer must phone).
+    Escalation {
+        /// Where it went (`MD/alternate`), or why nowhere (`unavailable:suspended`).
+        target: String,
+        /// The contact point it went to, if any.
+        to: Option<Address>,
+        /// How: `node`, `email`, `email_failed` (the e-mail could not be sent), `none`.
+        channel: String,
+        /// The contact point that did not acknowledge it.
+        unanswered: Address,
+        /// The request's message id, if stored.
+        request: Option<MessageId>,
+        /// The request's urgency.
+        urgency: Urgency,
+        /// The requested Party's duty phones.
+        duty_phones: Vec<String>,
+        /// When the acknowledgement was due.
+        acknowledgement_due_at: Timestamp,
+    },
+    /// A preservation ended without extension or request for mutual assistance.
+    Lapsed {
+        /// Its end.
+        until: Timestamp,
+        /// The other Party's contact point on the case.
+        counterpart: Address,
+    },
+}
+
+/// An alert for the duty officer. Carries no case plaintext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub kind: AlertKind,
+}
+
+/// Where alerts go besides the alert outbox. The node holds one; the scheduler calls it
+/// (through [`crate::alerts::raise`], which then stores the duty-officer alert) after each
+/// action is committed (the action is already in the case timeline and the audit log).
+/// Implementations must return quickly and never fail the caller.
+pub trait Alerts: Send + Sync + fmt::Debug {
+    /// Delivers one alert.
+    fn alert(&self, alert: &Alert);
+}
+
+/// A warning in the node's log for each action (the action itself is in the case timeline;
+/// the duty-officer alert is stored and sent by [`crate::alerts`]).
+#[derive(Debug, Default)]
+pub struct LogAlerts;
+
+impl Alerts for LogAlerts {
+    fn alert(&self, alert: &Alert) {
+        match &alert.kind {
+            AlertKind::Reminder {
+                kind,
+                owed_by,
+                target,
+                ..
+            } => {
+                tracing::warn!(ticket = %alert.ticket, reminder = %kind, owed_by = owed_by.as_str(), target = %target, "duty officer alert: reminder")
+            }
+            AlertKind::Escalation {
+                target,
+                duty_phones,
+                acknowledgement_due_at,
+                channel,
+                ..
+            } => {
+                tracing::warn!(ticket = %alert.ticket, target = %target, channel = %channel, duty_phones = ?duty_phones, due = %acknowledgement_due_at, "duty officer alert: request escalated, not acknowledged in time")
+            }
+            AlertKind::Lapsed { until, .. } => {
+                tracing::warn!(ticket = %alert.ticket, until = %until, "duty officer alert: preservation lapsed")
+            }
+        }
+    }
+}
 
 /// How long a sender holds a claimed alert (longer than the slowest send: every duty-officer
 /// e-mail and the webhook's own retries).
@@ -33,113 +126,69 @@ pub const MAX_RETRY_WAIT: SignedDuration = SignedDuration::from_secs(30 * 60);
 /// How often the sender looks for due alerts when nothing wakes it.
 const SENDER_POLL: Duration = Duration::from_secs(2);
 
-/// The alert a received message raises, if any: only a message that opened a ticket here (a
-/// new request) and is urgent or an emergency.
-pub fn alert_for(ctx: &NodeContext, received: &Received) -> Option<Alert> {
-    let Received::New {
-        message_id,
-        ticket,
-        sender,
-        message_type,
-        urgency,
-        opened_ticket,
-        received_at,
-        ..
-    } = received
-    else {
-        return None;
-    };
-    match urgency {
-        Urgency::Urgent | Urgency::Emergency => {}
-        Urgency::Routine => return None,
+impl CaseWork {
+    /// Whether stored alerts are sent (a `[notify]` relay or webhook is configured).
+    fn sends_alerts(&self) -> bool {
+        self.notifier.as_ref().is_some_and(|n| n.is_configured())
     }
-    if !opened_ticket {
-        return None;
-    }
-    let snapshot = ctx.directory.snapshot();
-    let directory = snapshot.current().map(|c| c.directory());
-    let phones = directory
-        .and_then(|d| d.contact_point(sender))
-        .map(|cp| {
-            cp.duty_phones
-                .iter()
-                .map(|p| p.as_str().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    // The acknowledgement is owed by this contact point, counted in its own calendar.
-    let ack_due = directory
-        .and_then(|d| d.contact_point(&ctx.me))
-        .and_then(|cp| {
-            OfficeCalendar::of(cp).deadline(*received_at, ctx.policy.acknowledgement(*urgency))
-        });
-    Some(Alert::NewRequest {
-        message_id: *message_id,
-        ticket: ticket.clone(),
-        kind: ticket_kind_of(message_type).to_owned(),
-        urgency: *urgency,
-        from: *sender,
-        received_at: *received_at,
-        ack_due,
-        phones,
-    })
-}
 
-/// Stores the alert `received` raises, if any.
-pub async fn on_received(ctx: &NodeContext, received: &Received) {
-    if let Some(alert) = alert_for(ctx, received) {
-        store_alert(ctx, &alert).await;
-    }
-}
-
-/// Stores `alert` in the alert outbox (once: an alert whose key is stored already changes
-/// nothing) and wakes the sender. A store failure is logged: the action that raised the alert
-/// is already committed, in the case timeline and the audit log.
-pub async fn store_alert(ctx: &NodeContext, alert: &Alert) {
-    let send = ctx.notifier.as_ref().is_some_and(|n| n.is_configured());
-    let key = alert.key();
-    let new = NewAlert {
-        key: key.clone(),
-        node: ctx.me,
-        ticket: alert.ticket().clone(),
-        event: alert.event().to_owned(),
-        body: alert.json().to_string(),
-        created_at: ctx.clock.now(),
-        send,
-    };
-    match ctx.store.insert_alert(&new).await {
-        Ok(true) => {
-            if send {
-                ctx.alert_wake.notify_one();
-            }
+    /// The alert outbox row of `alert`, raised now.
+    pub(crate) fn alert_record(&self, alert: &DutyAlert) -> NewAlert {
+        NewAlert {
+            key: alert.key(),
+            node: self.me,
+            ticket: alert.ticket().clone(),
+            event: alert.event().to_owned(),
+            body: alert.json().to_string(),
+            created_at: self.clock.now(),
+            send: self.sends_alerts(),
         }
-        Ok(false) => tracing::debug!(alert = %key, "the alert was raised before"),
-        Err(e) => tracing::error!(alert = %key, error = %e, "an alert could not be stored"),
     }
-}
 
-/// A scheduler action, once committed: to the node's [`Alerts`](crate::scheduler::Alerts)
-/// (the log), then stored as a duty-officer alert with the duty phones from the directory.
-pub async fn raise(ctx: &NodeContext, action: &crate::scheduler::Alert) {
-    ctx.alerts.alert(action);
-    if let Some(alert) = notify_alert(action, |a| phones(ctx, a)) {
-        store_alert(ctx, &alert).await;
+    /// After the unit of work that stored a new alert committed: wakes the sender.
+    pub(crate) fn alert_stored(&self) {
+        if self.sends_alerts() {
+            self.alert_wake.notify_one();
+        }
     }
-}
 
-/// The duty phones the directory lists for the contact point `of` (empty when unlisted).
-fn phones(ctx: &NodeContext, of: &cp247_domain::Address) -> Vec<String> {
-    let snapshot = ctx.directory.snapshot();
-    snapshot
-        .current()
-        .and_then(|c| c.directory().contact_point(of))
-        .map(|cp| {
-            cp.duty_phones
-                .iter()
-                .map(|p| p.as_str().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+    /// Stores the duty-officer alert of the scheduler action `action` in `tx`, the action's
+    /// own unit of work (once: an alert whose key is stored already changes nothing). `true`
+    /// when a new alert was stored: call [`CaseWork::raised`] after the commit.
+    pub(crate) async fn stage_alert(
+        &self,
+        tx: &mut Tx,
+        action: &Alert,
+    ) -> Result<bool, StoreError> {
+        match notify_alert(action, |a| self.duty_phones(a)) {
+            Some(alert) => tx.insert_alert(&self.alert_record(&alert)).await,
+            None => Ok(false),
+        }
+    }
+
+    /// After the action's unit of work committed: the action to the node's [`Alerts`] (the
+    /// log), and the sender woken when its alert was new.
+    pub(crate) fn raised(&self, action: &Alert, stored: bool) {
+        self.alert_log.alert(action);
+        if stored {
+            self.alert_stored();
+        }
+    }
+
+    /// The duty phones the directory lists for the contact point `of` (empty when unlisted).
+    pub(crate) fn duty_phones(&self, of: &Address) -> Vec<String> {
+        let snapshot = self.directory.snapshot();
+        snapshot
+            .current()
+            .and_then(|c| c.directory().contact_point(of))
+            .map(|cp| {
+                cp.duty_phones
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// The wait after failed attempt `attempt` (from 1): 5 s, 10 s, 20 s… up to 30 min.
@@ -152,17 +201,17 @@ pub fn retry_wait(attempt: u32) -> SignedDuration {
 
 /// Sends the alerts due now through `notifier`, each under a lease; returns how many were
 /// attempted.
-pub async fn send_due(ctx: &NodeContext, notifier: &Notifier) -> Result<usize, StoreError> {
-    let claims = ctx
+pub async fn send_due(work: &CaseWork, notifier: &Notifier) -> Result<usize, StoreError> {
+    let claims = work
         .store
-        .claim_alerts(ctx.me, ctx.clock.now(), ALERT_LEASE, 16)
+        .claim_alerts(work.me, work.clock.now(), ALERT_LEASE, 16)
         .await?;
     let n = claims.len();
     for claim in claims {
-        let (outcome, done) = attempt(ctx, notifier, &claim).await;
-        match ctx
+        let (outcome, done) = attempt(work, notifier, &claim).await;
+        match work
             .store
-            .finish_alert_attempt(&claim, &done, &outcome, ctx.clock.now())
+            .finish_alert_attempt(&claim, &done, &outcome, work.clock.now())
             .await
         {
             Ok(true) => {}
@@ -179,13 +228,13 @@ pub async fn send_due(ctx: &NodeContext, notifier: &Notifier) -> Result<usize, S
 
 /// One attempt at `claim`: the outcome and the channels that have taken it so far.
 async fn attempt(
-    ctx: &NodeContext,
+    work: &CaseWork,
     notifier: &Notifier,
     claim: &AlertClaim,
 ) -> (AlertAttempt, Vec<String>) {
     let parsed = serde_json::from_str::<serde_json::Value>(&claim.body)
         .map_err(|e| e.to_string())
-        .and_then(|v| Alert::from_json(&v));
+        .and_then(|v| DutyAlert::from_json(&v));
     let alert = match parsed {
         Ok(a) => a,
         Err(e) => {
@@ -207,7 +256,7 @@ async fn attempt(
             error: report.failures(),
         }
     } else {
-        let now = ctx.clock.now();
+        let now = work.clock.now();
         AlertAttempt::Retry {
             next_at: now.checked_add(retry_wait(claim.attempt)).unwrap_or(now),
             error: report.failures(),
@@ -218,18 +267,14 @@ async fn attempt(
 
 /// The alert sender of a node with `[notify]`: sends what is due, then waits to be woken (a
 /// new alert) or for the next poll, until `shutdown` (an alert being sent is finished first).
-pub async fn run_sender(
-    ctx: Arc<NodeContext>,
-    notifier: Arc<Notifier>,
-    shutdown: CancellationToken,
-) {
+pub async fn run_sender(work: Arc<CaseWork>, notifier: Arc<Notifier>, shutdown: CancellationToken) {
     loop {
-        if let Err(e) = send_due(&ctx, &notifier).await {
+        if let Err(e) = send_due(&work, &notifier).await {
             tracing::error!(error = %e, "sending alerts failed; tried again");
         }
         tokio::select! {
             () = shutdown.cancelled() => return,
-            () = ctx.alert_wake.notified() => {}
+            () = work.alert_wake.notified() => {}
             () = tokio::time::sleep(SENDER_POLL) => {}
         }
     }
@@ -237,10 +282,9 @@ pub async fn run_sender(
 
 /// The duty-officer alert a scheduler action raises.
 pub fn notify_alert(
-    alert: &crate::scheduler::Alert,
+    alert: &Alert,
     phones_of: impl Fn(&cp247_domain::Address) -> Vec<String>,
-) -> Option<Alert> {
-    use crate::scheduler::AlertKind;
+) -> Option<DutyAlert> {
     match &alert.kind {
         AlertKind::Reminder {
             key,
@@ -248,7 +292,7 @@ pub fn notify_alert(
             target,
             counterpart,
             ..
-        } => Some(Alert::Deadline {
+        } => Some(DutyAlert::Deadline {
             key: key.clone(),
             ticket: alert.ticket.clone(),
             what: kind.clone(),
@@ -273,7 +317,7 @@ pub fn notify_alert(
                         phones.push(p);
                     }
                 }
-                Some(Alert::Escalation {
+                Some(DutyAlert::Escalation {
                     message_id: *message_id,
                     ticket: alert.ticket.clone(),
                     urgency: *urgency,
@@ -285,7 +329,7 @@ pub fn notify_alert(
             }
             // Nowhere to escalate to: the acknowledgement is overdue and the officer must
             // phone the requested Party.
-            (None, _) | (Some(_), None) => Some(Alert::Deadline {
+            (None, _) | (Some(_), None) => Some(DutyAlert::Deadline {
                 key: format!("acknowledgement_overdue:{}", alert.ticket),
                 ticket: alert.ticket.clone(),
                 what: "acknowledgement_overdue".to_owned(),
@@ -298,7 +342,7 @@ pub fn notify_alert(
                 },
             }),
         },
-        AlertKind::Lapsed { until, counterpart } => Some(Alert::Deadline {
+        AlertKind::Lapsed { until, counterpart } => Some(DutyAlert::Deadline {
             key: format!("preservation_lapsed:{}", alert.ticket),
             ticket: alert.ticket.clone(),
             what: "preservation_lapsed".to_owned(),
@@ -319,7 +363,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::notify_alert;
-    use crate::scheduler::{Alert as Action, AlertKind};
+    use crate::alerts::{Alert as Action, AlertKind};
 
     fn md() -> Address {
         Address::primary(PartyCode::parse("MD").unwrap())

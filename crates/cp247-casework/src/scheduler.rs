@@ -7,195 +7,27 @@
 //! Several processes on one PostgreSQL database may run it at once: the reminder key and the
 //! escalation row are unique and the case write is guarded, so each action happens once.
 
-use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use cp247_case::escalation::{ContactChannel, Escalation};
 use cp247_case::reply::{EscalationNotice, Message, parse_message_json, to_json_string};
 use cp247_case::{
-    Calendars, Case, CaseEvent, CaseState, EscalationTarget, MessageKind, Msg, OfficeCalendar,
-    Reminder, Reply, Role, escalation_due, pending,
+    Case, CaseEvent, CaseState, EscalationTarget, MessageKind, Msg, Reminder, Reply, Role,
+    escalation_due, pending,
 };
-use cp247_domain::{Address, Clock, Instant, MessageId, TicketId, Urgency};
+use cp247_domain::{Address, Instant, MessageId, TicketId};
 use cp247_seal::Handling;
 use cp247_store::{
     Actor, AuditAction, AuditRecord, AuditResult, EscalationDirection, EscalationRecord, Page,
     StoreError, Viewer,
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::node::NodeContext;
-use crate::outgoing::{self, Draft};
-
-/// What the duty officer is alerted of.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlertKind {
-    /// A reminder fired.
-    Reminder {
-        /// Its key.
-        key: String,
-        /// Its kind (`preservation_expiring`, …).
-        kind: String,
-        /// Who owes the thing reminded of.
-        owed_by: Role,
-        /// The instant it reminds of.
-        target: Timestamp,
-        /// The other Party's contact point on the case.
-        counterpart: Address,
-    },
-    /// An urgent request was escalated (or could not be: then the officer must phone).
-    Escalation {
-        /// Where it went (`MD/alternate`), or why nowhere (`unavailable:suspended`).
-        target: String,
-        /// The contact point it went to, if any.
-        to: Option<Address>,
-        /// How: `node`, `email`, `email_failed` (the e-mail could not be sent), `none`.
-        channel: String,
-        /// The contact point that did not acknowledge it.
-        unanswered: Address,
-        /// The request's message id, if stored.
-        request: Option<MessageId>,
-        /// The request's urgency.
-        urgency: Urgency,
-        /// The requested Party's duty phones.
-        duty_phones: Vec<String>,
-        /// When the acknowledgement was due.
-        acknowledgement_due_at: Timestamp,
-    },
-    /// A preservation ended without extension or request for mutual assistance.
-    Lapsed {
-        /// Its end.
-        until: Timestamp,
-        /// The other Party's contact point on the case.
-        counterpart: Address,
-    },
-}
-
-/// An alert for the duty officer. Carries no case plaintext.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    /// The ticket.
-    pub ticket: TicketId,
-    /// When.
-    pub at: Timestamp,
-    /// What.
-    pub kind: AlertKind,
-}
-
-/// Where alerts go besides the alert outbox. The node holds one; the scheduler calls it
-/// (through [`crate::alerts::raise`], which then stores the duty-officer alert) after each
-/// action is committed (the action is already in the case timeline and the audit log).
-/// Implementations must return quickly and never fail the caller.
-pub trait Alerts: Send + Sync + fmt::Debug {
-    /// Delivers one alert.
-    fn alert(&self, alert: &Alert);
-}
-
-/// A warning in the node's log for each action (the action itself is in the case timeline;
-/// the duty-officer alert is stored and sent by [`crate::alerts`]).
-#[derive(Debug, Default)]
-pub struct LogAlerts;
-
-impl Alerts for LogAlerts {
-    fn alert(&self, alert: &Alert) {
-        match &alert.kind {
-            AlertKind::Reminder {
-                kind,
-                owed_by,
-                target,
-                ..
-            } => {
-                tracing::warn!(ticket = %alert.ticket, reminder = %kind, owed_by = owed_by.as_str(), target = %target, "duty officer alert: reminder")
-            }
-            AlertKind::Escalation {
-                target,
-                duty_phones,
-                acknowledgement_due_at,
-                channel,
-                ..
-            } => {
-                tracing::warn!(ticket = %alert.ticket, target = %target, channel = %channel, duty_phones = ?duty_phones, due = %acknowledgement_due_at, "duty officer alert: request escalated, not acknowledged in time")
-            }
-            AlertKind::Lapsed { until, .. } => {
-                tracing::warn!(ticket = %alert.ticket, until = %until, "duty officer alert: preservation lapsed")
-            }
-        }
-    }
-}
-
-/// A clock that a test network may move forward: the node's clock plus an offset that only
-/// grows. Enabled by `[testing] clock_control` (loopback test nodes only).
-#[derive(Debug)]
-pub struct TestClock {
-    inner: Arc<dyn Clock>,
-    offset_us: AtomicI64,
-}
-
-impl TestClock {
-    /// `inner` plus a zero offset.
-    pub fn new(inner: Arc<dyn Clock>) -> Self {
-        Self {
-            inner,
-            offset_us: AtomicI64::new(0),
-        }
-    }
-
-    /// Moves the clock forward by `by` (a negative or zero duration changes nothing); returns
-    /// the total offset.
-    pub fn advance(&self, by: SignedDuration) -> SignedDuration {
-        let add = by.as_micros().clamp(0, i128::from(i64::MAX));
-        let add = i64::try_from(add).unwrap_or(i64::MAX);
-        let total = self
-            .offset_us
-            .fetch_add(add, Ordering::SeqCst)
-            .saturating_add(add);
-        SignedDuration::from_micros(total)
-    }
-
-    /// The current offset.
-    pub fn offset(&self) -> SignedDuration {
-        SignedDuration::from_micros(self.offset_us.load(Ordering::SeqCst))
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        let at = self.inner.now();
-        at.checked_add(self.offset()).unwrap_or(at)
-    }
-}
-
-/// The office calendars of `case`'s two sides from the current directory; a side that is not
-/// listed borrows the other's. `None` without a directory or either contact point.
-pub fn calendars(ctx: &NodeContext, case: &Case) -> Option<Calendars> {
-    let snapshot = ctx.directory.snapshot();
-    let current = snapshot.current()?;
-    let dir = current.directory();
-    let counterpart = case.opening().counterpart;
-    let (requester, requested) = match case.role() {
-        Role::Requester => (ctx.me, counterpart),
-        Role::Requested => (counterpart, ctx.me),
-    };
-    let cal = |a: &Address| dir.contact_point(a).map(OfficeCalendar::of);
-    match (cal(&requester), cal(&requested)) {
-        (Some(a), Some(b)) => Some(Calendars {
-            requester: a,
-            requested: b,
-        }),
-        (Some(a), None) => Some(Calendars {
-            requester: a.clone(),
-            requested: a,
-        }),
-        (None, Some(b)) => Some(Calendars {
-            requester: b.clone(),
-            requested: b,
-        }),
-        (None, None) => None,
-    }
-}
+use crate::CaseWork;
+use crate::alerts::{Alert, AlertKind};
+use crate::sealing::{Draft, seal};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -209,11 +41,11 @@ pub struct Pass {
 }
 
 /// Runs passes every `[cases] scheduler_every` until `shutdown`.
-pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
-    let every = ctx.config.file.cases.scheduler_every.duration();
+pub async fn run(work: Arc<CaseWork>, shutdown: CancellationToken) {
+    let every = work.scheduler.every;
     // Before the first pass decides any escalation: the receipts an older version stored
     // without recording them on their case.
-    match catch_up_receipts(&ctx).await {
+    match catch_up_receipts(&work).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             receipts = n,
@@ -224,7 +56,7 @@ pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
         }
     }
     loop {
-        match run_pass(&ctx).await {
+        match run_pass(&work).await {
             Ok(p) if p != Pass::default() => {
                 tracing::info!(
                     reminders = p.reminders,
@@ -244,17 +76,14 @@ pub async fn run(ctx: Arc<NodeContext>, shutdown: CancellationToken) {
 }
 
 /// One pass over the open cases at the clock's current time.
-pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
-    let now = ctx.clock.now();
+pub async fn run_pass(work: &CaseWork) -> Result<Pass, StoreError> {
+    let now = work.clock.now();
     let mut pass = Pass::default();
-    let tickets = ctx
-        .store
-        .open_case_tickets(ctx.config.file.cases.scheduler_batch)
-        .await?;
+    let tickets = work.store.open_case_tickets(work.scheduler.batch).await?;
     for ticket in tickets {
-        let case = match ctx
+        let case = match work
             .store
-            .load_case_for(Viewer::Local(ctx.me.party), &ticket)
+            .load_case_for(Viewer::Local(work.me.party), &ticket)
             .await
         {
             Ok(c) => c,
@@ -263,24 +92,24 @@ pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
                 continue;
             }
         };
-        let Some(cal) = calendars(ctx, &case) else {
+        let Some(cal) = work.calendars(&case) else {
             continue;
         };
-        let fired = ctx.store.fired_reminder_keys(&ticket).await?;
-        for r in pending(&case, &cal, &ctx.policy, now, &fired) {
-            if fire(ctx, &r, now).await? {
+        let fired = work.store.fired_reminder_keys(&ticket).await?;
+        for r in pending(&case, &cal, &work.policy, now, &fired) {
+            if fire(work, &r, now).await? {
                 pass.reminders += 1;
             }
         }
         if case.role() == Role::Requester
             && let Some(esc) = {
-                let snapshot = ctx.directory.snapshot();
+                let snapshot = work.directory.snapshot();
                 snapshot
                     .current()
-                    .and_then(|d| escalation_due(&case, d.directory(), &ctx.policy, now))
+                    .and_then(|d| escalation_due(&case, d.directory(), &work.policy, now))
             }
         {
-            match escalate(ctx, &case, &esc, now).await {
+            match escalate(work, &case, &esc, now).await {
                 Ok(true) => pass.escalations += 1,
                 Ok(false) => {}
                 Err(e) => {
@@ -290,7 +119,7 @@ pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
         }
         if let CaseState::Preserved { until } = case.state()
             && now >= until
-            && lapse(ctx, &ticket, until, now).await?
+            && lapse(work, &ticket, until, now).await?
         {
             pass.lapsed += 1;
         }
@@ -304,22 +133,15 @@ pub async fn run_pass(ctx: &NodeContext) -> Result<Pass, StoreError> {
 /// one transaction, so this runs once, when the scheduler starts, before its first pass
 /// decides any escalation. Exactly once: a case that has its receipt is not listed again, and
 /// the case write is guarded against a second process.
-pub async fn catch_up_receipts(ctx: &NodeContext) -> Result<usize, StoreError> {
-    let batch = ctx.config.file.cases.scheduler_batch;
+pub async fn catch_up_receipts(work: &CaseWork) -> Result<usize, StoreError> {
+    let batch = work.scheduler.batch;
     let mut recorded = 0;
     loop {
-        let missing = ctx.store.delivered_requests_without_receipt(batch).await?;
+        let missing = work.store.delivered_requests_without_receipt(batch).await?;
         let listed = missing.len();
         let mut now_recorded = 0;
         for (ticket, message, delivered_at) in missing {
-            match cp247_federation::casework::record_receipt(
-                &ctx.store,
-                &ticket,
-                &message,
-                delivered_at,
-            )
-            .await
-            {
+            match crate::apply::record_receipt(&work.store, &ticket, &message, delivered_at).await {
                 Ok(true) => {
                     tracing::warn!(ticket = %ticket, message_id = %message, "a stored receipt was missing on its case: recorded now");
                     now_recorded += 1;
@@ -338,8 +160,8 @@ pub async fn catch_up_receipts(ctx: &NodeContext) -> Result<usize, StoreError> {
 }
 
 /// Fires `r` once: the key, the case event and the audit entry in one unit of work.
-async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, StoreError> {
-    let mut tx = ctx.store.begin().await?;
+async fn fire(work: &CaseWork, r: &Reminder, now: Timestamp) -> Result<bool, StoreError> {
+    let mut tx = work.store.begin().await?;
     if !tx.fire_reminder(r, now).await? {
         tx.rollback().await?;
         return Ok(false);
@@ -386,38 +208,40 @@ async fn fire(ctx: &NodeContext, r: &Reminder, now: Timestamp) -> Result<bool, S
         at: now,
     })
     .await?;
+    let action = Alert {
+        ticket: r.ticket.clone(),
+        at: now,
+        kind: AlertKind::Reminder {
+            key: r.key.as_str().to_owned(),
+            kind: r.kind.name().to_owned(),
+            owed_by: r.owed_by,
+            target: r.target,
+            counterpart,
+        },
+    };
+    let stored = if recorded {
+        work.stage_alert(&mut tx, &action).await?
+    } else {
+        false
+    };
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if e.is_conflict() => return Ok(false),
         Err(e) => return Err(e),
     }
     if recorded {
-        crate::alerts::raise(
-            ctx,
-            &Alert {
-                ticket: r.ticket.clone(),
-                at: now,
-                kind: AlertKind::Reminder {
-                    key: r.key.as_str().to_owned(),
-                    kind: r.kind.name().to_owned(),
-                    owed_by: r.owed_by,
-                    target: r.target,
-                    counterpart,
-                },
-            },
-        )
-        .await;
+        work.raised(&action, stored);
     }
     Ok(recorded)
 }
 
 /// The request of `case` as sent: its message id, when, and the document.
 async fn original_request(
-    ctx: &NodeContext,
+    work: &CaseWork,
     case: &Case,
 ) -> Result<Option<(MessageId, cp247_forms::Document, String)>, StoreError> {
     let ticket = case.ticket();
-    let events = ctx.store.case_events(ticket).await?;
+    let events = work.store.case_events(ticket).await?;
     let Some(id) = events
         .iter()
         .find(|e| e.recorded.event == CaseEvent::Sent(Msg::Request))
@@ -425,10 +249,10 @@ async fn original_request(
     else {
         return Ok(None);
     };
-    let messages = ctx
+    let messages = work
         .store
         .messages_for(
-            Viewer::Local(ctx.me.party),
+            Viewer::Local(work.me.party),
             ticket,
             Page {
                 offset: 0,
@@ -450,20 +274,20 @@ async fn original_request(
 
 /// The files of our request `id` on `ticket`, to travel again with its escalation notice.
 async fn request_attachments(
-    ctx: &NodeContext,
+    work: &CaseWork,
     ticket: &TicketId,
     id: &MessageId,
 ) -> Result<Vec<cp247_seal::Attachment>, String> {
-    let message = ctx
+    let message = work
         .store
-        .message(ctx.me.party, id)
+        .message(work.me.party, id)
         .await
         .map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(message.attachments.len());
     for info in &message.attachments {
-        let file = ctx
+        let file = work
             .store
-            .attachment_for(Viewer::Local(ctx.me.party), ticket, id, info.index)
+            .attachment_for(Viewer::Local(work.me.party), ticket, id, info.index)
             .await
             .map_err(|e| e.to_string())?;
         let name = cp247_seal::FileName::parse(&file.info.file_name).map_err(|e| e.to_string())?;
@@ -484,7 +308,7 @@ async fn request_attachments(
 /// e-mail's Message-ID or why it failed) is a second audit entry on the ticket. When it cannot
 /// be sent, the alert tells the duty officer so (`email_failed`): they must phone.
 async fn escalate(
-    ctx: &NodeContext,
+    work: &CaseWork,
     case: &Case,
     esc: &Escalation,
     now: Timestamp,
@@ -512,7 +336,7 @@ async fn escalate(
             false,
         ),
     };
-    let original = original_request(ctx, case)
+    let original = original_request(work, case)
         .await
         .map_err(|e| e.to_string())?;
     let mut queued = None;
@@ -534,30 +358,31 @@ async fn escalate(
             let mut rng = rand::rng();
             MessageId::generate(now, &mut rng)
         };
-        let sealed = outgoing::seal(
-            ctx,
+        let sealed = seal(
+            work,
             Draft {
                 ticket,
                 id,
                 to,
-                message_type: MessageKind::EscalationNotice.name(),
+                kind: MessageKind::EscalationNotice,
                 urgency: esc.urgency,
                 body,
                 handling: Handling {
                     confidential: true,
                     marking: None,
                 },
-                attachments: request_attachments(ctx, ticket, &original).await?,
+                attachments: request_attachments(work, ticket, &original).await?,
             },
             now,
         )
+        .await
         .map_err(|e| e.to_string())?;
         queued = Some(sealed);
     }
     // The e-mail, prepared before the claim: a contact point that cannot be written to is
     // known now, and recorded as such.
     let email = match (by_email, to) {
-        (true, Some(to)) => Some(email_request(ctx, case, to, &original, now)),
+        (true, Some(to)) => Some(email_request(work, case, to, &original, now)),
         (true, None) | (false, _) => None,
     };
     let channel = match &email {
@@ -580,7 +405,7 @@ async fn escalate(
         details,
     };
     let store_err = |e: StoreError| e.to_string();
-    let mut tx = ctx.store.begin().await.map_err(store_err)?;
+    let mut tx = work.store.begin().await.map_err(store_err)?;
     if !tx.record_escalation(&record).await.map_err(store_err)? {
         tx.rollback().await.map_err(store_err)?;
         return Ok(false);
@@ -617,34 +442,50 @@ async fn escalate(
     })
     .await
     .map_err(store_err)?;
+    let action = Alert {
+        ticket: ticket.clone(),
+        at: now,
+        kind: AlertKind::Escalation {
+            target: target_text,
+            to,
+            channel: channel.to_owned(),
+            unanswered,
+            request: original.as_ref().map(|(id, _, _)| *id),
+            urgency: esc.urgency,
+            duty_phones: phones.clone(),
+            acknowledgement_due_at: esc.acknowledgement_due_at,
+        },
+    };
+    let stored = work
+        .stage_alert(&mut tx, &action)
+        .await
+        .map_err(store_err)?;
     tx.commit().await.map_err(store_err)?;
     if let Some(to) = node_target {
-        ctx.deliverer.wake(to.party);
+        work.wake(to.party);
     }
-    let mut channel = channel.to_owned();
-    if let Some(Ok(prepared)) = email
-        && !send_email(ctx, ticket, prepared, now).await
+    work.raised(&action, stored);
+    if let (Some(Ok(prepared)), Some(alternate)) = (email, to)
+        && !send_email(work, ticket, prepared, now).await
     {
-        channel = "email_failed".to_owned();
-    }
-    crate::alerts::raise(
-        ctx,
-        &Alert {
+        // The e-mail could not be sent after the escalation was recorded: the duty officer
+        // must phone the requested Party.
+        let failed = cp247_notify::Alert::Deadline {
+            key: format!("escalation_email_failed:{ticket}"),
             ticket: ticket.clone(),
-            at: now,
-            kind: AlertKind::Escalation {
-                target: target_text,
-                to,
-                channel,
-                unanswered,
-                request: original.map(|(id, _, _)| id),
-                urgency: esc.urgency,
-                duty_phones: phones,
-                acknowledgement_due_at: esc.acknowledgement_due_at,
-            },
-        },
-    )
-    .await;
+            what: "escalation_email_failed".to_owned(),
+            due: esc.acknowledgement_due_at,
+            counterpart: alternate,
+            phones,
+        };
+        match work.store.insert_alert(&work.alert_record(&failed)).await {
+            Ok(true) => work.alert_stored(),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(ticket = %ticket, error = %e, "the alert of a failed escalation e-mail could not be stored")
+            }
+        }
+    }
     Ok(true)
 }
 
@@ -658,13 +499,13 @@ struct PreparedEmail {
 /// The e-mail to the e-mail-only contact point `to`, or why it cannot be sent (no relay
 /// configured, the contact point not listed or without a key in force, the request not stored).
 fn email_request(
-    ctx: &NodeContext,
+    work: &CaseWork,
     case: &Case,
     to: Address,
     original: &Option<(MessageId, cp247_forms::Document, String)>,
     now: Timestamp,
 ) -> Result<PreparedEmail, String> {
-    let notifier = ctx
+    let notifier = work
         .notifier
         .as_ref()
         .filter(|n| n.has_relay())
@@ -672,7 +513,7 @@ fn email_request(
     let Some((message_id, _, payload_json)) = original else {
         return Err("the request of the case is not stored".to_owned());
     };
-    let snapshot = ctx.directory.snapshot();
+    let snapshot = work.directory.snapshot();
     let directory = snapshot
         .current()
         .map(|c| c.directory())
@@ -682,7 +523,7 @@ fn email_request(
         .ok_or_else(|| format!("{to} is not in the directory"))?;
     let target = cp247_notify::EmailTarget::of(contact_point, now).map_err(|e| e.to_string())?;
     let phones = directory
-        .contact_point(&ctx.me)
+        .contact_point(&work.me)
         .map(|cp| {
             cp.duty_phones
                 .iter()
@@ -695,7 +536,7 @@ fn email_request(
         message_id: *message_id,
         kind: ticket_kind(case).to_owned(),
         urgency: case.urgency(),
-        from: ctx.me,
+        from: work.me,
         to,
         unanswered: Some(case.opening().counterpart),
         phones,
@@ -715,7 +556,7 @@ fn ticket_kind(case: &Case) -> &'static str {
 
 /// Sends the escalation e-mail and audits the outcome on the ticket; `false` when it failed.
 async fn send_email(
-    ctx: &NodeContext,
+    work: &CaseWork,
     ticket: &TicketId,
     prepared: PreparedEmail,
     now: Timestamp,
@@ -762,7 +603,7 @@ async fn send_email(
         details,
         at: now,
     };
-    if let Err(e) = ctx.store.append_audit(&audit).await {
+    if let Err(e) = work.store.append_audit(&audit).await {
         tracing::error!(ticket = %ticket, error = %e, "the escalation e-mail's audit entry could not be written");
     }
     ok
@@ -770,12 +611,12 @@ async fn send_email(
 
 /// Records that the preservation of `ticket` lapsed.
 async fn lapse(
-    ctx: &NodeContext,
+    work: &CaseWork,
     ticket: &TicketId,
     until: Timestamp,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let mut tx = ctx.store.begin().await?;
+    let mut tx = work.store.begin().await?;
     let Some(mut case) = tx.load_case(ticket).await? else {
         return Ok(false);
     };
@@ -797,19 +638,17 @@ async fn lapse(
         at: now,
     })
     .await?;
+    let action = Alert {
+        ticket: ticket.clone(),
+        at: now,
+        kind: AlertKind::Lapsed { until, counterpart },
+    };
+    let stored = work.stage_alert(&mut tx, &action).await?;
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if e.is_conflict() => return Ok(false),
         Err(e) => return Err(e),
     }
-    crate::alerts::raise(
-        ctx,
-        &Alert {
-            ticket: ticket.clone(),
-            at: now,
-            kind: AlertKind::Lapsed { until, counterpart },
-        },
-    )
-    .await;
+    work.raised(&action, stored);
     Ok(true)
 }
