@@ -1,14 +1,14 @@
 //! Sending a request: the one path of the API and the web composer.
 
 use cp247_case::{Case, CaseEvent, MessageKind, Msg, Opening};
-use cp247_domain::{Address, MessageId, PartyCode, TicketId, Urgency};
+use cp247_domain::{Address, MessageId, PartyCode, TicketId};
 use cp247_forms::{Document, Kind};
 use cp247_seal::{Attachment, Handling, TlpMarking};
 use cp247_store::{
     Actor, AuditAction, AuditRecord, AuditResult, CaseText, NewTicket, OurRole, TicketKind,
     TicketState,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::CaseWork;
 use crate::error::{Error, Refused};
@@ -52,16 +52,6 @@ fn requested_party(doc: &Document) -> Option<PartyCode> {
         Document::Art31(d) => Some(d.requested_authority.party.code()),
         Document::Art35(d) => Some(d.requested_authority.party.code()),
         Document::Art30(_) => None,
-    }
-}
-
-/// The urgency a request document states.
-fn urgency_of(doc: &Document) -> Urgency {
-    match doc {
-        Document::Art29(d) => d.urgency.level(),
-        Document::Art31(d) => d.urgency.level(),
-        Document::Art35(d) => d.urgency.level(),
-        Document::Art30(_) => Urgency::Urgent,
     }
 }
 
@@ -120,7 +110,7 @@ impl CaseWork {
                 MessageId::generate(now, &mut rng),
             )
         };
-        let urgency = urgency_of(&document);
+        let urgency = crate::sealing::urgency_of(&document);
         let opening = Opening::for_request(
             ticket_id.clone(),
             cp247_case::Role::Requester,
@@ -132,26 +122,18 @@ impl CaseWork {
         let mut case = Case::open(opening);
         case.record(CaseEvent::Sent(Msg::Request), now)
             .map_err(|e| Error::internal("opening a case", &e))?;
-        let body: Value = serde_json::from_str(&cp247_forms::to_json_string(&document))
-            .map_err(|e| Error::internal("encoding a document", &e))?;
-        let sealed = seal(
-            self,
-            Draft {
-                ticket: &ticket_id,
-                id: message_id,
-                to,
-                kind,
-                urgency,
-                body,
-                handling: Handling {
-                    confidential: req.confidential,
-                    marking: req.marking,
-                },
-                attachments: req.attachments,
+        let draft = Draft::request(
+            &ticket_id,
+            message_id,
+            to,
+            &document,
+            Handling {
+                confidential: req.confidential,
+                marking: req.marking,
             },
-            now,
-        )
-        .await?;
+            req.attachments,
+        )?;
+        let sealed = seal(self, draft, now).await?;
 
         let store_err = |e| Error::store("recording a request", e);
         let mut tx = self.store.begin().await.map_err(store_err)?;

@@ -6,6 +6,7 @@
 use cp247_case::MessageKind;
 use cp247_directory::Channel;
 use cp247_domain::{Address, Instant, MessageId, TicketId, Urgency};
+use cp247_forms::Document;
 use cp247_seal::{Attachment, Cert, Handling, Header, MessageType, Payload};
 use cp247_store::OutgoingMessage;
 use jiff::Timestamp;
@@ -76,18 +77,55 @@ pub fn recipient_cert(work: &CaseWork, to: &Address, now: Timestamp) -> Result<C
         .map_err(|e| Error::refused(Refused::RecipientUnavailable, e.to_string()))
 }
 
-/// Seals `draft` at `now` for its recipient's node. The OpenPGP work runs on the blocking
-/// pool, off the async workers.
-pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<Sealed, Error> {
-    let cert = recipient_cert(work, &draft.to, now)?;
-    let message_type = draft.kind.name();
-    let payload = Payload {
+impl<'a> Draft<'a> {
+    /// The draft of request `document` on a new ticket: its kind and urgency are the
+    /// document's own (the envelope's message type is [`MessageKind::of_request`]'s name).
+    pub fn request(
+        ticket: &'a TicketId,
+        id: MessageId,
+        to: Address,
+        document: &Document,
+        handling: Handling,
+        attachments: Vec<Attachment>,
+    ) -> Result<Self, Error> {
+        let kind = MessageKind::of_request(document)
+            .ok_or_else(|| Error::refused(Refused::NotARequest, "the document is not a request"))?;
+        let body: Value = serde_json::from_str(&cp247_forms::to_json_string(document))
+            .map_err(|e| Error::internal("encoding a document", &e))?;
+        Ok(Self {
+            ticket,
+            id,
+            to,
+            kind,
+            urgency: urgency_of(document),
+            body,
+            handling,
+            attachments,
+        })
+    }
+}
+
+/// The urgency a request document states (an Art. 30 disclosure answers a preservation
+/// request and is urgent).
+pub fn urgency_of(doc: &Document) -> Urgency {
+    match doc {
+        Document::Art29(d) => d.urgency.level(),
+        Document::Art31(d) => d.urgency.level(),
+        Document::Art35(d) => d.urgency.level(),
+        Document::Art30(_) => Urgency::Urgent,
+    }
+}
+
+/// The payload of `draft` sent by `me` at `now`: the one shape of every message a node — or
+/// `cp247 envelope seal` — sends.
+pub fn payload(me: Address, draft: Draft<'_>, now: Timestamp) -> Result<Payload, Error> {
+    Ok(Payload {
         header: Header {
             message_id: draft.id,
             ticket: draft.ticket.clone(),
-            message_type: MessageType::parse(message_type)
+            message_type: MessageType::parse(draft.kind.name())
                 .map_err(|e| Error::internal("naming a message type", &e))?,
-            sender: work.me,
+            sender: me,
             recipient: draft.to,
             created_at: Instant::utc(now),
             urgency: draft.urgency,
@@ -95,7 +133,15 @@ pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<S
         },
         body: draft.body,
         attachments: draft.attachments,
-    };
+    })
+}
+
+/// Seals `draft` at `now` for its recipient's node. The OpenPGP work runs on the blocking
+/// pool, off the async workers.
+pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<Sealed, Error> {
+    let cert = recipient_cert(work, &draft.to, now)?;
+    let message_type = draft.kind.name();
+    let payload = payload(work.me, draft, now)?;
     let key = work.key.clone();
     let limits = work.limits.clone();
     let (payload, sealed) = tokio::task::spawn_blocking(move || {
@@ -114,16 +160,16 @@ pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<S
         sha256: sealed.sha256_hex(),
         attachments_audit: crate::attachments::audit_json(&payload.attachments),
         message: OutgoingMessage {
-            id: draft.id,
-            ticket: draft.ticket.clone(),
+            id: payload.header.message_id,
+            ticket: payload.header.ticket.clone(),
             sender: work.me,
-            recipient: draft.to,
+            recipient: payload.header.recipient,
             message_type: stored_type,
             written_at: payload.header.created_at,
             sealed: sealed.as_bytes().to_vec(),
             payload_json,
             attachments: crate::attachments::to_store(&payload.attachments),
-            urgency: draft.urgency,
+            urgency: payload.header.urgency,
             queued_at: now,
         },
     })

@@ -15,12 +15,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use cp247_casework::sealing::Draft;
 use cp247_directory::TrafficDirectory;
 use cp247_domain::{Address, ContactPointRole, Instant, MessageId, PartyCode, TicketId, Urgency};
-use cp247_forms::{Document, Kind};
+use cp247_forms::Document;
 use cp247_seal::{
-    Handling, Header, Limits, MessageType, OpenPolicy, Payload, Receipt, Sealed, open, seal,
-    sign_receipt, verify_receipt,
+    Handling, Limits, OpenPolicy, Receipt, Sealed, open, seal, sign_receipt, verify_receipt,
 };
 use jiff::Timestamp;
 
@@ -192,15 +192,6 @@ fn traffic<'a>(
     Ok(view)
 }
 
-fn message_type(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Art29 => "preservation_request",
-        Kind::Art30 => "traffic_data_disclosure",
-        Kind::Art31 => "subscriber_information_request",
-        Kind::Art35 => "assistance_request",
-    }
-}
-
 fn document_urgency(doc: &Document) -> (Urgency, bool) {
     match doc {
         Document::Art29(d) => (d.urgency.level(), d.request_confidential),
@@ -250,35 +241,34 @@ fn seal_cmd(
             "the document is not valid (problems above); nothing was sealed",
         );
     };
-    let body: serde_json::Value = serde_json::from_str(&cp247_forms::to_json_string(&document))
-        .context("re-encoding the document")?;
     let (doc_urgency, confidential) = document_urgency(&document);
-    let urgency = match urgency {
+    let mut rng = rand::rng();
+    let message_id = MessageId::generate(now, &mut rng);
+    let ticket = ticket.unwrap_or_else(|| TicketId::generate(me.party, now, &mut rng));
+    // The very shape a node sends: the same draft and payload functions as case work.
+    let mut draft = match Draft::request(
+        &ticket,
+        message_id,
+        recipient,
+        &document,
+        Handling {
+            confidential,
+            marking: None,
+        },
+        Vec::new(),
+    ) {
+        Ok(d) => d,
+        Err(e) => return refused(e.code(), e),
+    };
+    draft.urgency = match urgency {
         None => doc_urgency,
         Some(UrgencyArg::Routine) => Urgency::Routine,
         Some(UrgencyArg::Urgent) => Urgency::Urgent,
         Some(UrgencyArg::Emergency) => Urgency::Emergency,
     };
-    let mut rng = rand::rng();
-    let header = Header {
-        message_id: MessageId::generate(now, &mut rng),
-        ticket: ticket.unwrap_or_else(|| TicketId::generate(me.party, now, &mut rng)),
-        message_type: MessageType::parse(message_type(document.kind()))?,
-        sender: me,
-        recipient,
-        created_at: Instant::utc(now),
-        urgency,
-        handling: Handling {
-            confidential,
-            marking: None,
-        },
-    };
+    let payload = cp247_casework::sealing::payload(me, draft, now)?;
+    let header = payload.header.clone();
     let key = node.key(passphrase_file)?;
-    let payload = Payload {
-        header: header.clone(),
-        body,
-        attachments: Vec::new(),
-    };
     let sealed = seal(&payload, &key, cert, now)?;
     match out {
         Some(path) => {

@@ -202,10 +202,7 @@ fn france_seals_to_moldova_and_moldova_verifies() {
         &when,
     ]);
     assert!(out.contains("verified sender: FR/primary"), "{out}");
-    assert!(
-        out.contains("\"message_type\": \"preservation_request\""),
-        "{out}"
-    );
+    assert!(out.contains("\"message_type\": \"art29_request\""), "{out}");
     assert!(out.contains("\"kind\": \"art29\""), "{out}");
     let receipt = ok(&[
         "envelope",
