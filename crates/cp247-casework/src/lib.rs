@@ -44,6 +44,7 @@ pub mod apply;
 pub mod attachments;
 pub mod checkpoint;
 pub mod error;
+pub mod memory;
 pub mod outbox;
 pub mod receive;
 pub mod reply;

@@ -171,6 +171,26 @@ impl Outbox {
         }
     }
 
+    /// Delivers, one after the other, every message due now (whatever its peer), as the
+    /// workers would: for tools and tests that drive a node step by step on a manual clock.
+    /// Returns how many were attempted.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let Ok(worker) = WorkerId::new(format!("{}/all", self.worker_prefix)) else {
+            return Ok(0);
+        };
+        let now = self.work.clock.now();
+        let claims = self
+            .work
+            .store
+            .claim_due(None, &worker, now, self.settings.lease, self.settings.batch)
+            .await?;
+        let n = claims.len();
+        for claim in claims {
+            self.deliver(claim).await;
+        }
+        Ok(n)
+    }
+
     /// One peer's worker.
     async fn worker(self: Arc<Self>, party: PartyCode, stop: CancellationToken) {
         let Ok(worker) = WorkerId::new(format!("{}/{party}", self.worker_prefix)) else {
