@@ -73,7 +73,7 @@ pub fn recipient_cert(work: &CaseWork, to: &Address, now: Timestamp) -> Result<C
     }
     traffic
         .encryption_cert(to)
-        .map(Clone::clone)
+        .cloned()
         .map_err(|e| Error::refused(Refused::RecipientUnavailable, e.to_string()))
 }
 
@@ -143,7 +143,7 @@ pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<S
     let message_type = draft.kind.name();
     let payload = payload(work.me, draft, now)?;
     let key = work.key.clone();
-    let limits = work.limits.clone();
+    let limits = work.limits;
     let (payload, sealed) = tokio::task::spawn_blocking(move || {
         let sealed = cp247_seal::seal_with_limits(&payload, &key, &cert, now, &limits);
         (payload, sealed)
