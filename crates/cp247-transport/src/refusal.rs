@@ -66,7 +66,7 @@ pub const CODES: &[(&str, u16)] = &[
     // The receiver cannot decide or store now.
     ("directory_unusable", 503),
     ("store_unavailable", 503),
-    ("busy", 503),
+    ("inbound_busy", 503),
     ("internal_error", 500),
 ];
 
@@ -158,5 +158,33 @@ mod tests {
         for (code, _) in CODES {
             assert!(seen.insert(code), "{code} is listed twice");
         }
+    }
+
+    /// `docs/protocol/federation.md` lists exactly the codes of [`CODES`], each with its status.
+    #[test]
+    fn the_protocol_document_lists_exactly_these_codes() {
+        let doc = include_str!("../../../docs/protocol/federation.md");
+        let section = doc
+            .split("### Refusals")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap();
+        let mut listed = std::collections::BTreeMap::new();
+        for line in section.lines().filter(|l| l.starts_with("| ")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let Ok(status) = cells[1].parse::<u16>() else {
+                continue;
+            };
+            for code in cells[2].split(',') {
+                let code = code.trim().trim_matches('`');
+                assert!(
+                    listed.insert(code.to_owned(), status).is_none(),
+                    "{code} is listed twice in the document"
+                );
+            }
+        }
+        let code_table: std::collections::BTreeMap<String, u16> =
+            CODES.iter().map(|(c, s)| ((*c).to_owned(), *s)).collect();
+        assert_eq!(listed, code_table);
     }
 }
