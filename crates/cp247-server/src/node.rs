@@ -67,6 +67,9 @@ pub enum StartError {
     /// The web interface could not be prepared.
     #[error("cannot prepare the web interface: {0}")]
     Web(#[from] crate::accounts::AccountError),
+    /// The operator socket could not be set up.
+    #[error(transparent)]
+    Operator(#[from] crate::operator::SocketError),
     /// The listener could not start.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -372,6 +375,9 @@ pub async fn start_with_alerts(
         .map(Arc::new);
     // With `[notify]`, a task sends the stored duty-officer alerts (e-mail, webhook).
     let sender_notifier = notifier.clone().filter(|n| n.is_configured());
+    // The host operator's way in (tokens for machine accounts, ADR 0020).
+    let operator_socket =
+        crate::operator::bind(&crate::operator::socket_path(&config.base_dir))?;
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -434,6 +440,11 @@ pub async fn start_with_alerts(
             }
         }
     });
+    tasks.spawn(crate::operator::serve(
+        operator_socket,
+        context.clone(),
+        shutdown.clone(),
+    ));
     tasks.spawn(deliverer.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
     tasks.spawn(crate::checkpoint::run(
