@@ -376,8 +376,16 @@ pub async fn start_with_alerts(
     // With `[notify]`, a task sends the stored duty-officer alerts (e-mail, webhook).
     let sender_notifier = notifier.clone().filter(|n| n.is_configured());
     // The host operator's way in (tokens for machine accounts, ADR 0020).
-    let operator_socket =
-        crate::operator::bind(&crate::operator::socket_path(&config.base_dir))?;
+    let operator_socket = match crate::operator::bind(&crate::operator::socket_path(
+        &config.base_dir,
+    )) {
+        Ok(socket) => Some(socket),
+        Err(e) if e.in_use => {
+            tracing::warn!(error = %e, "another process of this node serves the operator socket; this one does not");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -440,11 +448,13 @@ pub async fn start_with_alerts(
             }
         }
     });
-    tasks.spawn(crate::operator::serve(
-        operator_socket,
-        context.clone(),
-        shutdown.clone(),
-    ));
+    if let Some(socket) = operator_socket {
+        tasks.spawn(crate::operator::serve(
+            socket,
+            context.clone(),
+            shutdown.clone(),
+        ));
+    }
     tasks.spawn(deliverer.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
     tasks.spawn(crate::checkpoint::run(

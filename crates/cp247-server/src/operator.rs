@@ -6,8 +6,9 @@
 //! Who can open it: the node creates the socket with mode 0600 and checks it; at each
 //! connection it checks again that the file's mode lets nobody else in, and that the peer's
 //! user id (from the kernel, `SO_PEERCRED`) is the socket owner's or root's. A stale socket
-//! left by a crash is replaced; a socket another live node serves, or a file that is not a
-//! socket, stops the start with a sentence saying so.
+//! left by a crash is replaced; a file that is not a socket stops the start with a sentence
+//! saying so; a socket another live process of the node serves (several processes may serve
+//! one node on PostgreSQL) is left to it, since they share the store.
 //!
 //! The protocol, small and bounded: one connection carries one request and one answer, each a
 //! single line of JSON ending with `\n`.
@@ -105,6 +106,9 @@ pub struct SocketError {
     pub path: String,
     /// Why, and what to do.
     pub reason: String,
+    /// Another live process serves it (on PostgreSQL, several processes may serve one node
+    /// from one directory: the first one serves the socket for all, as they share the store).
+    pub in_use: bool,
 }
 
 /// A bound operator socket, mode 0600, owned by the node's user.
@@ -131,6 +135,7 @@ pub fn bind(path: &Path) -> Result<OperatorSocket, SocketError> {
     let fail = |reason: String| SocketError {
         path: path.display().to_string(),
         reason,
+        in_use: false,
     };
     if path.as_os_str().len() > MAX_PATH_BYTES {
         return Err(fail(format!(
@@ -141,9 +146,10 @@ pub fn bind(path: &Path) -> Result<OperatorSocket, SocketError> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             if std::os::unix::net::UnixStream::connect(path).is_ok() {
-                return Err(fail(
-                    "another running node serves it: this node directory is in use".into(),
-                ));
+                return Err(SocketError {
+                    in_use: true,
+                    ..fail("another running process of this node serves it".into())
+                });
             }
             std::fs::remove_file(path)
                 .map_err(|e| fail(format!("a stale socket is there and cannot be removed: {e}")))?;
