@@ -243,14 +243,9 @@ async fn revoke(dir: &Path, id: u64) -> anyhow::Result<ExitCode> {
         None => {
             let store = open_store(&config).await?;
             let now = SystemClock.now();
-            let revoked = tokens::revoke(
-                &store,
-                now,
-                &Issuer::Operator(OperatorPath::Offline),
-                id,
-            )
-            .await
-            .map_err(issue_error);
+            let revoked = tokens::revoke(&store, now, &Issuer::Operator(OperatorPath::Offline), id)
+                .await
+                .map_err(issue_error);
             store.close().await;
             tokens::view(&revoked?, now)
         }

@@ -593,7 +593,10 @@ async fn a_running_node_answers_as_documented() {
         (j(json!({ "name": "x", "role": "god" })), 422),
         (j(json!({ "name": "x" })), 422),
         (Some(("application/json", b"{".to_vec())), 400),
-        (j(json!({ "name": "x", "role": "monitor", "lifetime_days": 9999 })), 422),
+        (
+            j(json!({ "name": "x", "role": "monitor", "lifetime_days": 9999 })),
+            422,
+        ),
         (j(json!({ "name": "x", "role": "officer" })), 403),
         (j(json!({ "name": "x", "account": "nobody-here" })), 403),
     ] {

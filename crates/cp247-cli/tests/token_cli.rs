@@ -60,12 +60,23 @@ async fn token_commands_work_through_the_running_nodes_socket_and_on_a_stopped_n
         "token", "create", "--dir", d, "--name", "x", "--user", "alice",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("issued only by that person"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("issued only by that person"),
+        "{:?}",
+        text(&o)
+    );
 
     // Running: through the socket (the SQLite database is held by the node).
     node.start().await;
     let o = cp247(&[
-        "token", "create", "--dir", d, "--name", "cms-2", "--role", "supervisor",
+        "token",
+        "create",
+        "--dir",
+        d,
+        "--name",
+        "cms-2",
+        "--role",
+        "supervisor",
     ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}\n{}", node.log_tail());
@@ -83,13 +94,22 @@ async fn token_commands_work_through_the_running_nodes_socket_and_on_a_stopped_n
     let o = cp247(&["token", "list", "--dir", d]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(!out.contains(&cms) && !out.contains(&cms2), "never the tokens");
+    assert!(
+        !out.contains(&cms) && !out.contains(&cms2),
+        "never the tokens"
+    );
     let rows = listed(&out);
     for name in ["local-officer", "local-admin", "cms", "cms-2"] {
         let line = &rows.get(name).unwrap_or_else(|| panic!("{name}: {out}")).1;
-        assert!(line.contains("\toperator\t") && line.ends_with("\tlive"), "{line}");
+        assert!(
+            line.contains("\toperator\t") && line.ends_with("\tlive"),
+            "{line}"
+        );
     }
-    assert!(rows["cms-2"].1.contains("\tsupervisor\ttoken-cms-2\t"), "{out}");
+    assert!(
+        rows["cms-2"].1.contains("\tsupervisor\ttoken-cms-2\t"),
+        "{out}"
+    );
 
     // Revoked through the running node: at once.
     let id = rows["cms-2"].0.clone();
@@ -105,7 +125,11 @@ async fn token_commands_work_through_the_running_nodes_socket_and_on_a_stopped_n
     assert_eq!(r.status(), 401);
     let o = cp247(&["token", "revoke", "--dir", d, "--id", "999"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("no token with id 999"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("no token with id 999"),
+        "{:?}",
+        text(&o)
+    );
     let o = cp247(&[
         "token", "create", "--dir", d, "--name", "long", "--role", "monitor", "--days", "9999",
     ]);
@@ -128,6 +152,13 @@ async fn token_commands_work_through_the_running_nodes_socket_and_on_a_stopped_n
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(listed(&out)["cms-2"].1.contains("revoked"), "{out}");
-    let o = cp247(&["token", "revoke", "--dir", d, "--id", &listed(&out)["cms"].0]);
+    let o = cp247(&[
+        "token",
+        "revoke",
+        "--dir",
+        d,
+        "--id",
+        &listed(&out)["cms"].0,
+    ]);
     assert!(o.status.success(), "{:?}", text(&o));
 }

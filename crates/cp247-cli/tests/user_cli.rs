@@ -131,7 +131,11 @@ fn users_are_added_listed_reset_and_disabled() {
         None,
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("issued only by that person"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("issued only by that person"),
+        "{:?}",
+        text(&o)
+    );
 
     let o = cp247(
         &["user", "reset-mfa", "--dir", d, "--username", "alice"],

@@ -1120,12 +1120,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp247.toml");
         let text = sample().to_toml().unwrap();
-        std::fs::write(&path, format!("{text}\n[tokens]\ndefault_lifetime = \"7d\"\n")).unwrap();
+        std::fs::write(
+            &path,
+            format!("{text}\n[tokens]\ndefault_lifetime = \"7d\"\n"),
+        )
+        .unwrap();
         let loaded = ConfigFile::load(&path, &[]).unwrap();
         assert_eq!(loaded.file.tokens.policy().default_days, 7);
-        std::fs::write(&path, format!("{text}\n[tokens]\nmax_lifetime = \"forever\"\n")).unwrap();
+        std::fs::write(
+            &path,
+            format!("{text}\n[tokens]\nmax_lifetime = \"forever\"\n"),
+        )
+        .unwrap();
         let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
-        assert!(err.contains("max_lifetime") && err.contains("forever"), "{err}");
+        assert!(
+            err.contains("max_lifetime") && err.contains("forever"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -151,8 +151,11 @@ pub fn bind(path: &Path) -> Result<OperatorSocket, SocketError> {
                     ..fail("another running process of this node serves it".into())
                 });
             }
-            std::fs::remove_file(path)
-                .map_err(|e| fail(format!("a stale socket is there and cannot be removed: {e}")))?;
+            std::fs::remove_file(path).map_err(|e| {
+                fail(format!(
+                    "a stale socket is there and cannot be removed: {e}"
+                ))
+            })?;
         }
         Ok(_) => {
             return Err(fail(
@@ -326,10 +329,7 @@ async fn connection(mut stream: UnixStream, ctx: &NodeContext, socket: &Operator
             return;
         }
         Err(_) => {
-            let why = format!(
-                "no complete request line within {} s",
-                IO_TIMEOUT.as_secs()
-            );
+            let why = format!("no complete request line within {} s", IO_TIMEOUT.as_secs());
             write_line(&mut stream, &refusal("timeout", why)).await;
             return;
         }
@@ -338,9 +338,7 @@ async fn connection(mut stream: UnixStream, ctx: &NodeContext, socket: &Operator
         Ok(request) => handle(ctx, request).await,
         Err(e) => refusal(
             "invalid_request",
-            format!(
-                "the request is not one of create, list or revoke as documented ({e})"
-            ),
+            format!("the request is not one of create, list or revoke as documented ({e})"),
         ),
     };
     write_line(&mut stream, &answer).await;
@@ -545,7 +543,10 @@ mod tests {
             r#"{"op":"drop"}"#,
             r#"{"op":"revoke"}"#,
         ] {
-            assert!(serde_json::from_str::<OperatorRequest>(bad).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<OperatorRequest>(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -555,7 +556,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ok, b"{\"op\":\"list\"}");
-        let exact = vec![b'a'; 64];
+        let exact = [b'a'; 64];
         assert_eq!(read_bounded_line(&exact[..], 64).await.unwrap().len(), 64);
         let long = vec![b'a'; 10_000];
         let (code, why) = read_bounded_line(&long[..], 64).await.unwrap_err();

@@ -308,12 +308,10 @@ pub async fn issue(
         .map_err(|_| IssueError::Lifetime("the expiry is out of range".into()))?;
     let (role, account_id) = match (&request.grant, issuer) {
         (Grant::OwnAccount, Issuer::Person(account)) => (account.role.clone(), Some(account.id)),
-        (Grant::Machine(role), _) => (
-            role.token_role().map_err(|e| store_error(name, e))?,
-            None,
-        ),
+        (Grant::Machine(role), _) => (role.token_role().map_err(|e| store_error(name, e))?, None),
         // may_issue refused every other pair; this keeps the match total.
-        (Grant::OwnAccount, Issuer::AdminToken(_) | Issuer::Operator(_)) | (Grant::Account(_), _) => {
+        (Grant::OwnAccount, Issuer::AdminToken(_) | Issuer::Operator(_))
+        | (Grant::Account(_), _) => {
             return Err(IssueError::NotAllowed(NOT_FOR_OTHERS));
         }
     };
@@ -360,9 +358,9 @@ pub async fn revoke(
     let allowed = match issuer.kind() {
         Some(IssuerKind::Person(_)) => true,
         Some(IssuerKind::Token(Role::Administrator)) => true,
-        Some(IssuerKind::Token(Role::Officer | Role::Supervisor | Role::ReadOnly | Role::Monitor)) => {
-            false
-        }
+        Some(IssuerKind::Token(
+            Role::Officer | Role::Supervisor | Role::ReadOnly | Role::Monitor,
+        )) => false,
         Some(IssuerKind::Operator) => true,
         None => false,
     };

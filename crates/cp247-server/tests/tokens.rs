@@ -195,12 +195,17 @@ async fn an_administrator_token_cannot_issue_an_officer_token() {
         .await;
         if let Some(escaped) = body["token"].as_str() {
             let tickets = get(&n, &http, escaped, "/api/v1/tickets").await;
-            panic!("the administrator's token issued a {role} token ({status}); GET /api/v1/tickets with it: {tickets}");
+            panic!(
+                "the administrator's token issued a {role} token ({status}); GET /api/v1/tickets with it: {tickets}"
+            );
         }
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}: {body}");
         assert_eq!(body["error"], "not_issuable", "{body}");
         assert!(
-            body["message"].as_str().unwrap().contains("monitor tokens only"),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("monitor tokens only"),
             "{body}"
         );
         let store = &n.node.context.store;
@@ -240,7 +245,11 @@ async fn an_administrator_token_cannot_issue_an_officer_token() {
         .collect();
     assert_eq!(denied.len(), 4);
     assert!(denied.iter().all(|e| e.actor.as_str() == "token:ops-admin"));
-    assert!(denied[0].details.contains("\"role\":\"officer\""), "{}", denied[0].details);
+    assert!(
+        denied[0].details.contains("\"role\":\"officer\""),
+        "{}",
+        denied[0].details
+    );
     stop(n).await;
 }
 
@@ -265,7 +274,9 @@ async fn an_administrator_token_cannot_issue_a_token_for_an_officers_account() {
         .await;
         if let Some(escaped) = body["token"].as_str() {
             let tickets = get(&n, &http, escaped, "/api/v1/tickets").await;
-            panic!("the administrator's token issued a token of '{account}' ({status}); GET /api/v1/tickets with it: {tickets}");
+            panic!(
+                "the administrator's token issued a token of '{account}' ({status}); GET /api/v1/tickets with it: {tickets}"
+            );
         }
         assert_eq!(status, StatusCode::FORBIDDEN, "{account}: {body}");
         assert_eq!(body["error"], "not_issuable", "{body}");
@@ -279,7 +290,10 @@ async fn an_administrator_token_cannot_issue_a_token_for_an_officers_account() {
     }
     let store = &n.node.context.store;
     for account in [&officer.account, &supervisor.account] {
-        let own = store.api_tokens_of(account.id, Page::first(10)).await.unwrap();
+        let own = store
+            .api_tokens_of(account.id, Page::first(10))
+            .await
+            .unwrap();
         assert!(own.items.is_empty(), "{:?}", own.items);
     }
     stop(n).await;
@@ -297,16 +311,39 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
     let ada = person(&n, "ada", Role::Administrator).await;
     let s = session(&n, alice.account.id).await;
     let body = page(&n, &http, &s).await;
-    assert!(body.contains("API tokens") && body.contains("(officer)"), "{body}");
+    assert!(
+        body.contains("API tokens") && body.contains("(officer)"),
+        "{body}"
+    );
     assert!(body.contains("You have no tokens."));
-    assert!(body.contains("<option value=\"90\" selected>90 days</option>"), "{body}");
-    assert!(!body.contains("value=\"730\""), "no lifetime above the maximum");
+    assert!(
+        body.contains("<option value=\"90\" selected>90 days</option>"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("value=\"730\""),
+        "no lifetime above the maximum"
+    );
 
     // Without the CSRF token: refused, nothing stored.
-    let r = post_form(&n, &http, &s, "/tokens", &[("name", "laptop"), ("lifetime_days", "30")]).await;
+    let r = post_form(
+        &n,
+        &http,
+        &s,
+        "/tokens",
+        &[("name", "laptop"), ("lifetime_days", "30")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let store = &n.node.context.store;
-    assert!(store.api_tokens_of(alice.account.id, Page::first(10)).await.unwrap().items.is_empty());
+    assert!(
+        store
+            .api_tokens_of(alice.account.id, Page::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     let c = csrf(&s);
     let r = post_form(
@@ -322,23 +359,59 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
     let token = shown_token(&body).expect("the token is shown");
     assert!(token.starts_with("cp247_"));
     assert!(body.contains("shown only this once"), "{body}");
-    assert_eq!(get(&n, &http, &token, "/api/v1/tickets").await, StatusCode::OK);
-    assert_eq!(get(&n, &http, &token, "/api/v1/peers").await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&n, &http, &token, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&n, &http, &token, "/api/v1/peers").await,
+        StatusCode::FORBIDDEN
+    );
     let listed = page(&n, &http, &s).await;
     assert!(!listed.contains(&token), "the token is shown once only");
-    assert!(listed.contains("laptop") && listed.contains("Live"), "{listed}");
-    let record = &store.api_tokens_of(alice.account.id, Page::first(10)).await.unwrap().items[0];
+    assert!(
+        listed.contains("laptop") && listed.contains("Live"),
+        "{listed}"
+    );
+    let record = &store
+        .api_tokens_of(alice.account.id, Page::first(10))
+        .await
+        .unwrap()
+        .items[0];
     assert_eq!(record.origin, cp247_store::TokenOrigin::Session);
     assert_eq!(record.issued_by, "user:alice");
-    assert_eq!(record.expires_at, record.created_at + jiff::SignedDuration::from_hours(30 * 24));
+    assert_eq!(
+        record.expires_at,
+        record.created_at + jiff::SignedDuration::from_hours(30 * 24)
+    );
 
     // Problems are shown next to the form, and nothing is stored.
     for (pairs, status, text) in [
-        (vec![("name", "laptop"), ("lifetime_days", "30")], 422, "exists already"),
-        (vec![("name", "x"), ("lifetime_days", "9999")], 422, "Choose one of the lifetimes"),
-        (vec![("name", "x"), ("lifetime_days", "0")], 422, "Choose one of the lifetimes"),
-        (vec![("name", " "), ("lifetime_days", "30")], 422, "Give the token a name"),
-        (vec![("name", "two\nlines"), ("lifetime_days", "30")], 422, "one line"),
+        (
+            vec![("name", "laptop"), ("lifetime_days", "30")],
+            422,
+            "exists already",
+        ),
+        (
+            vec![("name", "x"), ("lifetime_days", "9999")],
+            422,
+            "Choose one of the lifetimes",
+        ),
+        (
+            vec![("name", "x"), ("lifetime_days", "0")],
+            422,
+            "Choose one of the lifetimes",
+        ),
+        (
+            vec![("name", " "), ("lifetime_days", "30")],
+            422,
+            "Give the token a name",
+        ),
+        (
+            vec![("name", "two\nlines"), ("lifetime_days", "30")],
+            422,
+            "one line",
+        ),
     ] {
         let mut all = vec![("csrf", c.as_str())];
         all.extend(pairs);
@@ -348,28 +421,72 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
         assert!(body.contains(text), "{text}: {body}");
         assert!(shown_token(&body).is_none());
     }
-    assert_eq!(store.api_tokens_of(alice.account.id, Page::first(10)).await.unwrap().items.len(), 1);
+    assert_eq!(
+        store
+            .api_tokens_of(alice.account.id, Page::first(10))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 
     // Bob cannot revoke Alice's token: the same 404 as an unknown one.
     let sb = session(&n, bob.account.id).await;
     let id = record.id.to_string();
-    let r = post_form(&n, &http, &sb, "/tokens/revoke", &[("csrf", &csrf(&sb)), ("id", &id)]).await;
+    let r = post_form(
+        &n,
+        &http,
+        &sb,
+        "/tokens/revoke",
+        &[("csrf", &csrf(&sb)), ("id", &id)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = post_form(&n, &http, &sb, "/tokens/revoke", &[("csrf", &csrf(&sb)), ("id", "999")]).await;
+    let r = post_form(
+        &n,
+        &http,
+        &sb,
+        "/tokens/revoke",
+        &[("csrf", &csrf(&sb)), ("id", "999")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(get(&n, &http, &token, "/api/v1/tickets").await, StatusCode::OK);
+    assert_eq!(
+        get(&n, &http, &token, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
     // Alice can, at once.
-    let r = post_form(&n, &http, &s, "/tokens/revoke", &[("csrf", &c), ("id", &id)]).await;
+    let r = post_form(
+        &n,
+        &http,
+        &s,
+        "/tokens/revoke",
+        &[("csrf", &c), ("id", &id)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/tokens");
-    assert_eq!(get(&n, &http, &token, "/api/v1/tickets").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&n, &http, &token, "/api/v1/tickets").await,
+        StatusCode::UNAUTHORIZED
+    );
     assert!(page(&n, &http, &s).await.contains("Revoked on"));
 
     // In French.
-    store.set_account_lang(alice.account.id, "fr").await.unwrap();
+    store
+        .set_account_lang(alice.account.id, "fr")
+        .await
+        .unwrap();
     let fr = page(&n, &http, &s).await;
-    assert!(fr.contains("Vos jetons") && fr.contains("(officier)") && fr.contains("Révoqué le"), "{fr}");
-    assert!(fr.contains("<option value=\"90\" selected>90 jours</option>"), "{fr}");
+    assert!(
+        fr.contains("Vos jetons") && fr.contains("(officier)") && fr.contains("Révoqué le"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("<option value=\"90\" selected>90 jours</option>"),
+        "{fr}"
+    );
 
     // The administrator's own token is an administrator's: no case, and it issues no case token.
     let sa = session(&n, ada.account.id).await;
@@ -378,26 +495,56 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
         &http,
         &sa,
         "/tokens",
-        &[("csrf", &csrf(&sa)), ("name", "ada-cli"), ("lifetime_days", "7")],
+        &[
+            ("csrf", &csrf(&sa)),
+            ("name", "ada-cli"),
+            ("lifetime_days", "7"),
+        ],
     )
     .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let ada_token = shown_token(&r.text().await.unwrap()).unwrap();
-    assert_eq!(get(&n, &http, &ada_token, "/api/v1/peers").await, StatusCode::OK);
-    assert_eq!(get(&n, &http, &ada_token, "/api/v1/tickets").await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&n, &http, &ada_token, "/api/v1/peers").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&n, &http, &ada_token, "/api/v1/tickets").await,
+        StatusCode::FORBIDDEN
+    );
 
     // Audited: who, name, role, account, origin, expiry; never the token.
     let audit = token_audit(&n).await;
-    let issued: Vec<_> = audit.iter().filter(|e| e.action == AuditAction::TokenIssue).collect();
+    let issued: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == AuditAction::TokenIssue)
+        .collect();
     assert_eq!(issued.len(), 2);
     assert_eq!(issued[0].actor.as_str(), "user:alice");
-    for key in ["\"name\":\"laptop\"", "\"role\":\"officer\"", "\"account\":\"alice\"", "\"origin\":\"session\"", "\"expires_at\""] {
-        assert!(issued[0].details.contains(key), "{key}: {}", issued[0].details);
+    for key in [
+        "\"name\":\"laptop\"",
+        "\"role\":\"officer\"",
+        "\"account\":\"alice\"",
+        "\"origin\":\"session\"",
+        "\"expires_at\"",
+    ] {
+        assert!(
+            issued[0].details.contains(key),
+            "{key}: {}",
+            issued[0].details
+        );
     }
-    let revoked: Vec<_> = audit.iter().filter(|e| e.action == AuditAction::TokenRevoke).collect();
+    let revoked: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == AuditAction::TokenRevoke)
+        .collect();
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0].actor.as_str(), "user:alice");
-    assert!(audit.iter().all(|e| !e.details.contains(&token) && !e.details.contains(&ada_token)));
+    assert!(
+        audit
+            .iter()
+            .all(|e| !e.details.contains(&token) && !e.details.contains(&ada_token))
+    );
     stop(n).await;
 }
 
@@ -415,7 +562,11 @@ async fn tokens_expire_and_are_refused_like_revoked_ones() {
         &http,
         &s,
         "/tokens",
-        &[("csrf", &csrf(&s)), ("name", "week"), ("lifetime_days", "7")],
+        &[
+            ("csrf", &csrf(&s)),
+            ("name", "week"),
+            ("lifetime_days", "7"),
+        ],
     )
     .await;
     let week = shown_token(&r.text().await.unwrap()).unwrap();
@@ -431,14 +582,32 @@ async fn tokens_expire_and_are_refused_like_revoked_ones() {
     .unwrap();
     let cms = answer["secret"].as_str().unwrap().to_owned();
     let issued_at = cp247_store::truncate_to_micros(n.clock.now());
-    let expires: jiff::Timestamp = answer["token"]["expires_at"].as_str().unwrap().parse().unwrap();
-    assert_eq!(expires, issued_at + jiff::SignedDuration::from_hours(90 * 24), "the default lifetime");
+    let expires: jiff::Timestamp = answer["token"]["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        expires,
+        issued_at + jiff::SignedDuration::from_hours(90 * 24),
+        "the default lifetime"
+    );
 
-    n.clock.advance(jiff::SignedDuration::from_hours(7 * 24) - jiff::SignedDuration::from_secs(60));
-    assert_eq!(get(&n, &http, &week, "/api/v1/tickets").await, StatusCode::OK);
+    n.clock
+        .advance(jiff::SignedDuration::from_hours(7 * 24) - jiff::SignedDuration::from_secs(60));
+    assert_eq!(
+        get(&n, &http, &week, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
     n.clock.advance(jiff::SignedDuration::from_secs(61));
-    assert_eq!(get(&n, &http, &week, "/api/v1/tickets").await, StatusCode::UNAUTHORIZED);
-    assert_eq!(get(&n, &http, &cms, "/api/v1/tickets").await, StatusCode::OK);
+    assert_eq!(
+        get(&n, &http, &week, "/api/v1/tickets").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&n, &http, &cms, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
     let r = http
         .get(format!("{}/api/v1/tokens", n.base))
         .bearer_auth(&admin)
@@ -459,10 +628,16 @@ async fn tokens_expire_and_are_refused_like_revoked_ones() {
     let s = session(&n, alice.account.id).await;
     assert!(page(&n, &http, &s).await.contains("Expired"));
     n.clock.advance(jiff::SignedDuration::from_hours(83 * 24));
-    assert_eq!(get(&n, &http, &cms, "/api/v1/tickets").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&n, &http, &cms, "/api/v1/tickets").await,
+        StatusCode::UNAUTHORIZED
+    );
 
     // The operator's administrator token has expired too, by now.
-    assert_eq!(get(&n, &http, &admin, "/api/v1/peers").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&n, &http, &admin, "/api/v1/peers").await,
+        StatusCode::UNAUTHORIZED
+    );
     let admin = machine_token(&n, "ops-admin-2", Role::Administrator).await;
     // Too long a lifetime: refused by the API and the socket (the page offers none).
     let (status, body) = post_json(
@@ -473,7 +648,10 @@ async fn tokens_expire_and_are_refused_like_revoked_ones() {
         json!({ "name": "long", "role": "monitor", "lifetime_days": 366 }),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_lifetime")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_lifetime"))
+    );
     let err = operator::call(
         &socket(&n),
         &OperatorRequest::Create {
@@ -484,7 +662,10 @@ async fn tokens_expire_and_are_refused_like_revoked_ones() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(&err, ClientError::Refused { code, .. } if code == "invalid_lifetime"), "{err}");
+    assert!(
+        matches!(&err, ClientError::Refused { code, .. } if code == "invalid_lifetime"),
+        "{err}"
+    );
     stop(n).await;
 }
 
@@ -511,17 +692,33 @@ async fn revocation_through_the_api_and_the_socket_is_immediate_and_audited() {
             .id
     };
     // The administrator lists every token, with account, origin and state; never the text.
-    let r = http.get(format!("{}/api/v1/tokens", n.base)).bearer_auth(&admin).send().await.unwrap();
+    let r = http
+        .get(format!("{}/api/v1/tokens", n.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
-    assert!(!text.contains(&alice_token) && !text.contains("sha256"), "{text}");
+    assert!(
+        !text.contains(&alice_token) && !text.contains("sha256"),
+        "{text}"
+    );
     let list: Value = serde_json::from_str(&text).unwrap();
-    let alice_row = list["items"].as_array().unwrap().iter().find(|t| t["account"] == "alice").unwrap();
+    let alice_row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["account"] == "alice")
+        .unwrap();
     assert_eq!(alice_row["origin"], "session");
     assert_eq!(alice_row["issued_by"], "user:alice");
     assert_eq!(alice_row["state"], "live");
     // Others may not list or revoke.
-    assert_eq!(get(&n, &http, &alice_token, "/api/v1/tokens").await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&n, &http, &alice_token, "/api/v1/tokens").await,
+        StatusCode::FORBIDDEN
+    );
 
     // The administrator revokes a person's token: at once, audited once.
     let id = id_of("t-alice").await;
@@ -529,32 +726,74 @@ async fn revocation_through_the_api_and_the_socket_is_immediate_and_audited() {
     let (status, body) = post_json(&n, &http, &admin, &path, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "revoked");
-    assert_eq!(get(&n, &http, &alice_token, "/api/v1/tickets").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&n, &http, &alice_token, "/api/v1/tickets").await,
+        StatusCode::UNAUTHORIZED
+    );
     let (status, _) = post_json(&n, &http, &admin, &path, json!({})).await;
     assert_eq!(status, StatusCode::OK, "revoking twice changes nothing");
     for bad in ["/api/v1/tokens/999/revoke", "/api/v1/tokens/x/revoke"] {
         let (status, body) = post_json(&n, &http, &admin, bad, json!({})).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no_such_token")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("no_such_token"))
+        );
     }
     // An officer's token cannot revoke.
     let other = web_harness::own_token(&n, &person(&n, "bob", Role::Officer).await.account).await;
-    let (status, _) = post_json(&n, &http, &other, &format!("/api/v1/tokens/{}/revoke", id_of("cms").await), json!({})).await;
+    let (status, _) = post_json(
+        &n,
+        &http,
+        &other,
+        &format!("/api/v1/tokens/{}/revoke", id_of("cms").await),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(get(&n, &http, &cms, "/api/v1/tickets").await, StatusCode::OK);
+    assert_eq!(
+        get(&n, &http, &cms, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
 
     // The operator revokes through the socket.
-    let answer = operator::call(&socket(&n), &OperatorRequest::Revoke { id: id_of("cms").await }).await.unwrap();
+    let answer = operator::call(
+        &socket(&n),
+        &OperatorRequest::Revoke {
+            id: id_of("cms").await,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(answer["token"]["state"], "revoked");
-    assert_eq!(get(&n, &http, &cms, "/api/v1/tickets").await, StatusCode::UNAUTHORIZED);
-    let err = operator::call(&socket(&n), &OperatorRequest::Revoke { id: 999 }).await.unwrap_err();
-    assert!(matches!(&err, ClientError::Refused { code, .. } if code == "no_such_token"), "{err}");
+    assert_eq!(
+        get(&n, &http, &cms, "/api/v1/tickets").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let err = operator::call(&socket(&n), &OperatorRequest::Revoke { id: 999 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Refused { code, .. } if code == "no_such_token"),
+        "{err}"
+    );
 
     let audit = token_audit(&n).await;
-    let revokes: Vec<_> = audit.iter().filter(|e| e.action == AuditAction::TokenRevoke).collect();
+    let revokes: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == AuditAction::TokenRevoke)
+        .collect();
     let actors: Vec<_> = revokes.iter().map(|e| e.actor.as_str()).collect();
     assert_eq!(actors, vec!["token:ops-admin", "operator:socket"]);
-    assert!(revokes[0].details.contains("\"account\":\"alice\""), "{}", revokes[0].details);
-    assert!(revokes[1].details.contains("\"role\":\"supervisor\""), "{}", revokes[1].details);
+    assert!(
+        revokes[0].details.contains("\"account\":\"alice\""),
+        "{}",
+        revokes[0].details
+    );
+    assert!(
+        revokes[1].details.contains("\"role\":\"supervisor\""),
+        "{}",
+        revokes[1].details
+    );
     for e in &audit {
         for t in [&admin, &alice_token, &cms, &other] {
             assert!(!e.details.contains(t.as_str()));
@@ -586,8 +825,19 @@ async fn the_operator_socket_issues_machine_tokens_to_a_running_node() {
     assert_eq!(answer["token"]["account"], "token-case-system");
     assert_eq!(answer["token"]["origin"], "operator");
     assert_eq!(answer["token"]["issued_by"], "operator:socket");
-    assert_eq!(get(&n, &http, token, "/api/v1/tickets").await, StatusCode::OK);
-    let list = operator::call(&path, &OperatorRequest::List { offset: 0, limit: 10 }).await.unwrap();
+    assert_eq!(
+        get(&n, &http, token, "/api/v1/tickets").await,
+        StatusCode::OK
+    );
+    let list = operator::call(
+        &path,
+        &OperatorRequest::List {
+            offset: 0,
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(list["items"][0]["name"], "case-system");
     assert!(!list.to_string().contains(token));
     // A person's account is not for the operator: the request has no such field.
@@ -598,23 +848,61 @@ async fn the_operator_socket_issues_machine_tokens_to_a_running_node() {
     .await;
     assert!(reply.contains("\"invalid_request\""), "{reply}");
     for (req, code) in [
-        (OperatorRequest::Create { name: "case-system".into(), role: "officer".into(), lifetime_days: None }, "token_name_taken"),
-        (OperatorRequest::Create { name: "r".into(), role: "root".into(), lifetime_days: None }, "invalid_role"),
-        (OperatorRequest::List { offset: 0, limit: 0 }, "invalid_page"),
+        (
+            OperatorRequest::Create {
+                name: "case-system".into(),
+                role: "officer".into(),
+                lifetime_days: None,
+            },
+            "token_name_taken",
+        ),
+        (
+            OperatorRequest::Create {
+                name: "r".into(),
+                role: "root".into(),
+                lifetime_days: None,
+            },
+            "invalid_role",
+        ),
+        (
+            OperatorRequest::List {
+                offset: 0,
+                limit: 0,
+            },
+            "invalid_page",
+        ),
     ] {
         let err = operator::call(&path, &req).await.unwrap_err();
-        assert!(matches!(&err, ClientError::Refused { code: c, .. } if c == code), "{err}");
+        assert!(
+            matches!(&err, ClientError::Refused { code: c, .. } if c == code),
+            "{err}"
+        );
     }
     let audit = token_audit(&n).await;
     let last = audit.last().unwrap();
-    assert_eq!((last.actor.as_str(), last.result), ("operator:socket", AuditResult::Ok));
-    assert!(last.details.contains("\"origin\":\"operator\""), "{}", last.details);
+    assert_eq!(
+        (last.actor.as_str(), last.result),
+        ("operator:socket", AuditResult::Ok)
+    );
+    assert!(
+        last.details.contains("\"origin\":\"operator\""),
+        "{}",
+        last.details
+    );
 
     // Stopping the node removes the socket; the client then says nobody serves it.
     let base = n.node.context.config.base_dir.clone();
     stop(n).await;
     assert!(!path.exists());
-    let err = operator::call(&operator::socket_path(&base), &OperatorRequest::List { offset: 0, limit: 1 }).await.unwrap_err();
+    let err = operator::call(
+        &operator::socket_path(&base),
+        &OperatorRequest::List {
+            offset: 0,
+            limit: 1,
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, ClientError::NotRunning(_)), "{err}");
 }
 
@@ -625,38 +913,68 @@ async fn the_operator_socket_issues_machine_tokens_to_a_running_node() {
 async fn the_operator_socket_is_refused_when_too_open() {
     let n = start().await;
     let path = socket(&n);
-    let list = OperatorRequest::List { offset: 0, limit: 1 };
+    let list = OperatorRequest::List {
+        offset: 0,
+        limit: 1,
+    };
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
     let err = operator::call(&path, &list).await.unwrap_err();
-    assert!(matches!(err, ClientError::TooOpen { mode: 0o666, .. }), "{err}");
+    assert!(
+        matches!(err, ClientError::TooOpen { mode: 0o666, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("0666"), "{err}");
     // The node itself refuses while the mode is too open.
     let reply = raw_line(&path, b"{\"op\":\"list\"}\n").await;
-    assert!(reply.contains("\"socket_too_open\"") && !reply.contains("\"items\""), "{reply}");
+    assert!(
+        reply.contains("\"socket_too_open\"") && !reply.contains("\"items\""),
+        "{reply}"
+    );
     for mode in [0o660, 0o604] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-        assert!(matches!(operator::call(&path, &list).await, Err(ClientError::TooOpen { .. })));
+        assert!(matches!(
+            operator::call(&path, &list).await,
+            Err(ClientError::TooOpen { .. })
+        ));
     }
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert!(operator::call(&path, &list).await.is_ok());
 
     // bind: a live socket is not taken over; a file in the way is not removed.
     let err = operator::bind(&path).unwrap_err();
-    assert!(err.in_use && err.to_string().contains("another running process"), "{err}");
+    assert!(
+        err.in_use && err.to_string().contains("another running process"),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let in_the_way = dir.path().join(operator::SOCKET_NAME);
     std::fs::write(&in_the_way, "keep me").unwrap();
     let err = operator::bind(&in_the_way).unwrap_err();
-    assert!(!err.in_use && err.to_string().contains("not a socket"), "{err}");
+    assert!(
+        !err.in_use && err.to_string().contains("not a socket"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&in_the_way).unwrap(), "keep me");
     // A stale socket (nobody listening) is replaced, private.
     let stale = dir.path().join("stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o777)).unwrap();
     let bound = operator::bind(&stale).unwrap();
-    assert_eq!(std::fs::metadata(bound.path()).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(bound.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let long = dir.path().join("x".repeat(120));
-    assert!(operator::bind(&long).unwrap_err().to_string().contains("shorter path"));
+    assert!(
+        operator::bind(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("shorter path")
+    );
     stop(n).await;
 }
 
@@ -689,9 +1007,12 @@ async fn the_operator_socket_bounds_its_input() {
         held.push(tokio::net::UnixStream::connect(&path).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let r = tokio::time::timeout(Duration::from_secs(5), exchange(&path, b"{\"op\":\"list\"}\n"))
-        .await
-        .expect("answered at once");
+    let r = tokio::time::timeout(
+        Duration::from_secs(5),
+        exchange(&path, b"{\"op\":\"list\"}\n"),
+    )
+    .await
+    .expect("answered at once");
     assert_eq!(r["code"], "busy", "{r}");
     // A silent client is answered and dropped after the time limit.
     let first = held.remove(0);

@@ -251,7 +251,10 @@ async fn every_route_for_every_role_and_token_origin() {
         let (status, token) = match origin {
             Origin::SelfIssued(r) => {
                 let s = n.session(persons[r.as_str()].id).await;
-                (StatusCode::CREATED, Some(self_issue(&n, &http, &s, &name).await))
+                (
+                    StatusCode::CREATED,
+                    Some(self_issue(&n, &http, &s, &name).await),
+                )
             }
             Origin::AdminIssued(r) => {
                 let body = serde_json::json!({ "name": name, "role": r.as_str() });
@@ -309,7 +312,10 @@ async fn every_route_for_every_role_and_token_origin() {
             .unwrap();
         for t in &own.items {
             if t.origin != cp247_store::TokenOrigin::Session {
-                unexpected.push(format!("a {:?} token on {}'s account", t.origin, account.username));
+                unexpected.push(format!(
+                    "a {:?} token on {}'s account",
+                    t.origin, account.username
+                ));
             }
         }
     }
@@ -408,13 +414,7 @@ async fn every_route_for_every_role_and_token_origin() {
     }
     assert!(unexpected.is_empty(), "{unexpected:#?}");
     // Each issue and each refused attempt is in the audit log, never with a token's text.
-    let audit = n
-        .node
-        .context
-        .store
-        .audit_entries(0, 500)
-        .await
-        .unwrap();
+    let audit = n.node.context.store.audit_entries(0, 500).await.unwrap();
     let issues: Vec<_> = audit
         .iter()
         .filter(|e| e.action == cp247_store::AuditAction::TokenIssue)

@@ -769,9 +769,9 @@ pub async fn create_token(
     let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
     let grant = match (&req.account, &req.role) {
         (Some(username), None) => Grant::Account(username.clone()),
-        (None, Some(role)) => {
-            Grant::Machine(Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?)
-        }
+        (None, Some(role)) => Grant::Machine(
+            Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?,
+        ),
         (Some(_), Some(_)) | (None, None) => {
             return Err(ApiError::unprocessable(
                 "invalid_token_request",

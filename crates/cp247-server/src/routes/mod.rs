@@ -81,7 +81,11 @@ pub const ROUTES: [(&str, &str, Guard); 46] = [
         "/api/v1/tokens",
         Guard::Token(Access::Administration),
     ),
-    ("GET", "/api/v1/tokens", Guard::Token(Access::Administration)),
+    (
+        "GET",
+        "/api/v1/tokens",
+        Guard::Token(Access::Administration),
+    ),
     (
         "POST",
         "/api/v1/tokens/999/revoke",

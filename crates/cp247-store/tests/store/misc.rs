@@ -50,7 +50,12 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
             created.issued_by.as_str(),
             created.expires_at
         ),
-        ("token-case-system", TokenOrigin::Operator, "operator:socket", at(1000))
+        (
+            "token-case-system",
+            TokenOrigin::Operator,
+            "operator:socket",
+            at(1000)
+        )
     );
 
     let found = store
@@ -90,12 +95,22 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
         None
     );
     // An expired token is refused like a revoked one, from its expiry on.
-    assert!(store.verify_token(&token_hash("other"), at(199)).await?.is_some());
-    assert_eq!(store.verify_token(&token_hash("other"), at(200)).await?, None);
+    assert!(
+        store
+            .verify_token(&token_hash("other"), at(199))
+            .await?
+            .is_some()
+    );
+    assert_eq!(
+        store.verify_token(&token_hash("other"), at(200)).await?,
+        None
+    );
     let all = store.api_tokens(Page::first(10)).await?;
     assert_eq!(all.items.len(), 2);
     assert!(!all.items[1].is_live(at(200)) && all.items[1].is_live(at(199)));
-    let of = store.api_tokens_of(second.account_id, Page::first(10)).await?;
+    let of = store
+        .api_tokens_of(second.account_id, Page::first(10))
+        .await?;
     assert_eq!(of.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(store.api_token(2).await?.name, "read-only");
     // An expiry that is not after the issue is refused.

@@ -57,7 +57,10 @@ async fn migration(ctx: Ctx) -> anyhow::Result<()> {
     .await?;
     // Each entry follows the head, as the database requires.
     let zero = "0".repeat(64);
-    for (seq, at_us, prev, hash) in [(1, 1_000_000, zero.as_str(), "h1"), (2, 2_000_000, "h1", "h2")] {
+    for (seq, at_us, prev, hash) in [
+        (1, 1_000_000, zero.as_str(), "h1"),
+        (2, 2_000_000, "h1", "h2"),
+    ] {
         pool.execute(AssertSqlSafe(format!(
             "INSERT INTO audit_log (seq, at_us, actor, action, ticket_id, result, details, \
              prev_hash, hash) VALUES ({seq}, {at_us}, 'node', 'checkpoint', NULL, 'ok', '{{}}', \
@@ -76,42 +79,41 @@ async fn migration(ctx: Ctx) -> anyhow::Result<()> {
     )
     .fetch_all(&pool)
     .await?;
-    let got: Vec<(i64, String, String, String, i64, String, String, Option<i64>)> = rows
+    let got: Vec<String> = rows
         .iter()
         .map(|r| {
-            (
-                r.get("id"),
-                r.get("name"),
-                r.get("role"),
-                r.get("username"),
-                r.get("expires_at_us"),
-                r.get("origin"),
-                r.get("issued_by"),
-                r.get("revoked_at_us"),
+            format!(
+                "{} {} {} {} {} {} {} {:?}",
+                r.get::<i64, _>("id"),
+                r.get::<String, _>("name"),
+                r.get::<String, _>("role"),
+                r.get::<String, _>("username"),
+                r.get::<i64, _>("expires_at_us"),
+                r.get::<String, _>("origin"),
+                r.get::<String, _>("issued_by"),
+                r.get::<Option<i64>, _>("revoked_at_us"),
             )
         })
         .collect();
-    let legacy = |id: i64, name: &str, role: &str, user: &str, exp: i64, rev: Option<i64>| {
-        (
-            id,
-            name.to_owned(),
-            role.to_owned(),
-            user.to_owned(),
-            exp,
-            "legacy".to_owned(),
-            "unrecorded".to_owned(),
-            rev,
-        )
-    };
+    let legacy =
+        |line: &str, exp: i64, rev: Option<i64>| format!("{line} {exp} legacy unrecorded {rev:?}");
     assert_eq!(
         got,
         vec![
             // Used after the newest audit entry: 90 days from that use.
-            legacy(1, "ops", "administrator", "token-ops", 3_000_000 + NINETY_DAYS_US, None),
+            legacy(
+                "1 ops administrator token-ops",
+                3_000_000 + NINETY_DAYS_US,
+                None
+            ),
             // 90 days from the newest audit entry.
-            legacy(2, "cms", "officer", "token-cms", 2_000_000 + NINETY_DAYS_US, None),
+            legacy("2 cms officer token-cms", 2_000_000 + NINETY_DAYS_US, None),
             // Revoked stays revoked.
-            legacy(3, "alice-laptop", "officer", "alice", 2_000_000 + NINETY_DAYS_US, Some(40)),
+            legacy(
+                "3 alice-laptop officer alice",
+                2_000_000 + NINETY_DAYS_US,
+                Some(40)
+            ),
         ]
     );
     // The index the per-account listing uses exists.
@@ -125,13 +127,18 @@ async fn migration(ctx: Ctx) -> anyhow::Result<()> {
             .await?
         }
         Backend::Postgres => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'api_tokens_by_account'")
-                .fetch_one(&pool)
-                .await?
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'api_tokens_by_account'",
+            )
+            .fetch_one(&pool)
+            .await?
         }
     };
     assert_eq!(n, 1);
     pool.close().await;
     Ok(())
 }
-on_both!(tokens_issued_before_0007_expire_90_days_after_the_last_activity, migration);
+on_both!(
+    tokens_issued_before_0007_expire_90_days_after_the_last_activity,
+    migration
+);
