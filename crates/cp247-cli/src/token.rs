@@ -199,40 +199,50 @@ async fn list(dir: &Path) -> anyhow::Result<ExitCode> {
     let config = load_config(dir)?;
     // At most this many pages of 500 (a node with more tokens than that has other problems).
     const MAX_PAGES: u64 = 200;
-    let mut offset = 0;
-    for _ in 0..MAX_PAGES {
-        let request = OperatorRequest::List {
-            offset,
-            limit: operator::MAX_LIST,
-        };
-        let (items, more) = match through_socket(&config, &request).await? {
-            Some(answer) => (
-                answer["items"].as_array().cloned().unwrap_or_default(),
-                answer["next"].is_object(),
-            ),
-            None => {
-                let store = open_store(&config).await?;
-                let now = SystemClock.now();
-                let paged = store
-                    .api_tokens(Page {
-                        offset,
-                        limit: operator::MAX_LIST,
-                    })
-                    .await;
-                store.close().await;
-                let paged = paged?;
-                (
-                    paged.items.iter().map(|t| tokens::view(t, now)).collect(),
-                    paged.next.is_some(),
-                )
+    let page = |n: u64| Page {
+        offset: n.saturating_mul(u64::from(operator::MAX_LIST)),
+        limit: operator::MAX_LIST,
+    };
+    let first = OperatorRequest::List {
+        offset: 0,
+        limit: operator::MAX_LIST,
+    };
+    if let Some(mut answer) = through_socket(&config, &first).await? {
+        for n in 1..=MAX_PAGES {
+            print_list(answer["items"].as_array().map_or(&[][..], Vec::as_slice));
+            if !answer["next"].is_object() {
+                break;
             }
-        };
-        print_list(&items);
-        if !more {
-            break;
+            let next = OperatorRequest::List {
+                offset: page(n).offset,
+                limit: operator::MAX_LIST,
+            };
+            answer = through_socket(&config, &next)
+                .await?
+                .context("the node stopped while listing")?;
         }
-        offset = offset.saturating_add(u64::from(operator::MAX_LIST));
+        return Ok(ExitCode::SUCCESS);
     }
+    let store = open_store(&config).await?;
+    let now = SystemClock.now();
+    let mut result = Ok(());
+    for n in 0..MAX_PAGES {
+        match store.api_tokens(page(n)).await {
+            Ok(paged) => {
+                let items: Vec<Value> = paged.items.iter().map(|t| tokens::view(t, now)).collect();
+                print_list(&items);
+                if paged.next.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    store.close().await;
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

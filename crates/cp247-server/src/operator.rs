@@ -185,6 +185,7 @@ pub fn bind(path: &Path) -> Result<OperatorSocket, SocketError> {
 /// Serves the socket until `shutdown`, then removes it.
 pub async fn serve(socket: OperatorSocket, ctx: Arc<NodeContext>, shutdown: CancellationToken) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let connections = tokio_util::task::TaskTracker::new();
     let socket = Arc::new(socket);
     tracing::info!(path = %socket.path.display(), "operator socket ready");
     loop {
@@ -201,7 +202,7 @@ pub async fn serve(socket: OperatorSocket, ctx: Arc<NodeContext>, shutdown: Canc
             }
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            tokio::spawn(answer_only(
+            connections.spawn(answer_only(
                 stream,
                 refusal(
                     "busy",
@@ -211,11 +212,14 @@ pub async fn serve(socket: OperatorSocket, ctx: Arc<NodeContext>, shutdown: Canc
             continue;
         };
         let (ctx, socket) = (ctx.clone(), socket.clone());
-        tokio::spawn(async move {
+        connections.spawn(async move {
             connection(stream, &ctx, &socket).await;
             drop(permit);
         });
     }
+    // The requests under way finish (each is bounded in time) before the node closes its store.
+    connections.close();
+    let _ = tokio::time::timeout(IO_TIMEOUT * 3, connections.wait()).await;
     // Only our own socket: a file another start put there is left alone.
     if std::fs::symlink_metadata(&socket.path).is_ok_and(|m| m.file_type().is_socket()) {
         let _ = std::fs::remove_file(&socket.path);

@@ -26,6 +26,10 @@ use serde_json::{Value, json};
 
 use crate::auth::{IssuedToken, Role, token_hash};
 
+/// The most live tokens one person, or one administrator's token, may have issued at once
+/// (the host operator is not bounded: it can write the database anyway).
+pub const MAX_LIVE_TOKENS_PER_ISSUER: u64 = 50;
+
 /// How long tokens live, in whole days (from `[tokens]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenPolicy {
@@ -149,6 +153,11 @@ pub enum IssueError {
     /// The name is not acceptable.
     #[error("{0}")]
     Name(String),
+    /// The issuer has too many live tokens.
+    #[error(
+        "{0} tokens issued this way still work, the most allowed: revoke one that is no longer used first"
+    )]
+    TooMany(u64),
     /// The name is taken.
     #[error("a token named '{0}' exists already (or its machine account 'token-{0}' does)")]
     NameTaken(String),
@@ -167,6 +176,7 @@ impl IssueError {
             IssueError::NotAllowed(_) => "not_issuable",
             IssueError::Lifetime(_) => "invalid_lifetime",
             IssueError::Name(_) => "invalid_token_name",
+            IssueError::TooMany(_) => "too_many_tokens",
             IssueError::NameTaken(_) => "token_name_taken",
             IssueError::NoSuchToken(_) => "no_such_token",
             IssueError::Store(_) => "store_unavailable",
@@ -316,6 +326,19 @@ pub async fn issue(
         }
     };
     let actor = issuer.actor().map_err(IssueError::Store)?;
+    let bounded = match issuer {
+        Issuer::Person(_) | Issuer::AdminToken(_) => true,
+        Issuer::Operator(_) => false,
+    };
+    if bounded {
+        let live = store
+            .live_tokens_issued_by(&actor, now)
+            .await
+            .map_err(IssueError::Store)?;
+        if live >= MAX_LIVE_TOKENS_PER_ISSUER {
+            return Err(IssueError::TooMany(MAX_LIVE_TOKENS_PER_ISSUER));
+        }
+    }
     let secret = IssuedToken::generate();
     let record = NewApiToken {
         name: name.to_owned(),

@@ -473,6 +473,64 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
     );
     assert!(page(&n, &http, &s).await.contains("Revoked on"));
 
+    // A person holds at most 50 working tokens; revoking one frees a place.
+    for i in 0..cp247_server::tokens::MAX_LIVE_TOKENS_PER_ISSUER {
+        let name = format!("bulk-{i}");
+        let r = post_form(
+            &n,
+            &http,
+            &s,
+            "/tokens",
+            &[("csrf", &c), ("name", &name), ("lifetime_days", "7")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{i}");
+    }
+    let r = post_form(
+        &n,
+        &http,
+        &s,
+        "/tokens",
+        &[
+            ("csrf", &c),
+            ("name", "one-too-many"),
+            ("lifetime_days", "7"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("revoke one you no longer use")
+    );
+    let bulk = store
+        .api_tokens_of(alice.account.id, Page::first(1))
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .to_string();
+    let r = post_form(
+        &n,
+        &http,
+        &s,
+        "/tokens/revoke",
+        &[("csrf", &c), ("id", &bulk)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &n,
+        &http,
+        &s,
+        "/tokens",
+        &[("csrf", &c), ("name", "one-more"), ("lifetime_days", "7")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
     // In French.
     store
         .set_account_lang(alice.account.id, "fr")
@@ -519,7 +577,7 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
         .iter()
         .filter(|e| e.action == AuditAction::TokenIssue)
         .collect();
-    assert_eq!(issued.len(), 2);
+    assert_eq!(issued.len(), 2 + 51);
     assert_eq!(issued[0].actor.as_str(), "user:alice");
     for key in [
         "\"name\":\"laptop\"",
@@ -538,7 +596,7 @@ async fn the_tokens_page_issues_lists_and_revokes_own_tokens_in_both_languages()
         .iter()
         .filter(|e| e.action == AuditAction::TokenRevoke)
         .collect();
-    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked.len(), 2);
     assert_eq!(revoked[0].actor.as_str(), "user:alice");
     assert!(
         audit

@@ -331,6 +331,30 @@ impl Store {
         .await
     }
 
+    /// How many tokens `issued_by` issued that still work at `now` (neither revoked nor
+    /// expired), so that the server can bound them.
+    pub async fn live_tokens_issued_by(
+        &self,
+        issued_by: &Actor,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let op = "counting live API tokens";
+        self.timed(op, async {
+            let mut conn = self.conn(op).await?;
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM api_tokens WHERE issued_by = $1 \
+                 AND revoked_at_us IS NULL AND expires_at_us > $2",
+            )
+            .bind(issued_by.as_str())
+            .bind(us(now))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(StoreError::db(op))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     /// Token `id` (live or not).
     pub async fn api_token(&self, id: u64) -> Result<ApiToken, StoreError> {
         let op = "reading an API token";

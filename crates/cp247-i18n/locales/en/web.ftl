@@ -178,3 +178,4 @@ web-account-role-supervisor = supervisor
 web-account-role-administrator = administrator
 web-account-role-read-only = read-only
 web-account-role-monitor = monitoring
+web-tokens-too-many = You have as many working tokens as allowed (50): revoke one you no longer use first.

@@ -178,3 +178,4 @@ web-account-role-supervisor = superviseur
 web-account-role-administrator = administrateur
 web-account-role-read-only = lecture seule
 web-account-role-monitor = supervision technique
+web-tokens-too-many = Vous avez autant de jetons actifs que permis (50) : révoquez d'abord un jeton inutilisé.

@@ -751,6 +751,7 @@ pub(crate) fn issue_error(e: crate::tokens::IssueError) -> ApiError {
     match e {
         IssueError::NotAllowed(why) => ApiError::new(StatusCode::FORBIDDEN, code, why),
         IssueError::Lifetime(m) | IssueError::Name(m) => ApiError::unprocessable(code, m),
+        IssueError::TooMany(_) => ApiError::new(StatusCode::CONFLICT, code, e.to_string()),
         IssueError::NameTaken(_) => ApiError::new(StatusCode::CONFLICT, code, e.to_string()),
         IssueError::NoSuchToken(_) => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
         IssueError::Store(e) => ApiError::store("issuing or revoking a token", &e),

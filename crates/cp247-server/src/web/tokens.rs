@@ -243,6 +243,7 @@ pub async fn create(
         }
         Err(IssueError::Name(_)) => "web-tokens-name-invalid",
         Err(IssueError::NameTaken(_)) => "web-tokens-name-taken",
+        Err(IssueError::TooMany(_)) => "web-tokens-too-many",
         Err(IssueError::Lifetime(_)) => "web-tokens-lifetime-invalid",
         Err(IssueError::NotAllowed(_)) => "web-tokens-not-allowed",
         Err(IssueError::NoSuchToken(_)) | Err(IssueError::Store(_)) => {

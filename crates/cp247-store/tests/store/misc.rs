@@ -94,6 +94,12 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
             .await?,
         None
     );
+    // Live tokens per issuer: the revoked one no longer counts, nor an expired one.
+    let socket = Actor::parse("operator:socket")?;
+    assert_eq!(store.live_tokens_issued_by(&socket, at(101)).await?, 0);
+    let ops = Actor::token("ops")?;
+    assert_eq!(store.live_tokens_issued_by(&ops, at(199)).await?, 1);
+    assert_eq!(store.live_tokens_issued_by(&ops, at(200)).await?, 0);
     // An expired token is refused like a revoked one, from its expiry on.
     assert!(
         store
