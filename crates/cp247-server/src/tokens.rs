@@ -185,15 +185,15 @@ impl IssueError {
 }
 
 const OWN_ONLY: &str = "a person issues tokens for their own account only, with its role, from \
-     their signed-in web session (the Tokens page)";
+     their signed-in web session (the API tokens page)";
 const ADMIN_MONITOR_ONLY: &str = "an administrator issues monitor tokens only (role \
      'monitor'): tokens that reach cases are issued by each person for themselves from their \
      signed-in session, or for machine accounts by the host operator \
      (`cp247 token create --dir NODE` on the node's host)";
 const NOT_FOR_OTHERS: &str = "nobody issues a token for another person's account: a person \
-     issues their own from their signed-in session (the Tokens page)";
+     issues their own from their signed-in session (the API tokens page)";
 const ADMIN_OWN: &str = "an administrator's own tokens are issued from their signed-in session \
-     (the Tokens page), not with another token";
+     (the API tokens page), not with another token";
 const TOKEN_ISSUES_NOTHING: &str = "only an administrator's token may issue tokens, and only \
      monitor tokens";
 const OPERATOR_MACHINES: &str = "the host operator issues tokens for new machine (API-only) \
