@@ -107,6 +107,19 @@ async function main() {
     await axeCheck(page, 'the directory');
     await shot(page, 'directory-en');
 
+    // The API tokens page: a token of the officer's own account, shown once, then revoked.
+    await page.click('a[href="/tokens"]');
+    await page.waitForURL('**/tokens');
+    await page.fill('#token-name', 'e2e-laptop');
+    await page.click('form[action="/tokens"] button');
+    await page.waitForSelector('#new-token');
+    check((await page.textContent('#new-token')).startsWith('cp247_'), 'the tokens page shows a new token once');
+    await axeCheck(page, 'the tokens page');
+    await page.click('form[action="/tokens/revoke"] button');
+    await page.waitForSelector('td:has-text("Revoked on")');
+    check((await page.$('#new-token')) === null, 'the token is not shown again');
+    await page.goto(`${fr.url}/directory`);
+
     // The request composer: reached from the directory, pre-filled, checked by axe; sending
     // the untouched form shows the problems next to their fields with a summary on top.
     await page.click('a[href="/compose?to=MD"]');

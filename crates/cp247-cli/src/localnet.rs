@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use cp247_domain::{ContactPointRole, PartyCode};
 use cp247_seal::Passphrase;
-use cp247_server::auth::{IssuedToken, Role};
+use cp247_server::auth::Role;
 use cp247_server::config::{ConfigFile, DeliverySection, PeersSection, Period};
 use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec, ProvisionedNode};
 use rand::Rng;
@@ -230,25 +230,34 @@ pub async fn provision(
     Ok(nodes)
 }
 
-/// Issues an officer and an admin token in the node's database (before it starts); returns
-/// (officer, admin).
+/// Issues an officer and an admin token of machine accounts in the node's database (before it
+/// starts), as the host operator; returns (officer, admin).
 pub async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result<(String, String)> {
+    use cp247_server::tokens::{self, Grant, Issuer, OperatorPath, TokenRequest};
     let config = ConfigFile::load(config, &[])?;
     let store =
         cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
             .await?;
     let mut out = Vec::new();
-    let mut tx = store.begin().await?;
     for (name, role) in [
         ("local-officer", Role::Officer),
         ("local-admin", Role::Administrator),
     ] {
-        let issued = IssuedToken::generate();
-        tx.create_api_token(&issued.record(name, role, now)?)
-            .await?;
-        out.push(issued.reveal().to_owned());
+        let issued = tokens::issue(
+            &store,
+            now,
+            &config.file.tokens.policy(),
+            &Issuer::Operator(OperatorPath::Offline),
+            &TokenRequest {
+                name: name.to_owned(),
+                grant: Grant::Machine(role),
+                lifetime_days: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("issuing the {name} token: {e}"))?;
+        out.push(issued.secret.reveal().to_owned());
     }
-    tx.commit().await?;
     store.close().await;
     let admin = out.pop().context("no admin token")?;
     let officer = out.pop().context("no officer token")?;

@@ -585,14 +585,20 @@ async fn a_running_node_answers_as_documented() {
         &[201],
     )
     .await;
-    // Refusals of the token route: a name taken, an unknown role, no role, an unknown
-    // account, and a body that is not JSON.
+    // Refusals of the token route: a name taken, an unknown role, no role, a body that is not
+    // JSON, a lifetime over the maximum, and (ADR 0020) any role but monitor and any person's
+    // account, which an administrator may never issue.
     for (body, status) in [
         (j(token), 409),
         (j(json!({ "name": "x", "role": "god" })), 422),
         (j(json!({ "name": "x" })), 422),
-        (j(json!({ "name": "x", "account": "nobody-here" })), 422),
         (Some(("application/json", b"{".to_vec())), 400),
+        (
+            j(json!({ "name": "x", "role": "monitor", "lifetime_days": 9999 })),
+            422,
+        ),
+        (j(json!({ "name": "x", "role": "officer" })), 403),
+        (j(json!({ "name": "x", "account": "nobody-here" })), 403),
     ] {
         check(
             &doc,
@@ -606,14 +612,48 @@ async fn a_running_node_answers_as_documented() {
         )
         .await;
     }
+    let listed = check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        "/api/v1/tokens",
+        Some(&admin),
+        None,
+        &[200],
+    )
+    .await;
+    assert!(listed["items"].as_array().unwrap().len() >= 3, "{listed}");
+    check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        "/api/v1/tokens",
+        Some(&officer),
+        None,
+        &[403],
+    )
+    .await;
     check(
         &doc,
         &http,
         de,
         Method::POST,
-        "/api/v1/tokens",
+        "/api/v1/tokens/999/revoke",
+        Some(&admin),
+        None,
+        &[404],
+    )
+    .await;
+    check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        "/api/v1/tokens/999/revoke",
         Some(&officer),
-        j(json!({ "name": "y", "role": "admin" })),
+        None,
         &[403],
     )
     .await;
@@ -652,6 +692,31 @@ async fn a_running_node_answers_as_documented() {
     )
     .await;
     check(&doc, &http, de, Method::GET, "/metrics", None, None, &[401]).await;
+    // The administrator revokes the monitor token: it stops at once.
+    let revoke = format!("/api/v1/tokens/{}/revoke", issued["id"]);
+    let revoked = check(
+        &doc,
+        &http,
+        de,
+        Method::POST,
+        &revoke,
+        Some(&admin),
+        None,
+        &[200],
+    )
+    .await;
+    assert_eq!(revoked["state"], "revoked");
+    check(
+        &doc,
+        &http,
+        de,
+        Method::GET,
+        "/metrics",
+        Some(monitor),
+        None,
+        &[401],
+    )
+    .await;
 
     // Federation refusals.
     check(

@@ -1,5 +1,6 @@
 //! Roles, and API tokens: issued once, stored only as a SHA-256 hash, presented as a bearer
-//! token. A token belongs to an account and acts with the account's role.
+//! token. A token belongs to an account and acts with the account's role until it expires or
+//! is revoked; who may issue which token is decided in [`crate::tokens`] (ADR 0020).
 //!
 //! What each role may do is decided in one place, [`Access::allows`]. A handler proves who calls
 //! it by taking an extractor: [`Officer`] (case work), [`DirectoryReader`], [`Admin`] or
@@ -13,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-use cp247_store::{ApiToken, NewApiToken, TokenRole};
+use cp247_store::{ApiToken, TokenRole};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -152,38 +153,6 @@ impl IssuedToken {
     /// The token text, to print once.
     pub fn reveal(&self) -> &str {
         &self.text
-    }
-
-    /// The record to store for it: a token of its own API-only account named `token-<name>`.
-    pub fn record(
-        &self,
-        name: &str,
-        role: Role,
-        at: jiff::Timestamp,
-    ) -> Result<NewApiToken, cp247_store::StoreError> {
-        Ok(NewApiToken {
-            name: name.to_owned(),
-            role: role.token_role()?,
-            account_id: None,
-            token_sha256: token_hash(&self.text),
-            created_at: at,
-        })
-    }
-
-    /// The record to store for a token of an existing account (with that account's role).
-    pub fn record_for(
-        &self,
-        name: &str,
-        account: &cp247_store::Account,
-        at: jiff::Timestamp,
-    ) -> NewApiToken {
-        NewApiToken {
-            name: name.to_owned(),
-            role: account.role.clone(),
-            account_id: Some(account.id),
-            token_sha256: token_hash(&self.text),
-            created_at: at,
-        }
     }
 }
 

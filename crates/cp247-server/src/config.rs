@@ -28,6 +28,10 @@
 //! scheduler_every = "30s"
 //! ack_limit = { emergency = "30m", urgent = "2h", routine = "1 working day" }
 //! preservation_reminders = ["14d", "7d", "1d"]  # days before the end, earliest first
+//!
+//! [tokens]                                      # optional; these are the defaults (ADR 0020)
+//! default_lifetime = "90d"                      # an API token asked for without a lifetime
+//! max_lifetime = "365d"                         # the longest anyone may ask for (at most 730d)
 //! ```
 //!
 //! `ack_limit` takes elapsed time (`30m`, `2h`), office time of the requested contact point
@@ -492,6 +496,85 @@ impl Default for AuditSection {
     }
 }
 
+/// `[tokens]`: how long API tokens live (ADR 0020). Both are whole days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSection {
+    /// The lifetime of a token issued without one (default 90 days).
+    #[serde(default = "default_token_lifetime")]
+    pub default_lifetime: Period,
+    /// The longest lifetime anyone may ask for (default 365 days; at most
+    /// [`MAX_TOKEN_LIFETIME_DAYS`]).
+    #[serde(default = "default_token_max_lifetime")]
+    pub max_lifetime: Period,
+}
+
+/// The longest `tokens.max_lifetime` accepted, in days (two years).
+pub const MAX_TOKEN_LIFETIME_DAYS: u32 = 730;
+
+fn default_token_lifetime() -> Period {
+    Period::secs(90 * 86_400)
+}
+
+fn default_token_max_lifetime() -> Period {
+    Period::secs(365 * 86_400)
+}
+
+impl Default for TokensSection {
+    fn default() -> Self {
+        Self {
+            default_lifetime: default_token_lifetime(),
+            max_lifetime: default_token_max_lifetime(),
+        }
+    }
+}
+
+impl TokensSection {
+    /// The lifetimes in whole days (checked at load; a period that is not whole days counts
+    /// its whole days).
+    pub fn policy(&self) -> crate::tokens::TokenPolicy {
+        let days = |p: Period| u32::try_from(p.duration().as_secs() / 86_400).unwrap_or(u32::MAX);
+        crate::tokens::TokenPolicy {
+            default_days: days(self.default_lifetime),
+            max_days: days(self.max_lifetime),
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        for (key, p) in [
+            ("tokens.default_lifetime", self.default_lifetime),
+            ("tokens.max_lifetime", self.max_lifetime),
+        ] {
+            let secs = p.duration().as_secs();
+            if p.duration().subsec_nanos() != 0 || secs % 86_400 != 0 || secs == 0 {
+                return Err(invalid(
+                    key,
+                    format!("'{p}' is not a whole number of days: write e.g. 30d or 90d"),
+                ));
+            }
+        }
+        let policy = self.policy();
+        if policy.max_days > MAX_TOKEN_LIFETIME_DAYS {
+            return Err(invalid(
+                "tokens.max_lifetime",
+                format!(
+                    "it must be at most {MAX_TOKEN_LIFETIME_DAYS}d: a token that lives longer is a password nobody changes"
+                ),
+            ));
+        }
+        if policy.default_days > policy.max_days {
+            return Err(invalid(
+                "tokens.default_lifetime",
+                format!(
+                    "it must be at most tokens.max_lifetime ({})",
+                    self.max_lifetime
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `cp247.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -560,6 +643,9 @@ pub struct ConfigFile {
     /// Alerts and outgoing e-mail (see [`crate::notify_config`]).
     #[serde(default, skip_serializing_if = "is_default")]
     pub notify: crate::notify_config::NotifySection,
+    /// API token lifetimes.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub tokens: TokensSection,
 }
 
 impl ConfigFile {
@@ -826,6 +912,7 @@ impl ConfigFile {
             .check()
             .map_err(|reason| invalid("cases.ack_limit.emergency", reason))?;
         self.notify.check()?;
+        self.tokens.check()?;
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
             file: self.clone(),
@@ -1003,7 +1090,56 @@ mod tests {
             cases: CasesSection::default(),
             testing: TestingSection::default(),
             notify: crate::notify_config::NotifySection::default(),
+            tokens: TokensSection::default(),
         }
+    }
+
+    #[test]
+    fn token_lifetimes_are_whole_days_default_within_max_and_bounded() {
+        let base = std::path::Path::new("/srv/cp247");
+        let policy = sample().tokens.policy();
+        assert_eq!((policy.default_days, policy.max_days), (90, 365));
+        for (default, max, bad_key) in [
+            ("30d", "30d", None),
+            ("1d", "730d", None),
+            ("12h", "365d", Some("tokens.default_lifetime")),
+            ("0d", "365d", Some("tokens.default_lifetime")),
+            ("90d", "731d", Some("tokens.max_lifetime")),
+            ("90d", "36h", Some("tokens.max_lifetime")),
+            ("91d", "90d", Some("tokens.default_lifetime")),
+        ] {
+            let mut file = sample();
+            file.tokens = TokensSection {
+                default_lifetime: default.parse().unwrap(),
+                max_lifetime: max.parse().unwrap(),
+            };
+            match (file.resolve(base), bad_key) {
+                (Ok(_), None) => {}
+                (Err(e), Some(key)) => assert!(e.to_string().contains(key), "{default}/{max}: {e}"),
+                (r, _) => panic!("{default}/{max}: {r:?}"),
+            }
+        }
+        // Read from the file, with the key named in the error.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp247.toml");
+        let text = sample().to_toml().unwrap();
+        std::fs::write(
+            &path,
+            format!("{text}\n[tokens]\ndefault_lifetime = \"7d\"\n"),
+        )
+        .unwrap();
+        let loaded = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(loaded.file.tokens.policy().default_days, 7);
+        std::fs::write(
+            &path,
+            format!("{text}\n[tokens]\nmax_lifetime = \"forever\"\n"),
+        )
+        .unwrap();
+        let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("max_lifetime") && err.contains("forever"),
+            "{err}"
+        );
     }
 
     #[test]

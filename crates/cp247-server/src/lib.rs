@@ -11,6 +11,8 @@
 //!   items), probes and metrics: each handler parses, calls case work, and maps the answer.
 //! - [`auth`]: roles, the one table of what each may do, API tokens (stored as hashes) and the
 //!   role extractors.
+//! - [`tokens`]: who may issue, list and revoke which API token (ADR 0020), for every path.
+//! - [`operator`]: the host operator's local socket into the running node (`operator.sock`).
 //! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
 //! - [`web`]: the officers' web pages, sessions and CSRF.
 //! - [`notify_config`]: `[notify]`, the SMTP relay, webhook and duty-officer addresses.
@@ -25,6 +27,8 @@ pub mod config;
 pub mod error;
 pub mod node;
 pub mod notify_config;
+pub mod operator;
 pub mod provision;
 pub mod routes;
+pub mod tokens;
 pub mod web;

@@ -67,6 +67,9 @@ pub enum StartError {
     /// The web interface could not be prepared.
     #[error("cannot prepare the web interface: {0}")]
     Web(#[from] crate::accounts::AccountError),
+    /// The operator socket could not be set up.
+    #[error(transparent)]
+    Operator(#[from] crate::operator::SocketError),
     /// The listener could not start.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -375,6 +378,17 @@ pub async fn start_with_alerts(
     ));
 
     let shutdown = CancellationToken::new();
+    // The host operator's way in (tokens for machine accounts, ADR 0020).
+    let operator_socket = match crate::operator::bind(&crate::operator::socket_path(
+        &config.base_dir,
+    )) {
+        Ok(socket) => Some(socket),
+        Err(e) if e.in_use => {
+            tracing::warn!(error = %e, "another process of this node serves the operator socket; this one does not");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let listener = listen::bind(config.listen, tls_pin.is_some())
         .await
         .map_err(|source| StartError::Listen {
@@ -431,6 +445,13 @@ pub async fn start_with_alerts(
             }
         }
     });
+    if let Some(socket) = operator_socket {
+        tasks.spawn(crate::operator::serve(
+            socket,
+            context.clone(),
+            shutdown.clone(),
+        ));
+    }
     tasks.spawn(outbox.run(shutdown.clone()));
     tasks.spawn(sync.run(refresh_every, shutdown.clone()));
     tasks.spawn(cp247_casework::checkpoint::run(

@@ -217,6 +217,7 @@ pub fn init_node(
         audit: crate::config::AuditSection::default(),
         cases: crate::config::CasesSection::default(),
         testing: crate::config::TestingSection::default(),
+        tokens: crate::config::TokensSection::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use cp247_casework::keys::Passphrase;
 use cp247_domain::{ContactPointRole, PartyCode, SystemClock};
-use cp247_server::auth::{IssuedToken, Role};
+use cp247_server::auth::Role;
 use cp247_server::config::{ConfigFile, DeliverySection, LimitsSection, PeersSection, Period};
 use cp247_server::node::{self, RunningNode};
 use cp247_server::provision::{self, Authority, Listing, ListingStatus, NodeSpec, ProvisionedNode};
@@ -150,14 +150,24 @@ async fn start(config: &Path) -> RunningNode {
 }
 
 async fn token(node: &RunningNode, role: Role) -> String {
-    let issued = IssuedToken::generate();
-    let record = issued
-        .record(&format!("t-{}", role.as_str()), role, now())
-        .unwrap();
-    let mut tx = node.context.store.begin().await.unwrap();
-    tx.create_api_token(&record).await.unwrap();
-    tx.commit().await.unwrap();
-    issued.reveal().to_owned()
+    use cp247_server::tokens::{Grant, Issuer, OperatorPath, TokenRequest, issue};
+    let ctx = &node.context;
+    issue(
+        &ctx.store,
+        now(),
+        &ctx.config.file.tokens.policy(),
+        &Issuer::Operator(OperatorPath::Offline),
+        &TokenRequest {
+            name: format!("t-{}", role.as_str()),
+            grant: Grant::Machine(role),
+            lifetime_days: None,
+        },
+    )
+    .await
+    .unwrap()
+    .secret
+    .reveal()
+    .to_owned()
 }
 
 fn client() -> reqwest::Client {

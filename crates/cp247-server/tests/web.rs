@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // Integration tests: a failed setup step should stop the test loudly.
 
-//! The web interface over a real node on 127.0.0.1: every route × every role × anonymous,
+//! The web interface over a real node on 127.0.0.1: every route × every role × every token
+//! origin × anonymous,
 //! the sign-in steps (password, then TOTP computed here), session rotation, sign-out,
 //! disablement and timeouts on the next request, CSRF and origin checks, no user enumeration
 //! (by code path), lockout, security headers, languages.
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use cp247_domain::{Clock, PartyCode};
 use cp247_server::accounts::{Enrolment, Password, enrol};
-use cp247_server::auth::{Access, IssuedToken, Role};
+use cp247_server::auth::{Access, Role};
 use cp247_server::routes::{Guard, ROUTES};
 use cp247_store::SessionStage;
 use reqwest::StatusCode;
@@ -65,17 +66,7 @@ impl Node {
     }
 
     async fn token_for(&self, account: &cp247_store::Account) -> String {
-        let issued = IssuedToken::generate();
-        let mut tx = self.node.context.store.begin().await.unwrap();
-        tx.create_api_token(&issued.record_for(
-            &format!("t-{}", account.username),
-            account,
-            self.clock.now(),
-        ))
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        issued.reveal().to_owned()
+        web_harness::own_token(self, account).await
     }
 
     async fn stop(self) {
@@ -137,57 +128,218 @@ fn expected(access: Access, role: Role) -> bool {
     roles.contains(&role)
 }
 
-/// (who, role, API token, session id) of one call in the matrix.
+/// Every way a token can come into being, including the attempts that must fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A person of this role issues it from their signed-in session (the Tokens page).
+    SelfIssued(Role),
+    /// The administrator's token asks `POST /api/v1/tokens` for a machine account of this role.
+    AdminIssued(Role),
+    /// The administrator's token asks `POST /api/v1/tokens` for the account of the person of
+    /// this role.
+    AdminForAccount(Role),
+    /// The token the administrator issued for themselves asks for a machine account of this
+    /// role (a credential the administrator created, creating another).
+    AdminSelfIssuedAsks(Role),
+    /// The host operator issues it through the running node's socket.
+    Operator(Role),
+}
+
+/// The issue's token policy, written out independently of `cp247_server::tokens`: the role a
+/// token of this origin carries, or `None` when it must not come into being at all. A person
+/// gets their own role; the administrator gets monitor tokens only; the operator any machine
+/// role; nobody a token for someone else's account.
+fn token_role(origin: Origin) -> Option<Role> {
+    match origin {
+        Origin::SelfIssued(r) | Origin::Operator(r) => Some(r),
+        Origin::AdminIssued(r) | Origin::AdminSelfIssuedAsks(r) => {
+            (r == Role::Monitor).then_some(Role::Monitor)
+        }
+        Origin::AdminForAccount(_) => None,
+    }
+}
+
+/// Every origin the matrix tries.
+fn origins() -> Vec<Origin> {
+    let mut all = Vec::new();
+    for r in Role::ALL {
+        if r.signs_in() {
+            all.push(Origin::SelfIssued(r));
+            all.push(Origin::AdminForAccount(r));
+        }
+        all.push(Origin::AdminIssued(r));
+        all.push(Origin::AdminSelfIssuedAsks(r));
+        all.push(Origin::Operator(r));
+    }
+    all
+}
+
+/// The token in the Tokens page's answer (shown once).
+fn shown_token(body: &str) -> Option<String> {
+    let start = body.find("id=\"new-token\">")? + "id=\"new-token\">".len();
+    let rest = &body[start..];
+    Some(rest[..rest.find('<')?].to_owned())
+}
+
+/// Issues a token through the Tokens page of `session`.
+async fn self_issue(n: &Node, http: &reqwest::Client, session: &str, name: &str) -> String {
+    let r = http
+        .post(format!("{}/tokens", n.base))
+        .header(COOKIE, format!("cp247_session={session}"))
+        .form(&[
+            ("csrf", csrf(session).as_str()),
+            ("name", name),
+            ("lifetime_days", "90"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    shown_token(&r.text().await.unwrap()).expect("the page shows the new token")
+}
+
+/// Asks `POST /api/v1/tokens` with `bearer`; the token if one was issued, and the status.
+async fn api_issue(
+    n: &Node,
+    http: &reqwest::Client,
+    bearer: &str,
+    body: serde_json::Value,
+) -> (StatusCode, Option<String>) {
+    let r = http
+        .post(format!("{}/api/v1/tokens", n.base))
+        .bearer_auth(bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: serde_json::Value = r.json().await.unwrap();
+    (status, v["token"].as_str().map(str::to_owned))
+}
+
+/// (who, role the caller should have — `None`: it should have no rights —, API token,
+/// session id) of one call in the matrix.
 type Caller<'a> = (String, Option<Role>, Option<&'a str>, Option<String>);
 
-/// Every route × every role (by token and by session) × anonymous: each answer must be what
-/// the route table allows, with zero unexpected allows and zero unexpected refusals.
+/// Every route (from `ROUTES`, so a new route cannot escape) × every role × every way a token
+/// comes into being (self-issued from a session, the administrator's monitor token, the
+/// operator's machine tokens through the socket, and every token the administrator tries to
+/// create for another role or account) × sessions × anonymous: each answer must be what the
+/// independent tables (`token_role`, `expected`) allow, with zero unexpected allows and zero
+/// unexpected refusals. On 9c79c9f the administrator's attempts issued officer and supervisor
+/// tokens and a token of a person's account, which then read cases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_for_every_role_and_anonymous() {
+async fn every_route_for_every_role_and_token_origin() {
     let n = start().await;
     let http = client();
-    let mut sessions = BTreeMap::new();
-    let mut tokens = BTreeMap::new();
-    for role in Role::ALL {
-        let account = if role.signs_in() {
-            let e = n
-                .enrol(&format!("u-{}", role.as_str().replace('_', "-")), role)
-                .await;
-            sessions.insert(role.as_str(), e.account.id);
-            e.account
-        } else {
-            let issued = IssuedToken::generate();
-            let mut tx = n.node.context.store.begin().await.unwrap();
-            let t = tx
-                .create_api_token(&issued.record("monitoring", role, n.clock.now()).unwrap())
+    let mut persons = BTreeMap::new();
+    for role in Role::ALL.into_iter().filter(Role::signs_in) {
+        let e = n
+            .enrol(&format!("u-{}", role.as_str().replace('_', "-")), role)
+            .await;
+        persons.insert(role.as_str(), e.account);
+    }
+    // The administrator's token, as the operator gives one (the demo's `local-admin`).
+    let admin = web_harness::machine_token(&n, "ops-admin", Role::Administrator).await;
+    let admin_session = n.session(persons["administrator"].id).await;
+    let admin_own = self_issue(&n, &http, &admin_session, "admin-own").await;
+    let socket = cp247_server::operator::socket_path(&n.node.context.config.base_dir);
+    let mut unexpected = Vec::new();
+    let mut tokens: Vec<(Origin, String)> = Vec::new();
+    for (i, origin) in origins().into_iter().enumerate() {
+        let name = format!("m-{i}");
+        let (status, token) = match origin {
+            Origin::SelfIssued(r) => {
+                let s = n.session(persons[r.as_str()].id).await;
+                (
+                    StatusCode::CREATED,
+                    Some(self_issue(&n, &http, &s, &name).await),
+                )
+            }
+            Origin::AdminIssued(r) => {
+                let body = serde_json::json!({ "name": name, "role": r.as_str() });
+                api_issue(&n, &http, &admin, body).await
+            }
+            Origin::AdminSelfIssuedAsks(r) => {
+                let body = serde_json::json!({ "name": name, "role": r.as_str() });
+                api_issue(&n, &http, &admin_own, body).await
+            }
+            Origin::AdminForAccount(r) => {
+                let username = persons[r.as_str()].username.clone();
+                let body = serde_json::json!({ "name": name, "account": username });
+                api_issue(&n, &http, &admin, body).await
+            }
+            Origin::Operator(r) => {
+                let answer = cp247_server::operator::call(
+                    &socket,
+                    &cp247_server::operator::OperatorRequest::Create {
+                        name: name.clone(),
+                        role: r.as_str().to_owned(),
+                        lifetime_days: None,
+                    },
+                )
                 .await
                 .unwrap();
-            tx.commit().await.unwrap();
-            n.node.context.store.account(t.account_id).await.unwrap()
+                (
+                    StatusCode::CREATED,
+                    answer["secret"].as_str().map(str::to_owned),
+                )
+            }
         };
-        tokens.insert(role.as_str(), n.token_for(&account).await);
+        match (token_role(origin), token) {
+            (Some(_), Some(t)) => tokens.push((origin, t)),
+            (Some(_), None) => unexpected.push(format!("not issued: {origin:?}: {status}")),
+            (None, None) => {
+                if status != StatusCode::FORBIDDEN {
+                    unexpected.push(format!("refused with {status}, not 403: {origin:?}"));
+                }
+            }
+            // A token that must not exist: probed below, where it must be refused everywhere.
+            (None, Some(t)) => {
+                unexpected.push(format!("ISSUED: {origin:?}: {status}"));
+                tokens.push((origin, t));
+            }
+        }
     }
-    let pre = "pre-session-id-for-the-matrix-test-000000000";
-    let mut unexpected = Vec::new();
-    for (method, path, guard) in ROUTES {
-        // Callers: anonymous, then each role by token, then each role by session.
-        // A fresh session per call, so that signing out does not end the next call's session.
-        let mut callers: Vec<Caller<'_>> = vec![("anonymous".into(), None, None, None)];
-        for role in Role::ALL {
-            callers.push((
-                format!("{} token", role.as_str()),
-                Some(role),
-                Some(tokens[role.as_str()].as_str()),
-                None,
-            ));
-            if let Some(account) = sessions.get(role.as_str()) {
-                callers.push((
-                    format!("{} session", role.as_str()),
-                    Some(role),
-                    None,
-                    Some(n.session(*account).await),
+    // Nothing the administrator asked for reached a person's account or a case role.
+    for account in persons.values() {
+        let own = n
+            .node
+            .context
+            .store
+            .api_tokens_of(account.id, cp247_store::Page::first(50))
+            .await
+            .unwrap();
+        for t in &own.items {
+            if t.origin != cp247_store::TokenOrigin::Session {
+                unexpected.push(format!(
+                    "a {:?} token on {}'s account",
+                    t.origin, account.username
                 ));
             }
+        }
+    }
+
+    let pre = "pre-session-id-for-the-matrix-test-000000000";
+    for (method, path, guard) in ROUTES {
+        // Callers: anonymous, each token by origin, each role by session. A fresh session per
+        // call, so that signing out does not end the next call's session.
+        let mut callers: Vec<Caller<'_>> = vec![("anonymous".into(), None, None, None)];
+        for (origin, token) in &tokens {
+            callers.push((
+                format!("token {origin:?}"),
+                token_role(*origin),
+                Some(token.as_str()),
+                None,
+            ));
+        }
+        for (role, account) in &persons {
+            callers.push((
+                format!("{role} session"),
+                Role::parse(role).ok(),
+                None,
+                Some(n.session(account.id).await),
+            ));
         }
         for (who, role, token, session) in callers {
             let session = session.as_deref();
@@ -261,6 +413,25 @@ async fn every_route_for_every_role_and_anonymous() {
         }
     }
     assert!(unexpected.is_empty(), "{unexpected:#?}");
+    // Each issue and each refused attempt is in the audit log, never with a token's text.
+    let audit = n.node.context.store.audit_entries(0, 500).await.unwrap();
+    let issues: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == cp247_store::AuditAction::TokenIssue)
+        .collect();
+    let denied = issues
+        .iter()
+        .filter(|e| e.result == cp247_store::AuditResult::Denied)
+        .count();
+    let refused_origins = origins()
+        .into_iter()
+        .filter(|o| token_role(*o).is_none())
+        .count();
+    assert_eq!(denied, refused_origins);
+    assert_eq!(issues.len() - denied, tokens.len() + 2);
+    for e in &issues {
+        assert!(!e.details.contains("cp247_"), "{}", e.details);
+    }
     n.stop().await;
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use cp247_domain::{Clock, MessageId, PartyCode};
 use cp247_forms::Node as Tree;
 use cp247_server::accounts::{Enrolment, Password, enrol};
-use cp247_server::auth::{IssuedToken, Role};
+use cp247_server::auth::Role;
 use cp247_store::{Page, SessionStage, Viewer};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION};
@@ -63,17 +63,7 @@ impl Node {
     }
 
     async fn token_for(&self, account: &cp247_store::Account) -> String {
-        let issued = IssuedToken::generate();
-        let mut tx = self.node.context.store.begin().await.unwrap();
-        tx.create_api_token(&issued.record_for(
-            &format!("t-{}", account.username),
-            account,
-            self.clock.now(),
-        ))
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        issued.reveal().to_owned()
+        web_harness::own_token(self, account).await
     }
 
     async fn get(&self, http: &reqwest::Client, session: &str, path: &str) -> reqwest::Response {

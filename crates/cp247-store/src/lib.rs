@@ -110,7 +110,7 @@ pub use store::{Diagnostics, Health, Store, Tx};
 pub use tickets::{
     CaseText, NewTicket, OurRole, Ticket, TicketChange, TicketKind, TicketState, Viewer,
 };
-pub use tokens::{ApiToken, NewApiToken, TokenRole};
+pub use tokens::{ApiToken, NewApiToken, TokenOrigin, TokenRole};
 
 #[cfg(test)]
 mod send_tests {

@@ -15,14 +15,11 @@ use cp247_domain::{Address, ContactPointRole, Instant, PartyCode, TicketId};
 use cp247_federation::directory::Refreshed;
 use cp247_forms::Kind;
 use cp247_i18n::Lang;
-use cp247_store::{
-    Actor, AuditAction, AuditRecord, AuditResult, DeliveryState, DeliveryStatus, Page, StoreError,
-    StoredMessage, Ticket,
-};
+use cp247_store::{Actor, DeliveryState, DeliveryStatus, Page, StoredMessage, Ticket};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::auth::{Admin, DirectoryReader, IssuedToken, Officer, Role};
+use crate::auth::{Admin, DirectoryReader, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
 
@@ -402,94 +399,134 @@ pub async fn peers(
 pub struct NewToken {
     /// A unique name.
     pub name: String,
-    /// The account the token belongs to (its user name); the token acts with its role.
-    #[serde(default)]
-    pub account: Option<String>,
-    /// Without `account`: the role of the API-only account created for the token
-    /// (`officer`, `supervisor`, `administrator`, `read_only`, `monitor`).
+    /// The role of the API-only account created for the token: an administrator may ask only
+    /// for `monitor` (ADR 0020).
     #[serde(default)]
     pub role: Option<String>,
+    /// Refused: a token for a person's account is issued only by that person, from their
+    /// signed-in session. Parsed so that the refusal says so.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Its lifetime in days (default and maximum from `[tokens]`).
+    #[serde(default)]
+    pub lifetime_days: Option<u32>,
 }
 
 /// The answer to a token creation: the token, shown this once.
 #[derive(Serialize)]
 struct IssuedBody<'a> {
+    id: u64,
     name: &'a str,
     role: &'a str,
+    account: &'a str,
+    expires_at: String,
     token: &'a str,
 }
 
-/// `POST /api/v1/tokens` (admin): issue a token; it is shown once and stored as a hash.
+/// An issue or revocation refused, as an API error.
+pub(crate) fn issue_error(e: crate::tokens::IssueError) -> ApiError {
+    use crate::tokens::IssueError;
+    let code = e.code();
+    match e {
+        IssueError::NotAllowed(why) => ApiError::new(StatusCode::FORBIDDEN, code, why),
+        IssueError::Lifetime(m) | IssueError::Name(m) => ApiError::unprocessable(code, m),
+        IssueError::TooMany(_) => ApiError::new(StatusCode::CONFLICT, code, e.to_string()),
+        IssueError::NameTaken(_) => ApiError::new(StatusCode::CONFLICT, code, e.to_string()),
+        IssueError::NoSuchToken(_) => ApiError::new(StatusCode::NOT_FOUND, code, e.to_string()),
+        IssueError::Store(e) => ApiError::store("issuing or revoking a token", &e),
+    }
+}
+
+/// `POST /api/v1/tokens` (administrator): issues a **monitor** token of a new API-only account,
+/// shown once and stored as a hash. Any other role, and any person's account, is refused with
+/// 403 `not_issuable` (ADR 0020).
 pub async fn create_token(
     State(ctx): State<Arc<NodeContext>>,
     admin: Admin,
     body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
+    use crate::tokens::{Grant, Issuer, TokenRequest};
     let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
-    let now = ctx.clock.now();
-    let issued = IssuedToken::generate();
-    let (record, role) = match (&req.account, &req.role) {
-        (Some(username), None) => {
-            let account = match ctx.store.account_named(username).await {
-                Ok(a) if a.disabled_at.is_none() => a,
-                Ok(_) | Err(StoreError::NotFound { .. }) => {
-                    return Err(ApiError::unprocessable(
-                        "unknown_account",
-                        format!("there is no enabled account named '{username}'"),
-                    ));
-                }
-                Err(e) => return Err(ApiError::store("reading an account", &e)),
-            };
-            let role = Role::of(&account.role).ok_or_else(|| {
-                ApiError::unprocessable("invalid_role", "the account's role is unknown")
-            })?;
-            (issued.record_for(&req.name, &account, now), role)
-        }
-        (None, Some(role)) => {
-            let role = Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?;
-            let record = issued
-                .record(&req.name, role, now)
-                .map_err(|e| ApiError::unprocessable("invalid_token_name", e.to_string()))?;
-            (record, role)
-        }
+    let grant = match (&req.account, &req.role) {
+        (Some(username), None) => Grant::Account(username.clone()),
+        (None, Some(role)) => Grant::Machine(
+            Role::parse(role).map_err(|e| ApiError::unprocessable("invalid_role", e))?,
+        ),
         (Some(_), Some(_)) | (None, None) => {
             return Err(ApiError::unprocessable(
                 "invalid_token_request",
-                "give either 'account' (a user name: the token acts with that account's role) \
-                 or 'role' (for a new API-only account), not both and not neither",
+                "give 'role' (an administrator issues 'monitor' tokens), not 'account'",
             ));
         }
     };
-    let store_err = |e: StoreError| match e {
-        StoreError::Conflict { .. } => ApiError::new(
-            StatusCode::CONFLICT,
-            "token_name_taken",
-            format!("a token named '{}' exists already", req.name),
-        ),
-        StoreError::Invalid { .. } => ApiError::unprocessable("invalid_token_name", e.to_string()),
-        other => ApiError::store("issuing a token", &other),
-    };
-    let actor = Actor::token(admin.name()).map_err(store_err)?;
-    let mut tx = ctx.store.begin().await.map_err(store_err)?;
-    tx.create_api_token(&record).await.map_err(store_err)?;
-    tx.append_audit(&AuditRecord {
-        actor,
-        action: AuditAction::TokenIssue,
-        ticket: None,
-        result: AuditResult::Ok,
-        details: json!({ "name": req.name, "role": role.as_str() }),
-        at: now,
-    })
+    let issued = crate::tokens::issue(
+        &ctx.store,
+        ctx.clock.now(),
+        &ctx.config.file.tokens.policy(),
+        &Issuer::AdminToken(admin.0),
+        &TokenRequest {
+            name: req.name,
+            grant,
+            lifetime_days: req.lifetime_days,
+        },
+    )
     .await
-    .map_err(store_err)?;
-    tx.commit().await.map_err(store_err)?;
+    .map_err(issue_error)?;
+    let t = &issued.token;
     Ok((
         StatusCode::CREATED,
         Json(IssuedBody {
-            name: &req.name,
-            role: role.as_str(),
-            token: issued.reveal(),
+            id: t.id,
+            name: &t.name,
+            role: t.role.as_str(),
+            account: &t.account,
+            expires_at: t.expires_at.to_string(),
+            token: issued.secret.reveal(),
         }),
     )
         .into_response())
+}
+
+/// `GET /api/v1/tokens?offset=&limit=` (administrator): every token (live, expired and
+/// revoked), never their text.
+pub async fn list_tokens(
+    State(ctx): State<Arc<NodeContext>>,
+    _admin: Admin,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let paged = ctx
+        .store
+        .api_tokens(page(&q)?)
+        .await
+        .map_err(|e| ApiError::store("listing tokens", &e))?;
+    let now = ctx.clock.now();
+    Ok(Json(json!({
+        "items": paged.items.iter().map(|t| crate::tokens::view(t, now)).collect::<Vec<_>>(),
+        "next": paged.next.map(|p| json!({ "offset": p.offset, "limit": p.limit })),
+    })))
+}
+
+/// `POST /api/v1/tokens/{id}/revoke` (administrator): revokes any token, at once (audited).
+pub async fn revoke_token(
+    State(ctx): State<Arc<NodeContext>>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_such_token",
+            "a token id is a whole number (see GET /api/v1/tokens)",
+        )
+    })?;
+    let now = ctx.clock.now();
+    let t = crate::tokens::revoke(
+        &ctx.store,
+        now,
+        &crate::tokens::Issuer::AdminToken(admin.0),
+        id,
+    )
+    .await
+    .map_err(issue_error)?;
+    Ok(Json(crate::tokens::view(&t, now)))
 }

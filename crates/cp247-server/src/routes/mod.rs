@@ -37,10 +37,10 @@ pub enum Guard {
     Session(Access),
 }
 
-/// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
+/// Every route of the node: (method, path with sample parameters, guard). `tests/web.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 41] = [
+pub const ROUTES: [(&str, &str, Guard); 46] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -79,6 +79,16 @@ pub const ROUTES: [(&str, &str, Guard); 41] = [
     (
         "POST",
         "/api/v1/tokens",
+        Guard::Token(Access::Administration),
+    ),
+    (
+        "GET",
+        "/api/v1/tokens",
+        Guard::Token(Access::Administration),
+    ),
+    (
+        "POST",
+        "/api/v1/tokens/999/revoke",
         Guard::Token(Access::Administration),
     ),
     ("GET", "/api/v1/deliveries", Guard::Token(Access::CaseWork)),
@@ -142,6 +152,9 @@ pub const ROUTES: [(&str, &str, Guard); 41] = [
     ),
     ("GET", "/alerts", Guard::Session(Access::CaseWork)),
     ("POST", "/alerts/seen", Guard::Session(Access::CaseWork)),
+    ("GET", "/tokens", Guard::Session(Access::SignedIn)),
+    ("POST", "/tokens", Guard::Session(Access::SignedIn)),
+    ("POST", "/tokens/revoke", Guard::Session(Access::SignedIn)),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",
@@ -202,7 +215,11 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/directory", get(api::directory_status))
         .route("/api/v1/directory/refresh", post(api::refresh_directory))
         .route("/api/v1/peers", get(api::peers))
-        .route("/api/v1/tokens", post(api::create_token))
+        .route(
+            "/api/v1/tokens",
+            get(api::list_tokens).post(api::create_token),
+        )
+        .route("/api/v1/tokens/{id}/revoke", post(api::revoke_token))
         .route("/api/v1/cases", get(cases::list_cases))
         .route("/api/v1/cases/{id}", get(cases::show_case))
         .route("/api/v1/cases/{id}/replies", post(cases::post_reply))

@@ -23,6 +23,7 @@ pub mod pages;
 pub mod pdf;
 pub mod reply;
 pub mod session;
+pub mod tokens;
 
 pub use session::CookieNames;
 
@@ -124,6 +125,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/cases/{id}/messages/{message}/pdf", get(pdf::message_pdf))
         .route("/alerts", get(alerts::alerts))
         .route("/alerts/seen", post(alerts::mark_seen))
+        .route("/tokens", get(tokens::tokens_page).post(tokens::create))
+        .route("/tokens/revoke", post(tokens::revoke))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,

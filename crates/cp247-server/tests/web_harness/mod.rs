@@ -130,3 +130,48 @@ pub fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// A token of `account`, issued as that person would from their signed-in session (through
+/// the one issuing path, `cp247_server::tokens::issue`).
+pub async fn own_token(n: &Node, account: &cp247_store::Account) -> String {
+    use cp247_server::tokens::{Grant, Issuer, TokenRequest, issue};
+    let ctx = &n.node.context;
+    issue(
+        &ctx.store,
+        n.clock.now(),
+        &ctx.config.file.tokens.policy(),
+        &Issuer::Person(account.clone()),
+        &TokenRequest {
+            name: format!("t-{}", account.username),
+            grant: Grant::OwnAccount,
+            lifetime_days: None,
+        },
+    )
+    .await
+    .unwrap()
+    .secret
+    .reveal()
+    .to_owned()
+}
+
+/// A token of a new machine account with `role`, issued by the host operator.
+pub async fn machine_token(n: &Node, name: &str, role: cp247_server::auth::Role) -> String {
+    use cp247_server::tokens::{Grant, Issuer, OperatorPath, TokenRequest, issue};
+    let ctx = &n.node.context;
+    issue(
+        &ctx.store,
+        n.clock.now(),
+        &ctx.config.file.tokens.policy(),
+        &Issuer::Operator(OperatorPath::Offline),
+        &TokenRequest {
+            name: name.to_owned(),
+            grant: Grant::Machine(role),
+            lifetime_days: None,
+        },
+    )
+    .await
+    .unwrap()
+    .secret
+    .reveal()
+    .to_owned()
+}

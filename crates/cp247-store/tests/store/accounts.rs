@@ -2,7 +2,8 @@
 //! accounts; the migration of tokens issued before accounts existed.
 
 use cp247_store::{
-    Backend, NewAccount, NewApiToken, Page, SessionLimits, SessionStage, StoreError, TokenRole,
+    Actor, Backend, NewAccount, NewApiToken, Page, SessionLimits, SessionStage, StoreError,
+    TokenOrigin, TokenRole,
 };
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -240,6 +241,9 @@ async fn sessions(ctx: Ctx) -> anyhow::Result<()> {
         account_id: Some(alice.id),
         token_sha256: h("tok"),
         created_at: at(0),
+        expires_at: at(3600),
+        origin: TokenOrigin::Session,
+        issued_by: Actor::user("alice")?,
     })
     .await?;
     tx.commit().await?;

@@ -18,3 +18,4 @@ mod misc;
 mod outbox;
 mod schema;
 mod tickets;
+mod tokens;

@@ -2,7 +2,8 @@
 
 use cp247_domain::PartyCode;
 use cp247_store::{
-    DirectoryRecord, DirectorySaved, NewApiToken, Page, StoreError, StoreOptions, TokenRole,
+    Actor, DirectoryRecord, DirectorySaved, NewApiToken, Page, StoreError, StoreOptions,
+    TokenOrigin, TokenRole,
 };
 use sha2::{Digest, Sha256};
 
@@ -20,6 +21,9 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
         account_id: None,
         token_sha256: token_hash("cp247_tok_secret"),
         created_at: at(0),
+        expires_at: at(1000),
+        origin: TokenOrigin::Operator,
+        issued_by: Actor::parse("operator:socket")?,
     };
     assert!(!format!("{new:?}").contains(&hex::encode(new.token_sha256)));
     let mut tx = store.begin().await?;
@@ -31,11 +35,28 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
             account_id: None,
             token_sha256: token_hash("other"),
             created_at: at(0),
+            expires_at: at(200),
+            origin: TokenOrigin::Admin,
+            issued_by: Actor::token("ops")?,
         })
         .await?;
     tx.commit().await?;
     assert_eq!((created.id, second.id), (1, 2));
     assert_eq!(created.last_used_at, None);
+    assert_eq!(
+        (
+            created.account.as_str(),
+            created.origin,
+            created.issued_by.as_str(),
+            created.expires_at
+        ),
+        (
+            "token-case-system",
+            TokenOrigin::Operator,
+            "operator:socket",
+            at(1000)
+        )
+    );
 
     let found = store
         .verify_token(&token_hash("cp247_tok_secret"), at(10))
@@ -73,8 +94,44 @@ async fn tokens(ctx: Ctx) -> anyhow::Result<()> {
             .await?,
         None
     );
+    // Live tokens per issuer: the revoked one no longer counts, nor an expired one.
+    let socket = Actor::parse("operator:socket")?;
+    assert_eq!(store.live_tokens_issued_by(&socket, at(101)).await?, 0);
+    let ops = Actor::token("ops")?;
+    assert_eq!(store.live_tokens_issued_by(&ops, at(199)).await?, 1);
+    assert_eq!(store.live_tokens_issued_by(&ops, at(200)).await?, 0);
+    // An expired token is refused like a revoked one, from its expiry on.
+    assert!(
+        store
+            .verify_token(&token_hash("other"), at(199))
+            .await?
+            .is_some()
+    );
+    assert_eq!(
+        store.verify_token(&token_hash("other"), at(200)).await?,
+        None
+    );
     let all = store.api_tokens(Page::first(10)).await?;
     assert_eq!(all.items.len(), 2);
+    assert!(!all.items[1].is_live(at(200)) && all.items[1].is_live(at(199)));
+    let of = store
+        .api_tokens_of(second.account_id, Page::first(10))
+        .await?;
+    assert_eq!(of.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(store.api_token(2).await?.name, "read-only");
+    // An expiry that is not after the issue is refused.
+    let mut tx = store.begin().await?;
+    let err = tx
+        .create_api_token(&NewApiToken {
+            name: "dead".into(),
+            token_sha256: token_hash("dead"),
+            expires_at: at(0),
+            ..new.clone()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expiry"), "{err}");
+    drop(tx);
     let mut tx = store.begin().await?;
     let err = tx.revoke_api_token(99, at(1)).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
