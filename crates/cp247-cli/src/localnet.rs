@@ -239,19 +239,22 @@ pub async fn issue_tokens(config: &Path, now: jiff::Timestamp) -> anyhow::Result
         cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
             .await?;
     let mut out = Vec::new();
+    let policy = config.file.tokens.policy();
     for (name, role) in [
         ("local-officer", Role::Officer),
         ("local-admin", Role::Administrator),
     ] {
+        // A local network's tokens live as long as the node allows: test networks move their
+        // clocks through whole preservations (months).
         let issued = tokens::issue(
             &store,
             now,
-            &config.file.tokens.policy(),
+            &policy,
             &Issuer::Operator(OperatorPath::Offline),
             &TokenRequest {
                 name: name.to_owned(),
                 grant: Grant::Machine(role),
-                lifetime_days: None,
+                lifetime_days: Some(policy.max_days),
             },
         )
         .await
