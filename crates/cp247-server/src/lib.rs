@@ -13,7 +13,10 @@
 //! - [`checkpoint`]: the periodic signed checkpoint of the audit chain.
 //! - [`auth`]: roles, the one table of what each may do, API tokens (stored as hashes) and the
 //!   role extractors.
-//! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
+//! - [`accounts`]: Argon2id passwords, TOTP, recovery codes and the sign-in steps.
+//! - [`throttle`]: sign-in throttling per (user name, source) and per source, in the store;
+//!   the client's address behind a trusted reverse proxy.
+//! - [`secrets`]: the key that seals TOTP seeds at rest (`secrets.key`).
 //! - [`web`]: the officers' web pages, sessions and CSRF.
 //! - [`notify_config`]: `[notify]`, the SMTP relay, webhook and duty-officer addresses.
 //! - [`alerts`]: the duty-officer alerts (a new urgent or emergency request; the scheduler's
@@ -35,4 +38,6 @@ pub mod outgoing;
 pub mod provision;
 pub mod routes;
 pub mod scheduler;
+pub mod secrets;
+pub mod throttle;
 pub mod web;

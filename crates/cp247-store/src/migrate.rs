@@ -38,6 +38,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "attachments",
         include_str!("../migrations/sqlite/0006_attachments.sql"),
     ),
+    (
+        8,
+        "sign_in_throttles",
+        include_str!("../migrations/sqlite/0008_sign_in_throttles.sql"),
+    ),
 ];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "attachments",
         include_str!("../migrations/postgres/0006_attachments.sql"),
+    ),
+    (
+        8,
+        "sign_in_throttles",
+        include_str!("../migrations/postgres/0008_sign_in_throttles.sql"),
     ),
 ];
 

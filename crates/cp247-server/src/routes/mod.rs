@@ -40,7 +40,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/routes.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 41] = [
+pub const ROUTES: [(&str, &str, Guard); 43] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -91,7 +91,7 @@ pub const ROUTES: [(&str, &str, Guard); 41] = [
     (
         "POST",
         "/sign-in",
-        Guard::Public("the password step (CSRF-checked, rate-limited)"),
+        Guard::Public("the password step (CSRF-checked, throttled per name and source)"),
     ),
     (
         "GET",
@@ -142,6 +142,12 @@ pub const ROUTES: [(&str, &str, Guard); 41] = [
     ),
     ("GET", "/alerts", Guard::Session(Access::CaseWork)),
     ("POST", "/alerts/seen", Guard::Session(Access::CaseWork)),
+    ("GET", "/throttles", Guard::Session(Access::SignInThrottles)),
+    (
+        "POST",
+        "/throttles/lift",
+        Guard::Session(Access::SignInThrottles),
+    ),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",

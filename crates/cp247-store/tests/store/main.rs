@@ -17,4 +17,5 @@ mod inbox;
 mod misc;
 mod outbox;
 mod schema;
+mod throttles;
 mod tickets;
