@@ -190,7 +190,7 @@ impl SecretsKey {
             .cipher()
             .ok_or(SeedError::Corrupt)?
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &Nonce::from(nonce),
                 Payload {
                     msg: secret.bytes(),
                     aad: &aad,
@@ -222,12 +222,13 @@ impl SecretsKey {
             return Err(SeedError::Corrupt);
         }
         let (nonce, sealed) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| SeedError::Corrupt)?;
         let aad = aad(username);
         let plain = Zeroizing::new(
             self.cipher()
                 .ok_or(SeedError::Corrupt)?
                 .decrypt(
-                    Nonce::from_slice(nonce),
+                    &Nonce::from(nonce),
                     Payload {
                         msg: sealed,
                         aad: &aad,

@@ -180,8 +180,11 @@ impl ClientAddresses {
             return peer;
         }
         let mut found = None;
-        // At most 64 addresses are read from at most 8 header lines.
-        'lines: for value in headers.get_all(name).iter().take(8).rev() {
+        // At most 64 addresses are read from each of at most 8 header lines (more lines: the
+        // header is not usable).
+        let lines: Vec<_> = headers.get_all(name).iter().take(9).collect();
+        let lines = if lines.len() > 8 { &[][..] } else { &lines[..] };
+        'lines: for value in lines.iter().rev() {
             let Ok(text) = value.to_str() else {
                 break;
             };
