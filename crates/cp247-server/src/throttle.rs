@@ -462,4 +462,58 @@ mod tests {
             }
         }
     }
+
+    /// `[web]` in the file, and as environment overrides (the list as one string), with the
+    /// key named when it is refused.
+    #[test]
+    fn the_web_section_is_read_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(crate::config::CONFIG_FILE_NAME);
+        let base = format!(
+            "party = \"MD\"\nname = \"CCCI\"\nlisten = \"127.0.0.1:0\"\n\
+             endpoint = \"http://127.0.0.1:8443/\"\ndatabase_url = \"sqlite://{}\"\n\
+             node_key = \"node-key.asc\"\nnode_cert = \"node-cert.asc\"\n\
+             authority_cert = \"authority-cert.asc\"\ndirectory = \"directory.json\"\n",
+            dir.path().join("cp247.db").display()
+        );
+        std::fs::write(&path, &base).unwrap();
+        let load = |env: &[(&str, &str)]| {
+            let env: Vec<(String, String)> = env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            crate::config::ConfigFile::load(&path, &env)
+        };
+        let plain = load(&[]).unwrap();
+        assert_eq!(plain.file.web, WebSection::default());
+        assert_eq!(
+            crate::secrets::key_path(&plain),
+            dir.path().join("secrets.key")
+        );
+        let proxied = load(&[
+            ("CP247__WEB__CLIENT_ADDRESS_HEADER", "X-Forwarded-For"),
+            ("CP247__WEB__TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16"),
+        ])
+        .unwrap();
+        assert_eq!(
+            proxied.file.web.trusted_proxies,
+            vec!["10.0.0.1".to_owned(), "192.168.0.0/16".to_owned()]
+        );
+        let err = load(&[("CP247__WEB__TRUSTED_PROXIES", "10.0.0.1")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("web.trusted_proxies"), "{err}");
+        std::fs::write(
+            &path,
+            format!(
+                "{base}\n[web]\nclient_address_header = \"X-Real-IP\"\ntrusted_proxies = [\"not an address\"]\n"
+            ),
+        )
+        .unwrap();
+        let err = load(&[]).unwrap_err().to_string();
+        assert!(
+            err.contains("web.trusted_proxies") && err.contains("not an address"),
+            "{err}"
+        );
+    }
 }
