@@ -124,14 +124,23 @@ async fn scenario(url: &str) {
     match open_for_node(&other_path, &store).await {
         Err(e @ SecretsError::OtherKey { .. }) => {
             let text = e.to_string();
-            assert!(text.contains(key.id()) && text.contains(other.id()), "{text}");
+            assert!(
+                text.contains(key.id()) && text.contains(other.id()),
+                "{text}"
+            );
         }
         other => panic!("{other:?}"),
     }
     // No key file while seeds are sealed: refused (never a new key that opens nothing).
     let missing = tmp.path().join("missing.key");
-    let err = open_for_node(&missing, &store).await.unwrap_err().to_string();
-    assert!(err.contains("missing.key") && err.contains("backup"), "{err}");
+    let err = open_for_node(&missing, &store)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("missing.key") && err.contains("backup"),
+        "{err}"
+    );
     assert!(!missing.exists());
     store.close().await;
 }
@@ -139,7 +148,11 @@ async fn scenario(url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_seeds_are_sealed_at_start_and_sign_in_goes_on_sqlite() {
     let tmp = tempfile::tempdir().unwrap();
-    scenario(&format!("sqlite://{}", tmp.path().join("cp247.db").display())).await;
+    scenario(&format!(
+        "sqlite://{}",
+        tmp.path().join("cp247.db").display()
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -120,7 +120,10 @@ fn users_are_added_listed_reset_and_disabled() {
     assert!(!db.is_empty());
     let db = String::from_utf8_lossy(&db);
     assert!(!db.contains(&secret), "the TOTP secret is stored in clear");
-    assert!(db.contains("sealed:v1:"), "no sealed TOTP secret in the database");
+    assert!(
+        db.contains("sealed:v1:"),
+        "no sealed TOTP secret in the database"
+    );
 
     let (out, _) = text(&cp247(&["user", "list", "--dir", d], None));
     assert!(out.contains("alice\tAlice Martin\tofficer"), "{out}");

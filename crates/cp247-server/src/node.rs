@@ -323,7 +323,10 @@ pub async fn start_with_alerts(
         tracing::warn!(path = %secrets_path.display(), key = secrets.id(), "created the secrets key file that seals TOTP seeds: back it up with the node directory, apart from database backups");
     }
     if sealed.sealed > 0 {
-        tracing::info!(count = sealed.sealed, "sealed TOTP seeds stored in plain text by an earlier version");
+        tracing::info!(
+            count = sealed.sealed,
+            "sealed TOTP seeds stored in plain text by an earlier version"
+        );
     }
     let client_addresses = config
         .file

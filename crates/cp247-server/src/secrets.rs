@@ -313,9 +313,9 @@ pub async fn open_for_node(
                         );
                         continue;
                     };
-                    let sealed = key.seal_totp(username, &secret).map_err(|e| {
-                        file_err(path, format!("sealing a TOTP seed failed: {e}"))
-                    })?;
+                    let sealed = key
+                        .seal_totp(username, &secret)
+                        .map_err(|e| file_err(path, format!("sealing a TOTP seed failed: {e}")))?;
                     if store.replace_totp_secret(*id, stored, &sealed).await? {
                         report.sealed += 1;
                     }
@@ -416,7 +416,12 @@ mod tests {
             let err = SecretsKey::load(&path).unwrap_err().to_string();
             assert!(err.contains(&path.display().to_string()), "{err}");
         }
-        for bad in ["", "cp247-secrets-key-v1", "cp247-secrets-key-v1 AAAA", "other"] {
+        for bad in [
+            "",
+            "cp247-secrets-key-v1",
+            "cp247-secrets-key-v1 AAAA",
+            "other",
+        ] {
             assert!(SecretsKey::from_file_text(bad).is_err(), "{bad}");
         }
     }

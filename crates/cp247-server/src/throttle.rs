@@ -151,7 +151,9 @@ impl IpPrefix {
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.bits)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -372,7 +374,10 @@ mod tests {
         assert_ne!(s("2001:db8:1:3::1"), s("2001:db8:1:2::1"));
         assert_eq!(s("::1"), "::/64");
         // The pair bucket never holds the typed text.
-        let b = pair_bucket("my secret password typed as a name", &Source::of([127, 0, 0, 1].into()));
+        let b = pair_bucket(
+            "my secret password typed as a name",
+            &Source::of([127, 0, 0, 1].into()),
+        );
         assert!(!b.contains("secret") && b.ends_with(" 127.0.0.1"), "{b}");
         assert_eq!(b.len(), 32 + 1 + 9);
     }
@@ -389,7 +394,11 @@ mod tests {
         let v6 = IpPrefix::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8:ffff::1".parse().unwrap()));
         assert!(!v6.contains("10.0.0.1".parse().unwrap()));
-        assert!(IpPrefix::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            IpPrefix::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         for bad in ["", "10.0.0.0/33", "10.0.0.0/", "x", "10.0.0.0/-1", "::/129"] {
             assert!(IpPrefix::parse(bad).is_none(), "{bad}");
         }
@@ -410,15 +419,27 @@ mod tests {
         let proxy: IpAddr = "127.0.0.1".parse().unwrap();
         let stranger: IpAddr = "192.0.2.50".parse().unwrap();
         // From the proxy: the last address that is not a trusted proxy.
-        assert_eq!(c.client(proxy, &h), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            c.client(proxy, &h),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         // From anyone else, the header is ignored.
         assert_eq!(c.client(stranger, &h), stranger);
         // No header, or garbage: the proxy itself.
         assert_eq!(c.client(proxy, &HeaderMap::new()), proxy);
-        h.insert("x-forwarded-for", HeaderValue::from_static("not an address"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
         assert_eq!(c.client(proxy, &h), proxy);
-        h.insert("x-forwarded-for", HeaderValue::from_static("[2001:db8::5]:443"));
-        assert_eq!(c.client(proxy, &h), "2001:db8::5".parse::<IpAddr>().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("[2001:db8::5]:443"),
+        );
+        assert_eq!(
+            c.client(proxy, &h),
+            "2001:db8::5".parse::<IpAddr>().unwrap()
+        );
         // Without the section, the peer always.
         let none = WebSection::default().client_addresses().unwrap();
         assert_eq!(none.client(proxy, &h), proxy);

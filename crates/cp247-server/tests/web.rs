@@ -586,7 +586,11 @@ async fn no_enumeration_csrf_origin_and_throttled_answers() {
             let before = passwords.verifications();
             let (status, _, body) = attempt(user, "wrong password here").await;
             if status == StatusCode::TOO_MANY_REQUESTS {
-                assert_eq!(passwords.verifications(), before, "{user}: no hash when throttled");
+                assert_eq!(
+                    passwords.verifications(),
+                    before,
+                    "{user}: no hash when throttled"
+                );
                 break body;
             }
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{user}");

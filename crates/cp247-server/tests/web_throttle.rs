@@ -412,14 +412,7 @@ async fn behind_a_trusted_proxy_the_header_is_the_source_and_ipv6_counts_by_64()
     let before = hashes(&n);
     for i in 0..20 {
         let from = format!("2001:db8:1:2::{:x}", i + 1);
-        let a = password_with(
-            &n,
-            &proxy,
-            "duty",
-            "a guess",
-            &[("x-forwarded-for", &from)],
-        )
-        .await;
+        let a = password_with(&n, &proxy, "duty", "a guess", &[("x-forwarded-for", &from)]).await;
         assert!(matches!(
             a.status,
             StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
@@ -443,11 +436,7 @@ async fn behind_a_trusted_proxy_the_header_is_the_source_and_ipv6_counts_by_64()
         .node
         .context
         .store
-        .sign_in_throttles(
-            n.clock.now(),
-            n.node.context.web.throttle.policy(),
-            100,
-        )
+        .sign_in_throttles(n.clock.now(), n.node.context.web.throttle.policy(), 100)
         .await
         .unwrap();
     let sources: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
@@ -567,7 +556,11 @@ async fn supervisors_see_throttles_and_lift_them() {
         .post(format!("{}/throttles/lift", n.base))
         .header(COOKIE, format!("cp247_session={s}"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("csrf", &csrf(&s)), ("scope", "pair"), ("bucket", "x")]))
+        .body(form(&[
+            ("csrf", &csrf(&s)),
+            ("scope", "pair"),
+            ("bucket", "x"),
+        ]))
         .send()
         .await
         .unwrap();

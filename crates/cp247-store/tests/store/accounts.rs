@@ -371,7 +371,15 @@ async fn migration_0008(ctx: Ctx) -> anyhow::Result<()> {
     )
     .fetch_all(&pool)
     .await?;
-    let got: Vec<(i64, String, String, String, String, Option<i64>, Option<String>)> = rows
+    let got: Vec<(
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+    )> = rows
         .iter()
         .map(|r| {
             (
@@ -414,7 +422,11 @@ async fn migration_0008(ctx: Ctx) -> anyhow::Result<()> {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("locked_until_us"), "{err}");
-    assert!(pool.execute("SELECT failed_attempts FROM accounts").await.is_err());
+    assert!(
+        pool.execute("SELECT failed_attempts FROM accounts")
+            .await
+            .is_err()
+    );
     let codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes")
         .fetch_one(&pool)
         .await?;

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use cp247_store::{
-    Admission, SignInStep, Store, ThrottleAttempt, ThrottlePolicy, ThrottleScope,
-};
+use cp247_store::{Admission, SignInStep, Store, ThrottleAttempt, ThrottlePolicy, ThrottleScope};
 use jiff::SignedDuration;
 
 use crate::common::{Ctx, at, on_both};
@@ -38,10 +36,16 @@ async fn delays(ctx: Ctx) -> anyhow::Result<()> {
     // Five free attempts, then 1 s, 2 s, 4 s, 8 s, 8 s (the longest).
     let mut t = at(0);
     for _ in 0..5 {
-        assert_eq!(store.admit_sign_in(&a, t, &POLICY).await?, Admission::Admitted);
+        assert_eq!(
+            store.admit_sign_in(&a, t, &POLICY).await?,
+            Admission::Admitted
+        );
     }
     for delay in [1, 2, 4, 8, 8] {
-        assert_eq!(store.admit_sign_in(&a, t, &POLICY).await?, Admission::Admitted);
+        assert_eq!(
+            store.admit_sign_in(&a, t, &POLICY).await?,
+            Admission::Admitted
+        );
         let until = t + SignedDuration::from_secs(delay);
         // Attempts during the delay are refused and do not move its end.
         for k in 0..5 {
@@ -55,10 +59,16 @@ async fn delays(ctx: Ctx) -> anyhow::Result<()> {
         t = until;
     }
     // At the end of the last delay, the next attempt is admitted (the longest delay again).
-    assert_eq!(store.admit_sign_in(&a, t, &POLICY).await?, Admission::Admitted);
+    assert_eq!(
+        store.admit_sign_in(&a, t, &POLICY).await?,
+        Admission::Admitted
+    );
     // The owner from another source is not delayed.
     let owner = attempt(SignInStep::Password, "h-alice 127.0.0.1", "127.0.0.1");
-    assert_eq!(store.admit_sign_in(&owner, t, &POLICY).await?, Admission::Admitted);
+    assert_eq!(
+        store.admit_sign_in(&owner, t, &POLICY).await?,
+        Admission::Admitted
+    );
     store.sign_in_succeeded(&owner, t, &POLICY).await?;
 
     // The supervisors' list shows the attacker's pair delaying, and the source counted.
@@ -85,7 +95,10 @@ async fn delays(ctx: Ctx) -> anyhow::Result<()> {
         .unwrap();
     assert_eq!(lifted.attempts, 11);
     for _ in 0..5 {
-        assert_eq!(store.admit_sign_in(&a, t, &POLICY).await?, Admission::Admitted);
+        assert_eq!(
+            store.admit_sign_in(&a, t, &POLICY).await?,
+            Admission::Admitted
+        );
     }
     assert!(
         store
@@ -224,7 +237,10 @@ async fn bounded(ctx: Ctx) -> anyhow::Result<()> {
     let now = at(0);
     // The owner completes sign-in once from the office: that pair becomes trusted.
     let office = attempt(SignInStep::SecondFactor, "h-alice 10.0.0.1", "10.0.0.1");
-    assert_eq!(store.admit_sign_in(&office, now, &policy).await?, Admission::Admitted);
+    assert_eq!(
+        store.admit_sign_in(&office, now, &policy).await?,
+        Admission::Admitted
+    );
     store.sign_in_succeeded(&office, now, &policy).await?;
     assert_eq!(count(&ctx, "trusted_until_us IS NOT NULL").await, 1);
     // A spray from 100 sources (think IPv6 /64s): new rows stop at the cap.
@@ -232,7 +248,10 @@ async fn bounded(ctx: Ctx) -> anyhow::Result<()> {
     for i in 0..100 {
         let source = format!("2001:db8:{i:x}::/64");
         let pair = format!("h-nobody {source}");
-        match store.admit_sign_in(&fresh(&pair, &source), now, &policy).await? {
+        match store
+            .admit_sign_in(&fresh(&pair, &source), now, &policy)
+            .await?
+        {
             Admission::Admitted => {}
             Admission::Full => full += 1,
             Admission::Delayed { .. } => panic!("a new source was delayed"),
@@ -290,7 +309,10 @@ async fn bounded(ctx: Ctx) -> anyhow::Result<()> {
     for source in ["10.0.0.2", "10.0.0.3"] {
         let pair = format!("h-alice {source}");
         let a = attempt(SignInStep::SecondFactor, &pair, source);
-        assert_eq!(store.admit_sign_in(&a, end, &policy).await?, Admission::Admitted);
+        assert_eq!(
+            store.admit_sign_in(&a, end, &policy).await?,
+            Admission::Admitted
+        );
         store.sign_in_succeeded(&a, end, &policy).await?;
     }
     assert_eq!(count(&ctx, "trusted_until_us IS NOT NULL").await, 2);
