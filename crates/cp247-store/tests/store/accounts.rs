@@ -320,6 +320,17 @@ on_both!(tokens_issued_before_accounts_get_an_account, migration);
 /// Migration 0008 replaces the account lock by throttles: accounts locked (and counting
 /// failures) before it keep everything else and are locked no more; the throttle table starts
 /// empty.
+/// An account's columns after 0008: id, user name, role, password, seed, last step, language.
+type Migrated = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
 async fn migration_0008(ctx: Ctx) -> anyhow::Result<()> {
     let before: [&str; 5] = match ctx.backend {
         Backend::Sqlite => [
@@ -371,15 +382,7 @@ async fn migration_0008(ctx: Ctx) -> anyhow::Result<()> {
     )
     .fetch_all(&pool)
     .await?;
-    let got: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<String>,
-    )> = rows
+    let got: Vec<Migrated> = rows
         .iter()
         .map(|r| {
             (
