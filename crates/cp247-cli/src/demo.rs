@@ -79,6 +79,7 @@ async fn create_people(
     now: jiff::Timestamp,
 ) -> anyhow::Result<Vec<DemoPerson>> {
     let config = ConfigFile::load(config, &[])?;
+    let key = cp247_server::secrets::SecretsKey::load(&cp247_server::secrets::key_path(&config))?;
     let store =
         cp247_store::Store::connect(&config.database_url, cp247_store::StoreOptions::default())
             .await?;
@@ -90,6 +91,7 @@ async fn create_people(
         let password = localnet::random_passphrase();
         let enrolment = cp247_server::accounts::enrol(
             &store,
+            &key,
             username,
             &format!("{name} ({code})"),
             role,

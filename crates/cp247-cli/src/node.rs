@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `cp247.toml` | the configuration ([`NodeConfig`]) |
 //! | `node-key.asc` | the node's secret key, passphrase-protected (mode 0600) |
+//! | `secrets.key` | the key that seals the TOTP seeds in the database (mode 0600); back it up with the directory, apart from the database |
 //! | `node-cert.asc` | the node's public certificate |
 //! | `authority-cert.asc` | the pinned directory-authority certificate |
 //! | `directory.json`, `directory.json.asc` | the last accepted network directory (written by `cp247 directory update`) |
@@ -459,10 +460,18 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let toml = toml::to_string(&config).context("writing the configuration")?;
     let cert_text = key.cert().armored();
     let authority_text = authority.armored();
+    // The key that seals TOTP seeds at rest: apart from the database and the passphrase.
+    let secrets = cp247_server::secrets::SecretsKey::generate();
+    let secrets_text = secrets.file_text();
     create_dir_with(
         &args.dir,
         &[
             ("node-key.asc", locked.as_bytes(), 0o600),
+            (
+                cp247_server::secrets::SECRETS_KEY_FILE,
+                secrets_text.as_bytes(),
+                0o600,
+            ),
             ("node-cert.asc", cert_text.as_bytes(), 0o644),
             ("authority-cert.asc", authority_text.as_bytes(), 0o644),
             (CONFIG_FILE, toml.as_bytes(), 0o644),

@@ -1,8 +1,8 @@
 //! `cp247 user add|disable|reset-mfa|list --dir DIR`: people's accounts.
 //!
 //! `add` and `reset-mfa` print the TOTP secret, its `otpauth://` URI and the recovery codes
-//! once; the node keeps only the secret it needs to check codes and the hashes of the recovery
-//! codes. A password is never taken on the command line: it comes from `--password-file` or
+//! once; the node keeps only the secret it needs to check codes, sealed under the node's
+//! secrets key (`secrets.key`), and the hashes of the recovery codes. A password is never taken on the command line: it comes from `--password-file` or
 //! the environment variable `CP247_USER_PASSWORD`.
 //!
 //! Like `cp247 token`, these commands open the node's database directly (on SQLite, stop the
@@ -16,6 +16,8 @@ use clap::{Args, Subcommand};
 use cp247_domain::{Clock, SystemClock};
 use cp247_server::accounts::{Password, RecoveryCodes, TotpSecret, enrol, issuer_for};
 use cp247_server::auth::Role;
+use cp247_server::config::ConfigFile;
+use cp247_server::secrets::SecretsKey;
 use cp247_store::{Actor, AuditAction, AuditRecord, AuditResult, Page, StoreError};
 use serde_json::json;
 
@@ -100,6 +102,21 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<Password> {
     Ok(password)
 }
 
+/// The node's secrets key (the TOTP seeds are stored sealed under it).
+fn secrets_key(dir: &std::path::Path) -> anyhow::Result<SecretsKey> {
+    let config = ConfigFile::load(
+        &dir.join(cp247_server::config::CONFIG_FILE_NAME),
+        &crate::serve::config_overrides(),
+    )?;
+    let path = cp247_server::secrets::key_path(&config);
+    SecretsKey::load(&path).with_context(|| {
+        format!(
+            "the TOTP secret is stored sealed under the node's secrets key {}, which cannot be used (start the node once to create it in an older node directory)",
+            path.display()
+        )
+    })
+}
+
 fn print_secrets(username: &str, totp: &TotpSecret, uri: &str, codes: &RecoveryCodes) {
     println!("user: {username}");
     println!("totp_secret: {}", totp.to_base32());
@@ -126,10 +143,12 @@ pub fn run(args: UserArgs) -> anyhow::Result<ExitCode> {
                 password_file,
             } => {
                 let password = read_password(password_file.as_deref())?;
+                let key = secrets_key(&dir)?;
                 let (store, node) = crate::token::open_with_node(&dir).await?;
                 let now = SystemClock.now();
                 let enrolment = enrol(
                     &store,
+                    &key,
                     &username,
                     &name,
                     role,
@@ -182,6 +201,7 @@ pub fn run(args: UserArgs) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             UserCommand::ResetMfa { dir, username } => {
+                let key = secrets_key(&dir)?;
                 let (store, node) = crate::token::open_with_node(&dir).await?;
                 let now = SystemClock.now();
                 let account = match store.account_named(&username).await {
@@ -197,8 +217,11 @@ pub fn run(args: UserArgs) -> anyhow::Result<ExitCode> {
                 let uri = totp
                     .otpauth_uri(&username, &issuer_for(&node))
                     .context("the otpauth URI cannot be built for this user name")?;
+                let sealed = key
+                    .seal_totp(&username, &totp)
+                    .context("the new TOTP secret cannot be sealed")?;
                 let mut tx = store.begin().await?;
-                tx.reset_mfa(account.id, &totp.to_base32(), &codes.hashes(), now)
+                tx.reset_mfa(account.id, &sealed, &codes.hashes(), now)
                     .await?;
                 tx.append_audit(&AuditRecord {
                     actor: Actor::parse("cli:user-reset-mfa")?,

@@ -102,6 +102,15 @@ fn init_creates_a_node_directory_and_exports_the_key() {
         0o600,
         "the secret key is readable by its owner only"
     );
+    // The key that seals TOTP seeds: its own private file, not derived from the passphrase.
+    let secrets = std::fs::read_to_string(dir.join("secrets.key")).unwrap();
+    assert!(secrets.starts_with("cp247-secrets-key-v1 "), "{secrets}");
+    assert!(!secrets.contains(PASS));
+    let mode = std::fs::metadata(dir.join("secrets.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the secrets key is private");
     assert_eq!(
         std::fs::read_to_string(dir.join("authority-cert.asc")).unwrap(),
         std::fs::read_to_string(&cert).unwrap(),

@@ -111,6 +111,21 @@ fn users_are_added_listed_reset_and_disabled() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("API tokens only"), "{:?}", text(&o));
 
+    // The database never holds the TOTP secret in clear: it is sealed under secrets.key.
+    let mut db = Vec::new();
+    for file in ["cp247.db", "cp247.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(file)) {
+            db.extend(bytes);
+        }
+    }
+    assert!(!db.is_empty());
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains(&secret), "the TOTP secret is stored in clear");
+    assert!(
+        db.contains("sealed:v1:"),
+        "no sealed TOTP secret in the database"
+    );
+
     let (out, _) = text(&cp247(&["user", "list", "--dir", d], None));
     assert!(out.contains("alice\tAlice Martin\tofficer"), "{out}");
     assert!(out.contains("active"));

@@ -1,10 +1,13 @@
-//! People's accounts: Argon2id passwords, TOTP second factor, one-use recovery codes, lockout,
-//! and the two sign-in steps.
+//! People's accounts: Argon2id passwords, TOTP second factor (seeds sealed at rest,
+//! [`crate::secrets`]), one-use recovery codes, and the two sign-in steps, each throttled
+//! before anything is checked ([`crate::throttle`]).
 //!
 //! No user enumeration: [`SignIn::password`] computes an Argon2id hash whether or not the user
 //! exists (against a dummy hash made at start-up), and every refusal is the same
-//! [`Refusal::Failed`]. Every computation is counted ([`Passwords::verifications`]) so that
-//! tests can show the hash was computed on every path; timing is measured by a benchmark.
+//! [`Refusal::Failed`]; a throttled attempt is refused the same way whether or not the name is
+//! an account's, before any hash. Every computation is counted
+//! ([`Passwords::verifications`]) so that tests can show the hash was computed on every path;
+//! timing is measured by a benchmark.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,12 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use cp247_domain::Clock;
-use cp247_store::{Account, NewAccount, Store, StoreError};
+use cp247_store::{Account, Admission, NewAccount, SignInStep, Store, StoreError};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::auth::Role;
+use crate::secrets::SecretsKey;
+use crate::throttle::{Source, Throttle};
 
 /// Shortest accepted password (characters).
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -25,10 +30,6 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_BYTES: usize = 256;
 /// Recovery codes issued per account.
 pub const RECOVERY_CODES: usize = 10;
-/// Consecutive failures (password or second factor) that lock an account.
-pub const MAX_FAILURES: u32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_FOR: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 /// TOTP: 6 digits, 30-second steps, one step of clock drift either way (RFC 6238 defaults,
 /// which every authenticator app supports).
 const TOTP_STEP: u64 = 30;
@@ -54,6 +55,9 @@ pub enum AccountError {
     /// Hashing failed.
     #[error("the password could not be hashed: {0}")]
     Hash(String),
+    /// The TOTP seed could not be sealed.
+    #[error("the TOTP seed could not be sealed: {0}")]
+    Seal(#[from] crate::secrets::SeedError),
     /// The store refused.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -175,14 +179,26 @@ impl TotpSecret {
         Self(bytes)
     }
 
-    /// From its base32 text (as stored).
+    /// From its base32 text (as typed into an authenticator, or stored by earlier versions).
     pub fn from_base32(text: &str) -> Option<Self> {
         let secret = totp_rs::Secret::try_from_base32(text.trim()).ok()?;
         let bytes = secret.as_bytes().to_vec();
         (bytes.len() >= 16).then(|| Self(Zeroizing::new(bytes)))
     }
 
-    /// Its base32 text (to store, and to type into an authenticator).
+    /// From its bytes (at least 16 and at most 64).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        (16..=64)
+            .contains(&bytes.len())
+            .then(|| Self(Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// Its bytes (to seal).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Its base32 text (to type into an authenticator).
     pub fn to_base32(&self) -> String {
         totp_rs::Secret::new(self.0.to_vec().into_boxed_slice()).to_base32()
     }
@@ -309,9 +325,12 @@ pub fn issuer_for(node: &str) -> String {
     format!("cp247 {node}")
 }
 
-/// Creates a person's account with a password, a TOTP secret and recovery codes.
+/// Creates a person's account with a password, a TOTP secret (stored sealed under `key`) and
+/// recovery codes.
+#[allow(clippy::too_many_arguments)] // the account's fields, spelt out at each call
 pub async fn enrol(
     store: &Store,
+    key: &SecretsKey,
     username: &str,
     display_name: &str,
     role: Role,
@@ -341,7 +360,7 @@ pub async fn enrol(
             display_name: display_name.to_owned(),
             role: role.token_role()?,
             password_phc: Some(phc),
-            totp_secret: Some(totp.to_base32()),
+            totp_secret: Some(key.seal_totp(username, &totp)?),
             recovery_codes: recovery.hashes(),
             created_at: at,
         })
@@ -365,14 +384,15 @@ pub async fn enrol(
 }
 
 /// Why a sign-in step failed. Deliberately one variant: the person and an attacker learn
-/// the same thing whatever the cause (unknown user, wrong password, disabled, locked).
+/// the same thing whatever the cause (unknown user, wrong password, disabled, no usable seed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The step failed.
     Failed,
 }
 
-/// The two sign-in steps over the store, the clock and the password hasher.
+/// The two sign-in steps over the store, the clock, the password hasher, the throttle and the
+/// key the TOTP seeds are sealed under.
 #[derive(Debug, Clone)]
 pub struct SignIn {
     /// The store.
@@ -381,6 +401,10 @@ pub struct SignIn {
     pub clock: Arc<dyn Clock>,
     /// The hasher.
     pub passwords: Arc<Passwords>,
+    /// The throttle.
+    pub throttle: Arc<Throttle>,
+    /// The key of the sealed TOTP seeds.
+    pub secrets: Arc<SecretsKey>,
 }
 
 /// Errors of the sign-in steps other than a refusal.
@@ -389,6 +413,13 @@ pub enum SignInError {
     /// The step was refused.
     #[error("sign-in refused")]
     Refused(Refusal),
+    /// The attempt was not admitted, and nothing was checked or counted: a delay of its
+    /// throttle runs until `until`, or (`None`) the throttle's table is full.
+    #[error("too many sign-in attempts")]
+    Throttled {
+        /// When the throttle admits again.
+        until: Option<jiff::Timestamp>,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -397,18 +428,43 @@ pub enum SignInError {
     Task,
 }
 
+fn throttled(admission: Admission) -> Result<(), SignInError> {
+    match admission {
+        Admission::Admitted => Ok(()),
+        Admission::Delayed { until } => Err(SignInError::Throttled { until: Some(until) }),
+        Admission::Full => Err(SignInError::Throttled { until: None }),
+    }
+}
+
 impl SignIn {
-    /// Step 1: the password. Returns the account whose second factor is now awaited.
+    /// Step 1: the password, from `source`. The attempt is admitted by the throttle first
+    /// (the same way whether or not the name is an account's); then one Argon2id hash is
+    /// computed on every path. Returns the account whose second factor is now awaited.
     pub async fn password(
         &self,
         username: &str,
         password: Password,
+        source: &Source,
     ) -> Result<Account, SignInError> {
+        // Longer names are never looked up (and never an account's); the throttle keys a hash.
+        let typed: String = username.chars().take(80).collect();
         let found = if username.len() <= 80 {
             self.store.account_for_sign_in(username).await?
         } else {
             None
         };
+        let account_name = found.as_ref().map(|f| f.account.username.as_str());
+        throttled(
+            self.throttle
+                .admit(
+                    SignInStep::Password,
+                    &typed,
+                    account_name,
+                    source,
+                    self.clock.now(),
+                )
+                .await?,
+        )?;
         let phc = found.as_ref().and_then(|f| f.password_phc.clone());
         let passwords = self.passwords.clone();
         let right =
@@ -418,44 +474,63 @@ impl SignIn {
         let Some(found) = found else {
             return Err(SignInError::Refused(Refusal::Failed));
         };
-        let now = self.clock.now();
         let account = found.account;
         let usable = account.disabled_at.is_none()
             && account.can_sign_in
             && Role::of(&account.role).is_some_and(|r| r.signs_in());
-        let locked = account.locked_until.is_some_and(|t| t > now);
-        if !usable {
+        if !usable || !right {
             return Err(SignInError::Refused(Refusal::Failed));
         }
-        if locked || !right {
-            self.store
-                .record_sign_in_failure(account.id, now, MAX_FAILURES, LOCK_FOR)
-                .await?;
-            return Err(SignInError::Refused(Refusal::Failed));
-        }
+        self.throttle
+            .succeeded(
+                SignInStep::Password,
+                &account.username,
+                source,
+                self.clock.now(),
+            )
+            .await?;
         Ok(account)
     }
 
-    /// Step 2: a TOTP code (each time step accepted once) or an unused recovery code.
-    pub async fn second_factor(&self, account_id: u64, code: &str) -> Result<Account, SignInError> {
-        let now = self.clock.now();
+    /// Step 2: a TOTP code (each time step accepted once) or an unused recovery code, from
+    /// `source`, admitted by the throttle first.
+    pub async fn second_factor(
+        &self,
+        account_id: u64,
+        code: &str,
+        source: &Source,
+    ) -> Result<Account, SignInError> {
         let found = self.store.account_secrets(account_id).await?;
         let account = found.account.clone();
+        throttled(
+            self.throttle
+                .admit(
+                    SignInStep::SecondFactor,
+                    &account.username,
+                    Some(&account.username),
+                    source,
+                    self.clock.now(),
+                )
+                .await?,
+        )?;
         if account.disabled_at.is_some() {
             return Err(SignInError::Refused(Refusal::Failed));
         }
-        let locked = account.locked_until.is_some_and(|t| t > now);
+        let now = self.clock.now();
         let code = code.trim();
-        let accepted = if locked || code.len() > 64 {
+        let accepted = if code.len() > 64 {
             false
         } else if code.len() == 6 {
             let secs = u64::try_from(now.as_second()).unwrap_or(0);
-            match found
-                .totp_secret
-                .as_deref()
-                .and_then(TotpSecret::from_base32)
-                .and_then(|s| s.check(code, secs))
-            {
+            let seed = found.totp_secret.as_deref().and_then(|stored| {
+                self.secrets
+                    .open_totp(&account.username, stored)
+                    .map_err(|e| {
+                        tracing::warn!(account = %account.username, error = %e, "the account's TOTP seed cannot be used; reset its second factor");
+                    })
+                    .ok()
+            });
+            match seed.and_then(|s| s.check(code, secs)) {
                 Some(step) => self.store.use_totp_step(account.id, step).await?,
                 None => false,
             }
@@ -465,12 +540,11 @@ impl SignIn {
                 .await?
         };
         if !accepted {
-            self.store
-                .record_sign_in_failure(account.id, now, MAX_FAILURES, LOCK_FOR)
-                .await?;
             return Err(SignInError::Refused(Refusal::Failed));
         }
-        self.store.record_sign_in_success(account.id).await?;
+        self.throttle
+            .succeeded(SignInStep::SecondFactor, &account.username, source, now)
+            .await?;
         Ok(account)
     }
 }

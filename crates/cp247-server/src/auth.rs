@@ -105,6 +105,8 @@ pub enum Access {
     Monitoring,
     /// Any signed-in person (their own session, language, sign-out).
     SignedIn,
+    /// The sign-in throttles in force, and lifting them (supervisor or administrator).
+    SignInThrottles,
 }
 
 impl Access {
@@ -119,6 +121,7 @@ impl Access {
             Access::Administration => matches!(role, Role::Administrator),
             Access::Monitoring => matches!(role, Role::Monitor | Role::Administrator),
             Access::SignedIn => true,
+            Access::SignInThrottles => matches!(role, Role::Supervisor | Role::Administrator),
         }
     }
 
@@ -130,6 +133,7 @@ impl Access {
             Access::Administration => "administration (administrator)",
             Access::Monitoring => "monitoring (monitor or administrator)",
             Access::SignedIn => "signed in",
+            Access::SignInThrottles => "sign-in throttles (supervisor or administrator)",
         }
     }
 }

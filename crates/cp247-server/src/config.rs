@@ -20,6 +20,11 @@
 //! directory = "directory.json"                  # the last accepted directory (+ .asc)
 //! directory_source = "https://dir.example/cp247/directory.json"  # optional; default: `directory`
 //! directory_grace_days = 7
+//! secrets_key = "secrets.key"                   # optional; the key sealing TOTP seeds (0600)
+//!
+//! [web]                                         # optional: behind a reverse proxy only
+//! client_address_header = "X-Forwarded-For"     # believed only from the proxies below
+//! trusted_proxies = ["127.0.0.1"]               # addresses or prefixes (10.0.0.0/8)
 //!
 //! [delivery]                                    # optional
 //! give_up_after = "3d"
@@ -610,6 +615,12 @@ pub struct ConfigFile {
     /// Days an expired directory is still used, with a loud warning.
     #[serde(default = "seven")]
     pub directory_grace_days: u32,
+    /// The key file that seals the TOTP seeds in the database (mode 0600; not in the
+    /// database, not derived from the node key's passphrase). Default `secrets.key`; created
+    /// by `cp247 init`, or at start when missing and no seed is sealed yet (see
+    /// [`crate::secrets`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_key: Option<PathBuf>,
     /// How often the directory source is read (default 1h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_refresh: Option<Period>,
@@ -646,6 +657,10 @@ pub struct ConfigFile {
     /// API token lifetimes.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tokens: TokensSection,
+    /// The officers' web interface: the client's address behind a reverse proxy (see
+    /// [`crate::throttle`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub web: crate::throttle::WebSection,
 }
 
 impl ConfigFile {
@@ -913,6 +928,17 @@ impl ConfigFile {
             .map_err(|reason| invalid("cases.ack_limit.emergency", reason))?;
         self.notify.check()?;
         self.tokens.check()?;
+        self.web.client_addresses()?;
+        if self
+            .secrets_key
+            .as_deref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "secrets_key",
+                "it is empty: name the key file (default secrets.key)",
+            ));
+        }
         Ok(NodeConfig {
             base_dir: base.to_path_buf(),
             file: self.clone(),
@@ -1079,6 +1105,7 @@ mod tests {
             directory: "directory.json".into(),
             directory_source: None,
             directory_grace_days: 7,
+            secrets_key: None,
             directory_refresh: None,
             tls_cert: None,
             tls_key: None,
@@ -1091,6 +1118,7 @@ mod tests {
             testing: TestingSection::default(),
             notify: crate::notify_config::NotifySection::default(),
             tokens: TokensSection::default(),
+            web: crate::throttle::WebSection::default(),
         }
     }
 

@@ -14,6 +14,9 @@
 //! - [`tokens`]: who may issue, list and revoke which API token (ADR 0020), for every path.
 //! - [`operator`]: the host operator's local socket into the running node (`operator.sock`).
 //! - [`accounts`]: Argon2id passwords, TOTP, recovery codes, lockout and the sign-in steps.
+//! - [`throttle`]: sign-in throttling per (user name, source) and per source, in the store;
+//!   the client's address behind a trusted reverse proxy.
+//! - [`secrets`]: the key that seals TOTP seeds at rest (`secrets.key`).
 //! - [`web`]: the officers' web pages, sessions and CSRF.
 //! - [`notify_config`]: `[notify]`, the SMTP relay, webhook and duty-officer addresses.
 //! - [`error`]: the one API error type with stable codes.
@@ -30,5 +33,7 @@ pub mod notify_config;
 pub mod operator;
 pub mod provision;
 pub mod routes;
+pub mod secrets;
+pub mod throttle;
 pub mod tokens;
 pub mod web;

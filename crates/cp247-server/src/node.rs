@@ -70,6 +70,12 @@ pub enum StartError {
     /// The operator socket could not be set up.
     #[error(transparent)]
     Operator(#[from] crate::operator::SocketError),
+    /// The secrets key is missing, unreadable, readable by others, or not the database's.
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+    /// `[web]` cannot be used.
+    #[error(transparent)]
+    WebSettings(crate::config::ConfigError),
     /// The listener could not start.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -300,6 +306,23 @@ pub async fn start_with_alerts(
         ..StoreOptions::default()
     };
     let store = Store::connect(&config.database_url, store_options).await?;
+    // The key that seals TOTP seeds; plain-text seeds of earlier versions are sealed now.
+    let secrets_path = crate::secrets::key_path(&config);
+    let (secrets, sealed) = crate::secrets::open_for_node(&secrets_path, &store).await?;
+    if sealed.created {
+        tracing::warn!(path = %secrets_path.display(), key = secrets.id(), "created the secrets key file that seals TOTP seeds: back it up with the node directory, apart from database backups");
+    }
+    if sealed.sealed > 0 {
+        tracing::info!(
+            count = sealed.sealed,
+            "sealed TOTP seeds stored in plain text by an earlier version"
+        );
+    }
+    let client_addresses = config
+        .file
+        .web
+        .client_addresses()
+        .map_err(StartError::WebSettings)?;
 
     let policy = AcceptancePolicy {
         grace: config.directory_grace,
@@ -405,7 +428,13 @@ pub async fn start_with_alerts(
         max_connections: limits_cfg.max_connections,
         ..ServeLimits::default()
     };
-    let web = crate::web::WebState::new(tls_pin.is_some(), crate::web::DEFAULT_SESSION_LIMITS)?;
+    let web = crate::web::WebState::new(
+        tls_pin.is_some(),
+        crate::web::DEFAULT_SESSION_LIMITS,
+        crate::throttle::Throttle::new(store.clone(), cp247_store::ThrottlePolicy::default()),
+        client_addresses,
+        Arc::new(secrets),
+    )?;
     let checkpoint_every = config.file.audit.checkpoint_every.duration();
     let context = Arc::new(NodeContext {
         config,

@@ -138,7 +138,7 @@ pub struct ProvisionedNode {
 }
 
 /// Creates a node directory: a locked OpenPGP key, its certificate, the pinned authority
-/// certificate, a TLS identity (HTTPS nodes) and `cp247.toml`. Refuses a directory that
+/// certificate, the secrets key (`secrets.key`), a TLS identity (HTTPS nodes) and `cp247.toml`. Refuses a directory that
 /// already holds a configuration.
 pub fn init_node(
     dir: &Path,
@@ -179,6 +179,9 @@ pub fn init_node(
     if spec.passphrase_file {
         write_new(&dir.join("passphrase"), passphrase_text.as_bytes(), 0o600)?;
     }
+    // The key that seals TOTP seeds at rest (ADR 0021).
+    crate::secrets::SecretsKey::create(&dir.join(crate::secrets::SECRETS_KEY_FILE))
+        .map_err(|e| file_err(&dir.join(crate::secrets::SECRETS_KEY_FILE), e))?;
     let tls_pin = if spec.tls {
         let host = url::Url::parse(&spec.endpoint)
             .ok()
@@ -206,6 +209,7 @@ pub fn init_node(
         directory: PathBuf::from("directory.json"),
         directory_source: spec.directory_source.clone(),
         directory_grace_days: 7,
+        secrets_key: None,
         directory_refresh: spec.refresh_every,
         tls_cert: None,
         tls_key: None,
@@ -218,6 +222,7 @@ pub fn init_node(
         cases: crate::config::CasesSection::default(),
         testing: crate::config::TestingSection::default(),
         tokens: crate::config::TokensSection::default(),
+        web: crate::throttle::WebSection::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;

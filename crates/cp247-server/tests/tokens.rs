@@ -34,6 +34,7 @@ async fn start() -> Node {
 async fn person(n: &Node, username: &str, role: Role) -> Enrolment {
     enrol(
         &n.node.context.store,
+        &n.node.context.web.secrets,
         username,
         &format!("{username} name"),
         role,

@@ -34,6 +34,7 @@ impl Node {
     async fn enrol(&self, username: &str, role: Role) -> Enrolment {
         enrol(
             &self.node.context.store,
+            &self.node.context.web.secrets,
             username,
             &format!("{username} name"),
             role,

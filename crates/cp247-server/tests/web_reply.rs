@@ -40,6 +40,7 @@ impl Node {
     async fn person(&self, username: &str, role: Role) -> String {
         let e = enrol(
             &self.node.context.store,
+            &self.node.context.web.secrets,
             username,
             &format!("{username} name"),
             role,

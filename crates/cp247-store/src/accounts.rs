@@ -2,9 +2,10 @@
 //! their web sessions.
 //!
 //! The store keeps what the server computed: an Argon2id PHC string (never a password), the
-//! TOTP secret, SHA-256 hashes of recovery codes and of session ids (never the codes or ids).
-//! Lockout, one-use codes and one-use TOTP steps are single conditional `UPDATE`s, so two
-//! concurrent attempts cannot both succeed.
+//! TOTP secret as the server sealed it (encrypted, ADR 0021), SHA-256 hashes of recovery codes
+//! and of session ids (never the codes or ids). One-use codes and one-use TOTP steps are single
+//! conditional `UPDATE`s, so two concurrent attempts cannot both succeed. Sign-in throttling is
+//! in `throttles.rs`.
 
 use std::fmt;
 
@@ -29,7 +30,7 @@ pub struct NewAccount {
     pub role: TokenRole,
     /// The Argon2id PHC string of the password; `None` for an API-only account.
     pub password_phc: Option<String>,
-    /// The TOTP secret (base32); `None` for an API-only account.
+    /// The TOTP secret as the server stores it (sealed); `None` for an API-only account.
     pub totp_secret: Option<String>,
     /// SHA-256 of each recovery code.
     pub recovery_codes: Vec<[u8; 32]>,
@@ -63,10 +64,6 @@ pub struct Account {
     pub can_sign_in: bool,
     /// Its chosen language (`en`, `fr`), if any.
     pub lang: Option<String>,
-    /// Consecutive failed sign-in attempts.
-    pub failed_attempts: u32,
-    /// Until when sign-in is refused after too many failures.
-    pub locked_until: Option<Timestamp>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it was disabled.
@@ -80,7 +77,7 @@ pub struct AccountSecrets {
     pub account: Account,
     /// The Argon2id PHC string.
     pub password_phc: Option<String>,
-    /// The TOTP secret (base32).
+    /// The TOTP secret as stored (sealed by the server).
     pub totp_secret: Option<String>,
     /// The last TOTP step accepted.
     pub totp_last_step: Option<u64>,
@@ -154,7 +151,7 @@ pub struct SessionLimits {
 
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, \
      (CASE WHEN password_phc IS NOT NULL AND totp_secret IS NOT NULL THEN 1 ELSE 0 END) \
-     AS can_sign_in, lang, failed_attempts, locked_until_us, created_at_us, disabled_at_us";
+     AS can_sign_in, lang, created_at_us, disabled_at_us";
 
 const T: &str = "accounts";
 
@@ -168,7 +165,6 @@ fn account_from_row(row: &AnyRow) -> Result<Account, StoreError> {
     let key = &shown as &(dyn fmt::Display + Sync);
     let role: String = get(row, T, "role", key)?;
     let can: i64 = get(row, T, "can_sign_in", key)?;
-    let failed: i64 = get(row, T, "failed_attempts", key)?;
     Ok(Account {
         id: u64::try_from(id).unwrap_or(0),
         username: get(row, T, "username", key)?,
@@ -176,8 +172,6 @@ fn account_from_row(row: &AnyRow) -> Result<Account, StoreError> {
         role: parse_col(&role, TokenRole::parse, T, "role", key)?,
         can_sign_in: can == 1,
         lang: get(row, T, "lang", key)?,
-        failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
-        locked_until: get_opt_ts(row, T, "locked_until_us", key)?,
         created_at: get_ts(row, T, "created_at_us", key)?,
         disabled_at: get_opt_ts(row, T, "disabled_at_us", key)?,
     })
@@ -287,7 +281,7 @@ impl Tx {
     }
 
     /// Replaces the TOTP secret and the recovery codes of account `id` (the old codes stop
-    /// working), clears its lockout and ends its sessions.
+    /// working) and ends its sessions.
     pub async fn reset_mfa(
         &mut self,
         id: u64,
@@ -309,8 +303,7 @@ impl Tx {
         at: Timestamp,
     ) -> Result<Account, StoreError> {
         let done = sqlx::query(
-            "UPDATE accounts SET totp_secret = $2, totp_last_step = NULL, failed_attempts = 0, \
-             locked_until_us = NULL WHERE id = $1",
+            "UPDATE accounts SET totp_secret = $2, totp_last_step = NULL WHERE id = $1",
         )
         .bind(id_param(id))
         .bind(totp_secret)
@@ -436,48 +429,62 @@ impl Store {
         .await
     }
 
-    /// Counts a failed sign-in attempt of account `id` at `now`; the `max_failures`-th
-    /// consecutive failure locks the account until `now + lock_for`. Returns the account.
-    pub async fn record_sign_in_failure(
+    /// The stored TOTP secrets of accounts with an id above `after`, by id (at most `limit`):
+    /// `(id, user name, secret as stored)`, for the server's sealing of plain-text secrets.
+    pub async fn totp_secrets_after(
         &self,
-        id: u64,
-        now: Timestamp,
-        max_failures: u32,
-        lock_for: jiff::SignedDuration,
-    ) -> Result<Account, StoreError> {
-        let op = "recording a failed sign-in";
-        let until = now.checked_add(lock_for).unwrap_or(now);
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, String, String)>, StoreError> {
+        let op = "reading TOTP secrets";
+        let (limit, _) = self.page_bounds(Page { offset: 0, limit });
         self.timed(op, async {
             let mut conn = self.conn(op).await?;
-            sqlx::query(
-                "UPDATE accounts SET failed_attempts = failed_attempts + 1, \
-                 locked_until_us = CASE WHEN failed_attempts + 1 >= $2 THEN $3 \
-                 ELSE locked_until_us END WHERE id = $1",
+            let rows = sqlx::query(
+                "SELECT id, username, totp_secret FROM accounts \
+                 WHERE id > $1 AND totp_secret IS NOT NULL ORDER BY id LIMIT $2",
             )
-            .bind(id_param(id))
-            .bind(i64::from(max_failures))
-            .bind(us(until))
-            .execute(&mut *conn)
+            .bind(id_param(after))
+            .bind(limit)
+            .fetch_all(&mut *conn)
             .await
             .map_err(StoreError::db(op))?;
-            account_by_id(&mut conn, id).await
+            rows.iter()
+                .map(|row| {
+                    let id: i64 = get(row, T, "id", &"?")?;
+                    let key = &id as &(dyn fmt::Display + Sync);
+                    Ok((
+                        u64::try_from(id).unwrap_or(0),
+                        get(row, T, "username", key)?,
+                        get(row, T, "totp_secret", key)?,
+                    ))
+                })
+                .collect()
         })
         .await
     }
 
-    /// Clears the failure count after a complete sign-in.
-    pub async fn record_sign_in_success(&self, id: u64) -> Result<(), StoreError> {
-        let op = "recording a sign-in";
+    /// Replaces the stored TOTP secret of account `id` by `new` if it is still `old` (a
+    /// conditional `UPDATE`: two instances sealing at once write it once). True when replaced.
+    pub async fn replace_totp_secret(
+        &self,
+        id: u64,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let op = "replacing a TOTP secret";
         self.timed(op, async {
             let mut conn = self.conn(op).await?;
-            sqlx::query(
-                "UPDATE accounts SET failed_attempts = 0, locked_until_us = NULL WHERE id = $1",
+            let done = sqlx::query(
+                "UPDATE accounts SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2",
             )
             .bind(id_param(id))
+            .bind(old)
+            .bind(new)
             .execute(&mut *conn)
             .await
             .map_err(StoreError::db(op))?;
-            Ok(())
+            Ok(done.rows_affected() == 1)
         })
         .await
     }

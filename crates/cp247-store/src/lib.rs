@@ -80,6 +80,7 @@ mod options;
 mod outbox;
 mod peers;
 mod store;
+mod throttles;
 mod tickets;
 mod tokens;
 
@@ -107,6 +108,9 @@ pub use options::{Backend, Page, Paged, StoreOptions};
 pub use outbox::{Claim, DeliveryEvent, DeliveryState, DeliveryStatus, TransitionError, WorkerId};
 pub use peers::PeerState;
 pub use store::{Diagnostics, Health, Store, Tx};
+pub use throttles::{
+    Admission, SignInStep, ThrottleAttempt, ThrottlePolicy, ThrottleRow, ThrottleScope,
+};
 pub use tickets::{
     CaseText, NewTicket, OurRole, Ticket, TicketChange, TicketKind, TicketState, Viewer,
 };

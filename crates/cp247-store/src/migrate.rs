@@ -43,6 +43,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "token policy",
         include_str!("../migrations/sqlite/0007_token_policy.sql"),
     ),
+    (
+        8,
+        "sign_in_throttles",
+        include_str!("../migrations/sqlite/0008_sign_in_throttles.sql"),
+    ),
 ];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "token policy",
         include_str!("../migrations/postgres/0007_token_policy.sql"),
+    ),
+    (
+        8,
+        "sign_in_throttles",
+        include_str!("../migrations/postgres/0008_sign_in_throttles.sql"),
     ),
 ];
 

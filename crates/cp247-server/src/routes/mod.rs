@@ -40,7 +40,7 @@ pub enum Guard {
 /// Every route of the node: (method, path with sample parameters, guard). `tests/web.rs`
 /// checks every route against every role and anonymous callers, and that the router has no
 /// route missing here.
-pub const ROUTES: [(&str, &str, Guard); 46] = [
+pub const ROUTES: [(&str, &str, Guard); 48] = [
     (
         "POST",
         "/federation/v1/messages",
@@ -101,7 +101,7 @@ pub const ROUTES: [(&str, &str, Guard); 46] = [
     (
         "POST",
         "/sign-in",
-        Guard::Public("the password step (CSRF-checked, rate-limited)"),
+        Guard::Public("the password step (CSRF-checked, throttled per name and source)"),
     ),
     (
         "GET",
@@ -155,6 +155,12 @@ pub const ROUTES: [(&str, &str, Guard); 46] = [
     ("GET", "/tokens", Guard::Session(Access::SignedIn)),
     ("POST", "/tokens", Guard::Session(Access::SignedIn)),
     ("POST", "/tokens/revoke", Guard::Session(Access::SignedIn)),
+    ("GET", "/throttles", Guard::Session(Access::SignInThrottles)),
+    (
+        "POST",
+        "/throttles/lift",
+        Guard::Session(Access::SignInThrottles),
+    ),
     // Not a route: the fallback answers 404 with the API's error body.
     (
         "GET",

@@ -2,10 +2,7 @@
 //! second factor, and a strict Content-Security-Policy (no script at all, one same-origin
 //! stylesheet).
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -15,6 +12,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::accounts::{AccountError, Passwords};
 use crate::node::NodeContext;
+use crate::secrets::SecretsKey;
+use crate::throttle::{ClientAddresses, Throttle};
 
 pub mod alerts;
 pub mod case_pages;
@@ -23,6 +22,7 @@ pub mod pages;
 pub mod pdf;
 pub mod reply;
 pub mod session;
+pub mod throttles;
 pub mod tokens;
 
 pub use session::CookieNames;
@@ -31,13 +31,6 @@ pub use session::CookieNames;
 /// forms posted only here, never framed.
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
                             form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// Sign-in attempts allowed per client address within [`ATTEMPT_WINDOW`].
-pub const ATTEMPTS_PER_WINDOW: u32 = 20;
-/// The window of the per-address limit.
-pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// Client addresses tracked at most (memory stays bounded under a spray of addresses).
-const MAX_TRACKED: usize = 10_000;
 
 /// Everything the web interface shares.
 #[derive(Debug)]
@@ -48,18 +41,30 @@ pub struct WebState {
     pub limits: SessionLimits,
     /// Cookie names and attributes.
     pub cookies: CookieNames,
-    /// Per-address limit of sign-in attempts.
-    pub attempts: AttemptLimiter,
+    /// The sign-in throttle (per user name and source, and per source; in the store).
+    pub throttle: Arc<Throttle>,
+    /// Where the client's address comes from (`[web]`).
+    pub client_addresses: ClientAddresses,
+    /// The key the TOTP seeds are sealed under.
+    pub secrets: Arc<SecretsKey>,
 }
 
 impl WebState {
     /// The web state of a node (`tls`: it serves HTTPS).
-    pub fn new(tls: bool, limits: SessionLimits) -> Result<Self, AccountError> {
+    pub fn new(
+        tls: bool,
+        limits: SessionLimits,
+        throttle: Arc<Throttle>,
+        client_addresses: ClientAddresses,
+        secrets: Arc<SecretsKey>,
+    ) -> Result<Self, AccountError> {
         Ok(Self {
             passwords: Arc::new(Passwords::new()?),
             limits,
             cookies: CookieNames::new(tls),
-            attempts: AttemptLimiter::default(),
+            throttle,
+            client_addresses,
+            secrets,
         })
     }
 }
@@ -69,37 +74,6 @@ pub const DEFAULT_SESSION_LIMITS: SessionLimits = SessionLimits {
     idle: jiff::SignedDuration::from_mins(30),
     absolute: jiff::SignedDuration::from_hours(12),
 };
-
-/// A fixed-window counter of sign-in attempts per client address, bounded in memory. It uses
-/// the monotonic clock of the runtime (a rate, not a business time).
-#[derive(Debug, Default)]
-pub struct AttemptLimiter {
-    windows: Mutex<HashMap<IpAddr, (tokio::time::Instant, u32)>>,
-}
-
-impl AttemptLimiter {
-    /// Counts an attempt from `addr`; false when the address is over its limit (or when too
-    /// many addresses are tracked at once, which fails closed).
-    pub fn allow(&self, addr: IpAddr) -> bool {
-        let now = tokio::time::Instant::now();
-        let Ok(mut map) = self.windows.lock() else {
-            return false;
-        };
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, (start, _)| now.duration_since(*start) < ATTEMPT_WINDOW);
-        }
-        if map.len() >= MAX_TRACKED && !map.contains_key(&addr) {
-            tracing::warn!("too many addresses are trying to sign in; refusing new ones for now");
-            return false;
-        }
-        let entry = map.entry(addr).or_insert((now, 0));
-        if now.duration_since(entry.0) >= ATTEMPT_WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        entry.1 <= ATTEMPTS_PER_WINDOW
-    }
-}
 
 /// The web routes (their table is [`crate::routes::ROUTES`]).
 pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
@@ -127,6 +101,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
         .route("/alerts/seen", post(alerts::mark_seen))
         .route("/tokens", get(tokens::tokens_page).post(tokens::create))
         .route("/tokens/revoke", post(tokens::revoke))
+        .route("/throttles", get(throttles::list))
+        .route("/throttles/lift", post(throttles::lift))
         .route("/static/app.css", get(pages::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             ctx,
@@ -142,21 +118,4 @@ pub fn router(ctx: Arc<NodeContext>) -> Router<Arc<NodeContext>> {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn the_attempt_limit_counts_per_address() {
-        let l = AttemptLimiter::default();
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        for _ in 0..ATTEMPTS_PER_WINDOW {
-            assert!(l.allow(a));
-        }
-        assert!(!l.allow(a));
-        assert!(l.allow(b));
-    }
 }

@@ -26,6 +26,7 @@ use super::session::{
 use crate::accounts::{Password, SignIn, SignInError};
 use crate::auth::Access;
 use crate::node::NodeContext;
+use crate::throttle::Source;
 
 /// Looks labels up in one language.
 #[derive(Debug, Clone, Copy)]
@@ -62,12 +63,14 @@ pub struct Chrome {
     pub nav_cases: bool,
     /// Show the directory in the navigation.
     pub nav_directory: bool,
+    /// Show the sign-in throttles in the navigation.
+    pub nav_throttles: bool,
     /// The node's unseen alerts, shown in the navigation (with the case pages).
     pub unseen_alerts: u64,
 }
 
 impl Chrome {
-    fn new(ctx: &NodeContext, lang: Lang, title_key: &str, csrf: String) -> Self {
+    pub(crate) fn new(ctx: &NodeContext, lang: Lang, title_key: &str, csrf: String) -> Self {
         Self {
             tr: Tr(lang),
             lang: lang.code(),
@@ -77,6 +80,7 @@ impl Chrome {
             csrf,
             nav_cases: false,
             nav_directory: false,
+            nav_throttles: false,
             unseen_alerts: 0,
         }
     }
@@ -86,6 +90,7 @@ impl Chrome {
             user: Some(p.account.display_name.clone()),
             nav_cases: Access::CaseWork.allows(p.role),
             nav_directory: Access::Directory.allows(p.role),
+            nav_throttles: Access::SignInThrottles.allows(p.role),
             unseen_alerts: p.unseen_alerts,
             ..Self::new(ctx, p.lang, title_key, p.csrf.clone())
         }
@@ -110,6 +115,7 @@ pub fn message_page(status: StatusCode, lang: Lang, title_key: &str, text_key: &
         csrf: String::new(),
         nav_cases: false,
         nav_directory: false,
+        nav_throttles: false,
         unseen_alerts: 0,
     };
     let page = MessagePage {
@@ -180,22 +186,47 @@ impl std::fmt::Debug for SignInForm {
     }
 }
 
-fn too_many(lang: Lang) -> Response {
-    let mut r = message_page(
-        StatusCode::TOO_MANY_REQUESTS,
-        lang,
-        "web-too-many-title",
-        "web-too-many-text",
-    );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("600"));
+/// The answer to an attempt the throttle did not admit: `429` with the seconds to wait
+/// (`until`: when the delay ends; `None`: the throttle's table is full, try in a minute). The
+/// same whether or not the name is an account's.
+fn too_many(ctx: &NodeContext, lang: Lang, until: Option<Timestamp>) -> Response {
+    let secs = until.map_or(60, |t| {
+        let left = u128::try_from(t.duration_since(ctx.clock.now()).as_millis()).unwrap_or(0);
+        // Rounded up, at least one second.
+        u64::try_from(left.div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1)
+    });
+    let c = Chrome::new(ctx, lang, "web-too-many-title", String::new());
+    let page = MessagePage {
+        text: cp247_i18n::text_args(
+            lang,
+            if until.is_some() {
+                "web-too-many-text"
+            } else {
+                "web-too-many-busy-text"
+            },
+            &[("seconds", secs.to_string().as_str())],
+        ),
+        c,
+    };
+    let mut r = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     r
 }
 
-/// The client's address (requests that did not come through the listener, as in tests of
-/// the router alone, share one bucket).
-fn client_ip(client: Option<Extension<ClientAddr>>) -> IpAddr {
-    client.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |Extension(c)| c.0.ip())
+/// The throttling source of a request: the TCP peer's address, or the client's address a
+/// trusted proxy wrote (`[web]`); requests that did not come through the listener, as in tests
+/// of the router alone, share one source.
+fn source_of(
+    ctx: &NodeContext,
+    client: Option<Extension<ClientAddr>>,
+    headers: &HeaderMap,
+) -> Source {
+    let peer = client.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |Extension(c)| c.0.ip());
+    Source::of(ctx.web.client_addresses.client(peer, headers))
 }
 
 fn signer(ctx: &NodeContext) -> SignIn {
@@ -203,6 +234,8 @@ fn signer(ctx: &NodeContext) -> SignIn {
         store: ctx.store.clone(),
         clock: ctx.clock.clone(),
         passwords: ctx.web.passwords.clone(),
+        throttle: ctx.web.throttle.clone(),
+        secrets: ctx.web.secrets.clone(),
     }
 }
 
@@ -229,12 +262,10 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let lang = lang_of(&headers, &ctx, None);
-    if !ctx.web.attempts.allow(client_ip(client)) {
-        return too_many(lang);
-    }
+    let source = source_of(&ctx, client, &headers);
     let username = form.username.trim().to_owned();
     match signer(&ctx)
-        .password(&username, Password::new(form.password))
+        .password(&username, Password::new(form.password), &source)
         .await
     {
         Ok(account) => {
@@ -264,6 +295,10 @@ pub async fn sign_in(
             )
             .await;
             sign_in_page(&ctx, &headers, StatusCode::UNAUTHORIZED, true, &username)
+        }
+        Err(SignInError::Throttled { until }) => {
+            tracing::info!(%source, "a sign-in attempt was refused by the throttle");
+            too_many(&ctx, lang, until)
         }
         Err(e) => {
             tracing::warn!(error = %e, "the password step failed");
@@ -340,13 +375,14 @@ pub async fn code(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebRefusal> {
     let lang = lang_of(&headers, &ctx, None);
-    if !ctx.web.attempts.allow(client_ip(client)) {
-        return Ok(too_many(lang));
-    }
+    let source = source_of(&ctx, client, &headers);
     let Some((account_id, old_id)) = pending(&ctx, &headers).await? else {
         return Ok(Redirect::to("/").into_response());
     };
-    match signer(&ctx).second_factor(account_id, &form.code).await {
+    match signer(&ctx)
+        .second_factor(account_id, &form.code, &source)
+        .await
+    {
         Ok(account) => {
             let now = ctx.clock.now();
             let new = new_id();
@@ -391,6 +427,10 @@ pub async fn code(
                 },
             )
                 .into_response())
+        }
+        Err(SignInError::Throttled { until }) => {
+            tracing::info!(%source, "a second-factor attempt was refused by the throttle");
+            Ok(too_many(&ctx, lang, until))
         }
         Err(e) => {
             tracing::warn!(error = %e, "the second-factor step failed");

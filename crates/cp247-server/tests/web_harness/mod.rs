@@ -34,6 +34,14 @@ pub struct Other {
 }
 
 pub async fn start_with(other: Other) -> Node {
+    start_configured(other, |_| {}).await
+}
+
+/// The same, with the node's configuration changed by `edit` before it starts.
+pub async fn start_configured(
+    other: Other,
+    edit: impl FnOnce(&mut cp247_server::config::NodeConfig),
+) -> Node {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_path_buf();
     let now = SystemClock.now();
@@ -109,7 +117,8 @@ pub async fn start_with(other: Other) -> Node {
         )
         .unwrap();
     let clock = Arc::new(ManualClock::new(now));
-    let config = ConfigFile::load(&provisioned.config_path, &[]).unwrap();
+    let mut config = ConfigFile::load(&provisioned.config_path, &[]).unwrap();
+    edit(&mut config);
     let node = node::start(config, Passphrase::new(PASS.into()), clock.clone())
         .await
         .unwrap();

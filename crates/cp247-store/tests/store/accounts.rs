@@ -1,5 +1,6 @@
-//! Accounts, recovery codes, lockout, one-use TOTP steps, sessions, and tokens that belong to
-//! accounts; the migration of tokens issued before accounts existed.
+//! Accounts, recovery codes, one-use TOTP steps, stored seeds, sessions, and tokens that belong
+//! to accounts; the migration of tokens issued before accounts existed, and the end of the
+//! account lock (0008).
 
 use cp247_store::{
     Actor, Backend, NewAccount, NewApiToken, Page, SessionLimits, SessionStage, StoreError,
@@ -68,21 +69,31 @@ async fn accounts(ctx: Ctx) -> anyhow::Result<()> {
     assert_eq!(store.account_named("bob").await?.id, bob.id);
     assert_eq!(store.accounts(Page::first(10)).await?.items.len(), 2);
 
-    // Lockout: the third consecutive failure locks; success clears.
-    let lock = SignedDuration::from_mins(15);
-    for n in 1..=2 {
-        let a = store
-            .record_sign_in_failure(alice.id, at(n), 3, lock)
-            .await?;
-        assert_eq!((a.failed_attempts, a.locked_until), (n as u32, None));
-    }
-    let a = store
-        .record_sign_in_failure(alice.id, at(3), 3, lock)
-        .await?;
-    assert_eq!(a.locked_until, Some(at(3) + lock));
-    store.record_sign_in_success(alice.id).await?;
-    let a = store.account(alice.id).await?;
-    assert_eq!((a.failed_attempts, a.locked_until), (0, None));
+    // The server's sealing of plain-text seeds: read by id, replaced only if unchanged.
+    let seeds = store.totp_secrets_after(0, 10).await?;
+    assert_eq!(seeds.len(), 2);
+    assert_eq!(seeds[0].1, "alice");
+    assert_eq!(store.totp_secrets_after(alice.id, 10).await?.len(), 1);
+    assert!(
+        store
+            .replace_totp_secret(alice.id, &seeds[0].2, "sealed:v1:x:y")
+            .await?
+    );
+    assert!(
+        !store
+            .replace_totp_secret(alice.id, &seeds[0].2, "sealed:v1:x:z")
+            .await?,
+        "a seed changed meanwhile is not replaced"
+    );
+    assert_eq!(
+        store
+            .account_for_sign_in("alice")
+            .await?
+            .unwrap()
+            .totp_secret
+            .as_deref(),
+        Some("sealed:v1:x:y")
+    );
 
     // A TOTP step is accepted once, and never an earlier one.
     assert!(store.use_totp_step(alice.id, 100).await?);
@@ -151,7 +162,7 @@ async fn accounts(ctx: Ctx) -> anyhow::Result<()> {
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     Ok(())
 }
-on_both!(accounts_codes_and_lockout, accounts);
+on_both!(accounts_codes_and_seeds, accounts);
 
 async fn sessions(ctx: Ctx) -> anyhow::Result<()> {
     let store = ctx.store().await;
@@ -309,3 +320,129 @@ async fn migration(ctx: Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 on_both!(tokens_issued_before_accounts_get_an_account, migration);
+
+/// Migration 0008 replaces the account lock by throttles: accounts locked (and counting
+/// failures) before it keep everything else and are locked no more; the throttle table starts
+/// empty.
+/// An account's columns after 0008: id, user name, role, password, seed, last step, language.
+type Migrated = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
+async fn migration_0008(ctx: Ctx) -> anyhow::Result<()> {
+    let before: [&str; 5] = match ctx.backend {
+        Backend::Sqlite => [
+            include_str!("../../migrations/sqlite/0001_init.sql"),
+            include_str!("../../migrations/sqlite/0002_cases.sql"),
+            include_str!("../../migrations/sqlite/0004_accounts.sql"),
+            include_str!("../../migrations/sqlite/0005_alerts.sql"),
+            include_str!("../../migrations/sqlite/0006_attachments.sql"),
+        ],
+        Backend::Postgres => [
+            include_str!("../../migrations/postgres/0001_init.sql"),
+            include_str!("../../migrations/postgres/0002_cases.sql"),
+            include_str!("../../migrations/postgres/0004_accounts.sql"),
+            include_str!("../../migrations/postgres/0005_alerts.sql"),
+            include_str!("../../migrations/postgres/0006_attachments.sql"),
+        ],
+    };
+    let throttles = match ctx.backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0008_sign_in_throttles.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0008_sign_in_throttles.sql"),
+    };
+    if let Some(path) = &ctx.path {
+        std::fs::File::create(path)?;
+    }
+    let pool = ctx.raw().await;
+    for sql in before {
+        pool.execute(AssertSqlSafe(sql)).await?;
+    }
+    // The duty officer locked out by an attacker's five guesses, and a colleague with two
+    // failures counted.
+    pool.execute(
+        "INSERT INTO accounts (id, username, display_name, role, password_phc, totp_secret, \
+         totp_last_step, lang, failed_attempts, locked_until_us, created_at_us) VALUES \
+         (1, 'duty', 'Duty officer', 'officer', '$argon2id$x', 'JBSWY3DPEHPK3PXP', 7, 'fr', 5, \
+          4102444800000000, 10), \
+         (2, 'colleague', 'Colleague', 'supervisor', '$argon2id$y', 'KRSXG5CTMVRXEZLU', NULL, \
+          NULL, 2, NULL, 11)",
+    )
+    .await?;
+    pool.execute(
+        "INSERT INTO recovery_codes (account_id, code_sha256) VALUES (1, 'aa'), (2, 'bb')",
+    )
+    .await?;
+    pool.execute(AssertSqlSafe(throttles)).await?;
+
+    let rows = sqlx::query(
+        "SELECT id, username, role, password_phc, totp_secret, totp_last_step, lang \
+         FROM accounts ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let got: Vec<Migrated> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("id"),
+                r.get("username"),
+                r.get("role"),
+                r.get("password_phc"),
+                r.get("totp_secret"),
+                r.get("totp_last_step"),
+                r.get("lang"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                1,
+                "duty".into(),
+                "officer".into(),
+                "$argon2id$x".into(),
+                "JBSWY3DPEHPK3PXP".into(),
+                Some(7),
+                Some("fr".into())
+            ),
+            (
+                2,
+                "colleague".into(),
+                "supervisor".into(),
+                "$argon2id$y".into(),
+                "KRSXG5CTMVRXEZLU".into(),
+                None,
+                None
+            ),
+        ]
+    );
+    // The lock columns are gone: nothing can lock an account any more.
+    let err = pool
+        .execute("SELECT locked_until_us FROM accounts")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("locked_until_us"), "{err}");
+    assert!(
+        pool.execute("SELECT failed_attempts FROM accounts")
+            .await
+            .is_err()
+    );
+    let codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(codes, 2);
+    let throttles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_throttles")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(throttles, 0);
+    pool.close().await;
+    Ok(())
+}
+on_both!(the_account_lock_ends_with_migration_0008, migration_0008);

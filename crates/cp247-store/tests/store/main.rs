@@ -17,5 +17,6 @@ mod inbox;
 mod misc;
 mod outbox;
 mod schema;
+mod throttles;
 mod tickets;
 mod tokens;
