@@ -10,6 +10,8 @@
 # Opt-in long modes: CP247_LONG=1 (more crash iterations, more proptest cases),
 # CP247_FUZZ=SECONDS (smoke-run every fuzz target for that long).
 set -euo pipefail
+# Incremental artefacts double the target directory and buy nothing in a one-off run.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
