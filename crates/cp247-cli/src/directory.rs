@@ -175,6 +175,11 @@ struct SetContactPoint {
     /// Channel: SHA-256 fingerprint of the node's TLS certificate.
     #[arg(long, value_name = "HEX", requires = "endpoint")]
     tls_sha256: Option<TlsSha256>,
+    /// Channel: the protocol level the node reads, as its identity document says
+    /// (`cp247-federation/N`; ADR 0028). List it only once every node of the network runs a
+    /// release that knows levels: older nodes refuse a directory that lists one.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_reads, conflicts_with = "email")]
+    reads: Option<cp247_domain::AdvertisedLevel>,
     /// Channel: OpenPGP e-mail to this address (a contact point without a node).
     #[arg(long, value_name = "ADDRESS")]
     email: Option<EmailAddress>,
@@ -392,6 +397,13 @@ fn some_list<T>(v: Vec<T>) -> Option<Vec<T>> {
     if v.is_empty() { None } else { Some(v) }
 }
 
+fn parse_reads(text: &str) -> Result<cp247_domain::AdvertisedLevel, String> {
+    let n: u16 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a protocol level (1 to 999)"))?;
+    cp247_domain::AdvertisedLevel::new(n).map_err(|e| e.to_string())
+}
+
 fn set_contact_point(a: SetContactPoint) -> anyhow::Result<ExitCode> {
     let mut draft = load_draft(&a.dir)?;
     let retire_key = match a.retire_key {
@@ -419,6 +431,7 @@ fn set_contact_point(a: SetContactPoint) -> anyhow::Result<ExitCode> {
         capabilities: (!a.capabilities.is_empty())
             .then(|| a.capabilities.into_iter().collect::<BTreeSet<_>>()),
         node: a.endpoint.zip(a.tls_sha256),
+        reads: a.reads,
         email_channel: a.email,
         set_cert: a.cert.as_deref().map(read_cert).transpose()?,
         add_cert: a.add_cert.as_deref().map(read_cert).transpose()?,
@@ -587,6 +600,9 @@ fn contact_lines(cp: &ContactPoint, line: &mut impl FnMut(String)) {
         Channel::Node(n) => {
             line(format!("    node         {}", n.endpoint));
             line(format!("    TLS sha256   {}", n.tls_sha256));
+            if let Some(reads) = n.reads {
+                line(format!("    reads        protocol level {reads}"));
+            }
         }
         Channel::Email(e) => line(format!("    e-mail       {}", e.address)),
     }

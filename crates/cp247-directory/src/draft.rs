@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use cp247_domain::{ContactPointRole, Instant, PartyCode, ZoneName};
+use cp247_domain::{AdvertisedLevel, ContactPointRole, Instant, PartyCode, ZoneName};
 use cp247_seal::Fingerprint;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,9 @@ pub enum DraftChannel {
         tls_sha256: TlsSha256,
         /// Its keys.
         keys: Vec<ListedKey>,
+        /// The protocol level it reads, if the authority lists it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reads: Option<AdvertisedLevel>,
     },
     /// OpenPGP e-mail.
     Email {
@@ -156,6 +159,8 @@ pub struct ContactPointUpdate {
     pub capabilities: Option<BTreeSet<Capability>>,
     /// Make the channel a node with this endpoint and TLS pin (keys are kept).
     pub node: Option<(Endpoint, TlsSha256)>,
+    /// The protocol level the node reads (ADR 0028); only for a node channel.
+    pub reads: Option<AdvertisedLevel>,
     /// Make the channel e-mail to this address (keys are kept).
     pub email_channel: Option<EmailAddress>,
     /// Replace all keys by this certificate.
@@ -421,17 +426,32 @@ fn apply(cp: &mut DraftContactPoint, u: ContactPointUpdate) -> Result<(), DraftE
         .clone()
         .map(DraftChannel::into_keys)
         .unwrap_or_default();
+    let old_reads = match &cp.channel {
+        Some(DraftChannel::Node { reads, .. }) => *reads,
+        Some(DraftChannel::Email { .. }) | None => None,
+    };
     if let Some((endpoint, tls_sha256)) = u.node {
         cp.channel = Some(DraftChannel::Node {
             endpoint,
             tls_sha256,
             keys: old_keys,
+            reads: old_reads,
         });
     } else if let Some(address) = u.email_channel {
         cp.channel = Some(DraftChannel::Email {
             address,
             keys: old_keys,
         });
+    }
+    if let Some(level) = u.reads {
+        match cp.channel.as_mut() {
+            Some(DraftChannel::Node { reads, .. }) => *reads = Some(level),
+            Some(DraftChannel::Email { .. }) | None => {
+                return Err(DraftError::Channel(
+                    "a protocol level is listed for a node: give the node endpoint with its TLS pin first".into(),
+                ));
+            }
+        }
     }
     let wants_keys = u.set_cert.is_some() || u.add_cert.is_some() || u.retire_key.is_some();
     if wants_keys {
@@ -564,6 +584,7 @@ fn complete(
                 endpoint,
                 tls_sha256,
                 keys,
+                reads,
             } => (
                 keys,
                 Box::new(move |keys| {
@@ -571,6 +592,7 @@ fn complete(
                         endpoint: endpoint.clone(),
                         tls_sha256,
                         keys,
+                        reads,
                     })
                 }),
             ),

@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
-use cp247_domain::{Address, ContactPointRole, Instant, PartyCode, ZoneName};
+use cp247_domain::{
+    Address, AdvertisedLevel, ContactPointRole, Instant, PartyCode, ProtocolLevel, ZoneName,
+};
 use cp247_seal::{Cert, Fingerprint};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -238,6 +240,20 @@ pub struct NodeChannel {
     pub tls_sha256: TlsSha256,
     /// Its OpenPGP keys.
     pub keys: Keys,
+    /// The protocol level the node reads (ADR 0028), as it advertises it in its identity
+    /// document; absent: level 1. Omitted from the canonical text when absent, so a directory
+    /// without it is signed and read exactly as before. Nodes older than protocol levels refuse
+    /// a directory that lists it: the authority lists levels only once every node reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<AdvertisedLevel>,
+}
+
+impl NodeChannel {
+    /// The protocol level the node reads, as far as this build can use it (level 1 when the
+    /// directory does not say).
+    pub fn protocol_level(&self) -> ProtocolLevel {
+        self.reads.map_or(ProtocolLevel::V1, AdvertisedLevel::level)
+    }
 }
 
 /// OpenPGP e-mail.

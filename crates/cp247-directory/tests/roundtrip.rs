@@ -128,6 +128,7 @@ fn contact_point() -> impl Strategy<Value = (ContactPoint, usize, Option<Instant
                         endpoint,
                         tls_sha256,
                         keys: placeholder,
+                        reads: None,
                     }),
                     (None, Some(address)) => Channel::Email(EmailChannel {
                         address,
@@ -269,6 +270,7 @@ fn the_signed_form_looks_like_this() {
                 None,
             )])
             .unwrap(),
+            reads: None,
         }),
         duty_phones: Bounded::new(vec![Phone::parse("+37322577277").unwrap()]).unwrap(),
         emails: Bounded::new(vec![
@@ -317,4 +319,29 @@ fn the_signed_form_looks_like_this() {
             "<AUTHORITY FINGERPRINT>",
         );
     insta::assert_snapshot!(text);
+    reads_is_optional_and_canonical(&dir);
+}
+
+/// A node channel may list the protocol level it reads (ADR 0028): absent, the canonical text
+/// is the one above (so directories signed before levels existed read the same); present, it
+/// sits in its sorted place, round-trips byte for byte and is what `protocol_level` reports;
+/// a level this build does not know yet is kept as written.
+fn reads_is_optional_and_canonical(dir: &Directory) {
+    let bytes = dir.to_canonical_json();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let at = text.find("\"tls_sha256\"").unwrap();
+    let indent = &text[text[..at].rfind('\n').unwrap() + 1..at];
+    for (n, expect) in [("2", 2), ("7", 2), ("1", 1)] {
+        let listed = format!("{}\"reads\": {n},\n{indent}{}", &text[..at], &text[at..]);
+        let back = Directory::from_canonical_json(listed.as_bytes()).unwrap();
+        assert_eq!(back.to_canonical_json(), listed.as_bytes());
+        let cp = back.contact_point(&cp247_domain::Address::primary(PartyCode::parse("MD").unwrap())).unwrap();
+        let Channel::Node(node) = &cp.channel else { panic!("a node") };
+        assert_eq!(node.protocol_level().get(), expect);
+    }
+    let zero = format!("{}\"reads\": 0,\n{indent}{}", &text[..at], &text[at..]);
+    assert!(Directory::from_canonical_json(zero.as_bytes()).is_err());
+    let back = Directory::from_canonical_json(&bytes).unwrap();
+    let Channel::Node(node) = &back.parties()[0].primary.channel else { panic!("a node") };
+    assert_eq!(node.protocol_level(), cp247_domain::ProtocolLevel::V1);
 }

@@ -11,6 +11,7 @@ mod clock;
 mod ids;
 mod instant;
 mod party;
+pub mod protocol;
 mod urgency;
 
 pub use address::{Address, ContactPointRole};
@@ -18,4 +19,5 @@ pub use clock::{Clock, ManualClock, SystemClock, TestClock};
 pub use ids::{MessageId, MessageIdError, TicketId, TicketIdError};
 pub use instant::{Instant, InstantError, ZoneName};
 pub use party::{PartyCode, PartyCodeError};
+pub use protocol::{AdvertisedLevel, Format, ProtocolLevel, ProtocolLevelError};
 pub use urgency::{Channel, Urgency};

@@ -199,6 +199,7 @@ mod tests {
             endpoint: "https://md.example/".parse().unwrap(),
             tls_sha256: "ab".repeat(32).parse().unwrap(),
             keys,
+            reads: None,
         }));
         assert_eq!(
             EmailTarget::of(&node, "2026-03-01T00:00:00Z".parse().unwrap()).unwrap_err(),

@@ -348,6 +348,7 @@ pub fn open(bytes: &[u8], me: &NodeKey, limits: &Limits) -> Result<Unverified, O
             limit,
         },
         PayloadError::Attachment(e) => OpenError::Attachment(e),
+        PayloadError::UnsupportedVersion(e) => OpenError::UnsupportedVersion(e.to_string()),
         other => OpenError::Payload(other.to_string()),
     })?;
     Ok(Unverified {

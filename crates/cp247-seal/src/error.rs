@@ -307,6 +307,11 @@ pub enum OpenError {
     /// The receipt does not match what was expected.
     #[error("the receipt does not match: {0}")]
     ReceiptMismatch(String),
+    /// A version of the payload or receipt format that this node does not read (a newer
+    /// writer, or one that ignored the protocol level this node advertises; ADR 0028). The
+    /// text names the format marker and the versions read, never content.
+    #[error("{0}")]
+    UnsupportedVersion(String),
 }
 
 impl OpenError {
@@ -336,6 +341,7 @@ impl OpenError {
             OpenError::Payload(_) => "invalid_payload",
             OpenError::Attachment(e) => e.code(),
             OpenError::ReceiptMismatch(_) => "receipt_mismatch",
+            OpenError::UnsupportedVersion(_) => "unsupported_version",
         }
     }
 }

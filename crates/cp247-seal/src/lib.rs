@@ -109,6 +109,17 @@
 //! encrypted) by the receiver. [`verify_receipt`] checks it against the directory like a message
 //! signature, without a maximum age (receipts are evidence kept for years).
 //!
+//! # Versions
+//!
+//! Each format carries its version in its `format` member; what each protocol level reads is
+//! the table `cp247_domain::protocol::LEVELS` (ADR 0028). A receipt that states `ack_due` is
+//! `cp247-receipt/2`, any other `cp247-receipt/1` (the lowest version that carries the content,
+//! so a receipt without it is byte-identical to what every node wrote before);
+//! [`Receipt::for_reader`] leaves out what the sender's level cannot read, and
+//! [`verify_receipt_at`] refuses a version the reader's level does not read. A later version
+//! of either format is [`OpenError::UnsupportedVersion`] (`unsupported_version`), recognised by
+//! its marker before its fields are examined.
+//!
 //! # Secrets at rest
 //!
 //! [`NodeKey::to_locked_armored`] protects every secret key packet with S2K iterated and salted
@@ -167,8 +178,8 @@ pub use payload::{
     Payload, PayloadError, TlpMarking,
 };
 pub use receipt::{
-    MAX_RECEIPT_BYTES, RECEIPT_FORMAT, Receipt, SignedReceipt, read_receipt, receipt_signer,
-    sign_receipt, verify_receipt,
+    MAX_RECEIPT_BYTES, RECEIPT_FORMAT, RECEIPT_FORMAT_V2, Receipt, SignedReceipt, read_receipt,
+    receipt_signer, sign_receipt, verify_receipt, verify_receipt_at,
 };
 
 #[cfg(feature = "fuzzing")]

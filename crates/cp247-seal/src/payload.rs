@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::attachment::{Attachment, AttachmentError, AttachmentLimits, WireAttachment};
 
+use cp247_domain::protocol::{Format, ProtocolLevel, UnreadableVersion, check_marker};
 use cp247_domain::{Address, Instant, MessageId, TicketId, Urgency};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -13,7 +14,9 @@ use serde_json::Value;
 /// 8 MiB. Attachments add their own allowance ([`AttachmentLimits::payload_allowance`]).
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 8 * 1024 * 1024;
 
-/// The format marker written in every payload, so a later format can be told apart.
+/// The format marker written in every payload, so a later format can be told apart. Every
+/// protocol level reads this version and no other yet ([`cp247_domain::protocol::LEVELS`]); a
+/// later version is refused with [`PayloadError::UnsupportedVersion`].
 pub const PAYLOAD_FORMAT: &str = "cp247-envelope/1";
 
 /// Why a text is not a [`MessageType`].
@@ -172,6 +175,29 @@ pub enum PayloadError {
     /// The attachments are over the limits, malformed, or do not match their size or hash.
     #[error("the payload's attachments are refused: {0}")]
     Attachment(#[from] AttachmentError),
+    /// A later version of the envelope format, which this build does not read (its fields
+    /// are not examined).
+    #[error(transparent)]
+    UnsupportedVersion(UnreadableVersion),
+}
+
+/// The `format` member alone, whatever else the JSON holds: read only when a payload or
+/// receipt does not parse, to tell a later version from a broken document.
+#[derive(Deserialize)]
+pub(crate) struct FormatOnly {
+    format: Option<String>,
+}
+
+/// The version error for `bytes` whose format marker names a version of `format` that
+/// `level` does not read, if it does; `None` when the marker is absent, not of this format, or
+/// a version that is read (then the document's own error stands).
+pub(crate) fn unreadable_version(
+    bytes: &[u8],
+    format: Format,
+    level: ProtocolLevel,
+) -> Option<UnreadableVersion> {
+    let marker = serde_json::from_slice::<FormatOnly>(bytes).ok()?.format?;
+    check_marker(format, &marker, level).err().flatten()
 }
 
 #[derive(Deserialize)]
@@ -239,8 +265,18 @@ impl Payload {
                 limit,
             });
         }
-        let wire: Wire =
-            serde_json::from_slice(bytes).map_err(|e| PayloadError::Invalid(e.to_string()))?;
+        // A later version may add fields: its marker is looked at before its shape is
+        // blamed, so the sender learns that the version is the problem.
+        let wire: Wire = serde_json::from_slice(bytes).map_err(|e| {
+            unreadable_version(bytes, Format::Envelope, ProtocolLevel::HIGHEST).map_or_else(
+                || PayloadError::Invalid(e.to_string()),
+                PayloadError::UnsupportedVersion,
+            )
+        })?;
+        if let Err(Some(e)) = check_marker(Format::Envelope, &wire.format, ProtocolLevel::HIGHEST)
+        {
+            return Err(PayloadError::UnsupportedVersion(e));
+        }
         if wire.format != PAYLOAD_FORMAT {
             return Err(PayloadError::Invalid(format!(
                 "unknown format '{}', expected '{PAYLOAD_FORMAT}'",
@@ -379,11 +415,34 @@ mod tests {
             Payload::from_canonical_json(&canon, 10),
             Err(PayloadError::TooLarge { .. })
         ));
-        let other = text.replacen("cp247-envelope/1", "cp247-envelope/9", 1);
+        let other = text.replacen("cp247-envelope/1", "cp247-other/1", 1);
         assert!(matches!(
             Payload::from_canonical_json(other.as_bytes(), 1 << 20),
             Err(PayloadError::Invalid(_))
         ));
+    }
+
+    /// A later envelope version is refused as such, even when it carries fields this build
+    /// does not know (which would otherwise make it merely invalid).
+    #[test]
+    fn a_later_envelope_version_is_refused_with_its_own_error() {
+        let p = Payload {
+            header: sample_header(),
+            body: serde_json::json!({"k": "v"}),
+            attachments: Vec::new(),
+        };
+        let text = String::from_utf8(p.canonical_json()).unwrap();
+        let later = text.replacen("cp247-envelope/1", "cp247-envelope/2", 1);
+        let with_field = later.replacen(r#""urgency""#, r#""later_field":1,"urgency""#, 1);
+        for bytes in [later, with_field] {
+            match Payload::from_canonical_json(bytes.as_bytes(), 1 << 20) {
+                Err(PayloadError::UnsupportedVersion(e)) => {
+                    assert_eq!(e.marker, "cp247-envelope/2");
+                    assert_eq!(e.highest, 1);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

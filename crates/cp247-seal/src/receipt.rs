@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use cp247_domain::protocol::{Format, ProtocolLevel, check_marker};
 use cp247_domain::{Address, Instant, MessageId};
 use jiff::Timestamp;
 use pgp::composed::{ArmorOptions, MessageBuilder, SubpacketConfig};
@@ -21,8 +22,10 @@ use crate::util::{crypto, rng, subpacket, to_pgp_time};
 
 /// The largest signed receipt read.
 pub const MAX_RECEIPT_BYTES: usize = 64 * 1024;
-/// The format marker written in every receipt.
+/// The format marker of a receipt without `ack_due` (version 1, read at every level).
 pub const RECEIPT_FORMAT: &str = "cp247-receipt/1";
+/// The format marker of a receipt that states `ack_due` (version 2, read from protocol level 2).
+pub const RECEIPT_FORMAT_V2: &str = "cp247-receipt/2";
 /// The longest audit-head text.
 const MAX_AUDIT_HEAD: usize = 256;
 
@@ -45,6 +48,12 @@ pub struct Receipt {
     /// entry recording the message follows it), if it keeps one (at most 256 printable ASCII
     /// characters). The sender keeps it as an anchor for the receiver's log.
     pub audit_head: Option<String>,
+    /// For a message that opened a case on the receiver (a request): the instant by which the
+    /// receiver owes its human acknowledgement, computed by the receiver in its own calendar
+    /// from `received_at`. Present only in a version 2 receipt (`cp247-receipt/2`), which the
+    /// receiver writes only for a sender that reads protocol level 2 (ADR 0028).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_due: Option<Instant>,
 }
 
 fn ser_hex<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
@@ -87,13 +96,36 @@ impl Receipt {
             receiver,
             sender,
             audit_head,
+            ack_due: None,
         }
+    }
+
+    /// This receipt stating `ack_due`.
+    pub fn with_ack_due(mut self, ack_due: Option<Instant>) -> Self {
+        self.ack_due = ack_due;
+        self
+    }
+
+    /// The version of the receipt format this receipt is written in: the lowest that carries
+    /// its content (2 when it states `ack_due`, else 1).
+    pub fn version(&self) -> u16 {
+        if self.ack_due.is_some() { 2 } else { 1 }
+    }
+
+    /// This receipt as a reader at `level` can read it: what only a later version carries is
+    /// left out (`ack_due` below level 2). Everything left out only informs: the receipt still
+    /// acknowledges the same bytes.
+    pub fn for_reader(mut self, level: ProtocolLevel) -> Self {
+        if !level.can_read(Format::Receipt, 2) {
+            self.ack_due = None;
+        }
+        self
     }
 
     /// The canonical JSON that is signed.
     pub fn canonical_json(&self) -> Vec<u8> {
         let wire = Wire {
-            format: RECEIPT_FORMAT.into(),
+            format: Format::Receipt.marker(self.version()),
             receipt: self.clone(),
         };
         let value = serde_json::to_value(&wire).unwrap_or(Value::Null);
@@ -102,13 +134,24 @@ impl Receipt {
         out
     }
 
-    fn from_canonical_json(bytes: &[u8]) -> Result<Self, OpenError> {
-        let wire: Wire = serde_json::from_slice(bytes)
-            .map_err(|e| OpenError::Payload(format!("not a cp247 receipt: {e}")))?;
-        if wire.format != RECEIPT_FORMAT {
-            return Err(OpenError::Payload(format!(
-                "unknown receipt format, expected '{RECEIPT_FORMAT}'"
-            )));
+    /// Reads a receipt's canonical JSON as a reader at `level`: a version `level` does not
+    /// read is [`OpenError::UnsupportedVersion`], whatever fields it carries.
+    fn from_canonical_json(bytes: &[u8], level: ProtocolLevel) -> Result<Self, OpenError> {
+        let unsupported = |e: cp247_domain::protocol::UnreadableVersion| {
+            OpenError::UnsupportedVersion(format!("the receipt is refused: {e}"))
+        };
+        let wire: Wire = serde_json::from_slice(bytes).map_err(|e| {
+            crate::payload::unreadable_version(bytes, Format::Receipt, level)
+                .map_or_else(|| OpenError::Payload(format!("not a cp247 receipt: {e}")), unsupported)
+        })?;
+        match check_marker(Format::Receipt, &wire.format, level) {
+            Ok(_) => {}
+            Err(Some(e)) => return Err(unsupported(e)),
+            Err(None) => {
+                return Err(OpenError::Payload(format!(
+                    "unknown receipt format, expected '{RECEIPT_FORMAT}' or a later version"
+                )));
+            }
         }
         wire.receipt
             .check_audit_head()
@@ -231,6 +274,18 @@ pub fn verify_receipt(
     expected_receiver: &Address,
     now: Timestamp,
 ) -> Result<Receipt, OpenError> {
+    verify_receipt_at(bytes, dir, expected_receiver, now, ProtocolLevel::HIGHEST)
+}
+
+/// [`verify_receipt`] by a reader at protocol `level`: a receipt version that level does not
+/// read is refused ([`OpenError::UnsupportedVersion`]) before its signature is looked at.
+pub fn verify_receipt_at(
+    bytes: &[u8],
+    dir: &dyn KeyDirectory,
+    expected_receiver: &Address,
+    now: Timestamp,
+    level: ProtocolLevel,
+) -> Result<Receipt, OpenError> {
     if bytes.len() > MAX_RECEIPT_BYTES {
         return Err(OpenError::TooLarge {
             what: "receipt",
@@ -239,7 +294,7 @@ pub fn verify_receipt(
     }
     let binary = dearmor(bytes, "MESSAGE", MAX_RECEIPT_BYTES)?;
     let content = read_signed(&binary, MAX_RECEIPT_BYTES, 16, true)?;
-    let receipt = Receipt::from_canonical_json(&content.data)?;
+    let receipt = Receipt::from_canonical_json(&content.data, level)?;
     if receipt.receiver != *expected_receiver {
         return Err(OpenError::ReceiptMismatch(format!(
             "it is signed for {}, but {} was expected to acknowledge",
@@ -273,7 +328,7 @@ pub fn read_receipt(bytes: &[u8]) -> Result<Receipt, OpenError> {
     }
     let binary = dearmor(bytes, "MESSAGE", MAX_RECEIPT_BYTES)?;
     let content = read_signed(&binary, MAX_RECEIPT_BYTES, 16, true)?;
-    Receipt::from_canonical_json(&content.data)
+    Receipt::from_canonical_json(&content.data, ProtocolLevel::HIGHEST)
 }
 
 /// The signer fingerprint of a signed receipt, without any check (for display and lookup).

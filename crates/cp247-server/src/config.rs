@@ -34,6 +34,9 @@
 //! ack_limit = { emergency = "30m", urgent = "2h", routine = "1 working day" }
 //! preservation_reminders = ["14d", "7d", "1d"]  # days before the end, earliest first
 //!
+//! [federation]                                  # optional (ADR 0028)
+//! reads = 2                                     # protocol level read and advertised; default: the release's highest
+//!
 //! [tokens]                                      # optional; these are the defaults (ADR 0020)
 //! default_lifetime = "90d"                      # an API token asked for without a lifetime
 //! max_lifetime = "365d"                         # the longest anyone may ask for (at most 730d)
@@ -317,6 +320,27 @@ pub struct TestingSection {
     /// a test can reach deadlines weeks away in seconds. Never in production.
     #[serde(default)]
     pub clock_control: bool,
+}
+
+/// `[federation]`: what the node tells its peers about itself (ADR 0028).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSection {
+    /// The protocol level the node reads and advertises (`"protocol":
+    /// "cp247-federation/N"` in its identity document): 1 up to this release's highest,
+    /// which is the default. For staged upgrades: processes of one node that share a
+    /// database and are upgraded one at a time keep `reads = 1` until the last runs the new
+    /// release, so no process is sent a format another cannot read; a node whose directory
+    /// entry lists a higher level than this must have the entry corrected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<cp247_domain::ProtocolLevel>,
+}
+
+impl FederationSection {
+    /// The level the node reads: `reads`, or this release's highest.
+    pub fn level(&self) -> cp247_domain::ProtocolLevel {
+        self.reads.unwrap_or(cp247_domain::ProtocolLevel::HIGHEST)
+    }
 }
 
 /// `[peers]`: outbound calls to other nodes.
@@ -661,6 +685,9 @@ pub struct ConfigFile {
     /// [`crate::throttle`]).
     #[serde(default, skip_serializing_if = "is_default")]
     pub web: crate::throttle::WebSection,
+    /// What the node advertises to its peers: the protocol level it reads.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub federation: FederationSection,
 }
 
 impl ConfigFile {
@@ -964,6 +991,7 @@ fn is_number_key(key: &str) -> bool {
     matches!(
         key,
         "directory_grace_days"
+            | "federation.reads"
             | "database_max_connections"
             | "delivery.concurrency_per_peer"
             | "delivery.batch"
@@ -1119,6 +1147,34 @@ mod tests {
             notify: crate::notify_config::NotifySection::default(),
             tokens: TokensSection::default(),
             web: crate::throttle::WebSection::default(),
+            federation: FederationSection::default(),
+        }
+    }
+
+    #[test]
+    fn the_protocol_level_is_read_from_federation_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, sample().to_toml().unwrap()).unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(
+            config.file.federation.level(),
+            cp247_domain::ProtocolLevel::HIGHEST
+        );
+        std::fs::write(
+            &path,
+            format!("{}\n[federation]\nreads = 1\n", sample().to_toml().unwrap()),
+        )
+        .unwrap();
+        let config = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(config.file.federation.level(), cp247_domain::ProtocolLevel::V1);
+        let env = vec![("CP247__FEDERATION__READS".to_owned(), "2".to_owned())];
+        let config = ConfigFile::load(&path, &env).unwrap();
+        assert_eq!(config.file.federation.level().get(), 2);
+        for bad in ["0", "99"] {
+            let env = vec![("CP247__FEDERATION__READS".to_owned(), bad.to_owned())];
+            let err = ConfigFile::load(&path, &env).unwrap_err().to_string();
+            assert!(err.contains("protocol level"), "{bad}: {err}");
         }
     }
 

@@ -135,6 +135,9 @@ pub struct ProvisionedNode {
     pub tls_pin: Option<TlsPin>,
     /// Its endpoint.
     pub endpoint: String,
+    /// The protocol level the directory lists for it (ADR 0028); `None`: not listed (peers
+    /// take level 1). `init_node` leaves it unlisted.
+    pub reads: Option<cp247_domain::AdvertisedLevel>,
 }
 
 /// Creates a node directory: a locked OpenPGP key, its certificate, the pinned authority
@@ -223,6 +226,7 @@ pub fn init_node(
         testing: crate::config::TestingSection::default(),
         tokens: crate::config::TokensSection::default(),
         web: crate::throttle::WebSection::default(),
+        federation: crate::config::FederationSection::default(),
     };
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;
@@ -234,6 +238,7 @@ pub fn init_node(
         cert,
         tls_pin,
         endpoint: spec.endpoint.clone(),
+        reads: None,
     })
 }
 
@@ -378,6 +383,7 @@ impl Authority {
                     Endpoint::parse(&l.node.endpoint).map_err(dir_err)?,
                     TlsSha256::parse(&hex::encode(pin)).map_err(dir_err)?,
                 )),
+                reads: l.node.reads,
                 set_cert: Some(ListedCert::from_cert(l.node.cert.clone())),
                 duty_phones: Some(
                     l.duty_phones

@@ -62,6 +62,8 @@ pub const CODES: &[(&str, u16)] = &[
     ("invalid_document", 422),
     ("invalid_reply", 422),
     ("unknown_message_type", 422),
+    // A format version the receiver does not read (ADR 0028).
+    ("unsupported_version", 422),
     ("from_the_future", 425),
     // The receiver cannot decide or store now.
     ("directory_unusable", 503),
@@ -150,6 +152,7 @@ mod tests {
             ("from_the_future", 425),
             ("ticket_conflict", 409),
             ("directory_unusable", 503),
+            ("unsupported_version", 422),
             ("something_new", 500),
         ] {
             assert_eq!(status_for(code), status, "{code}");
