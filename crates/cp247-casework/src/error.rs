@@ -30,6 +30,8 @@ pub enum Refused {
     UnreadableReply,
     /// Two messages of a ticket share one id.
     AmbiguousMessage,
+    /// The recipient's node does not read the format version the message needs (ADR 0028).
+    PeerCannotRead,
 }
 
 impl Refused {
@@ -46,6 +48,7 @@ impl Refused {
             Refused::InvalidReference => "invalid_reference",
             Refused::UnreadableReply => "invalid_reply",
             Refused::AmbiguousMessage => "ambiguous_message",
+            Refused::PeerCannotRead => "peer_cannot_read",
         }
     }
 }

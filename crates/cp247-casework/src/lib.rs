@@ -51,6 +51,7 @@ pub mod reply;
 pub mod request;
 pub mod scheduler;
 pub mod sealing;
+pub mod versions;
 pub mod views;
 
 pub use alerts::{Alert, AlertKind, Alerts, LogAlerts};
@@ -115,6 +116,8 @@ pub struct CaseWork {
     wakers: Mutex<HashMap<PartyCode, Arc<Notify>>>,
     /// Wakes the alert sender when an alert is stored.
     alert_wake: Notify,
+    /// The protocol level this node reads ([`CaseWork::reading`]).
+    level: cp247_domain::ProtocolLevel,
 }
 
 impl CaseWork {
@@ -134,6 +137,7 @@ impl CaseWork {
             scheduler: parts.scheduler,
             wakers: Mutex::new(HashMap::new()),
             alert_wake: Notify::new(),
+            level: cp247_domain::ProtocolLevel::HIGHEST,
         }
     }
 
@@ -206,6 +210,11 @@ impl CaseWork {
 /// The key types a node is started with (loaded from its directory).
 pub mod keys {
     pub use cp247_seal::{Cert, NodeKey, OpenPolicy, Passphrase, SealError};
+}
+
+/// Signed receipts as evidence: reading one already verified (views, tests, audit tools).
+pub mod evidence {
+    pub use cp247_seal::{Receipt, read_receipt};
 }
 
 /// The size bounds of messages and their files, as `[limits]` sets them.

@@ -50,6 +50,7 @@ impl MemoryNetwork {
         MemoryTransport {
             network: self.clone(),
             clock,
+            level: cp247_domain::ProtocolLevel::HIGHEST,
         }
     }
 }
@@ -59,9 +60,17 @@ impl MemoryNetwork {
 pub struct MemoryTransport {
     network: MemoryNetwork,
     clock: Arc<dyn Clock>,
+    level: cp247_domain::ProtocolLevel,
 }
 
 impl MemoryTransport {
+    /// This transport reading receipts at protocol `level` (default: this release's highest).
+    #[must_use]
+    pub fn reading(mut self, level: cp247_domain::ProtocolLevel) -> Self {
+        self.level = level;
+        self
+    }
+
     async fn deliver(
         &self,
         directory: &DirectoryState,
@@ -114,7 +123,7 @@ impl MemoryTransport {
             code: "directory_unusable".to_owned(),
             reason: e.to_string(),
         })?;
-        cp247_seal::verify_receipt(&receipt, &traffic, message.recipient, now)
+        cp247_seal::verify_receipt_at(&receipt, &traffic, message.recipient, now, self.level)
             .and_then(|r| {
                 r.check_acknowledges(
                     &Sealed::from_stored(message.sealed.to_vec()),

@@ -88,6 +88,18 @@ impl CaseWork {
             .audit_head()
             .await
             .map_err(|e| store_refusal(&e))?;
+        // A request that opens a case here: the receipt states when this contact point owes
+        // the acknowledgement — if the sender reads receipts that can say it (ADR 0028).
+        let ack_due = match &plan {
+            Plan::Open {
+                escalation: None, ..
+            } => self.ack_due(now, header.urgency).map(Instant::utc),
+            Plan::Open {
+                escalation: Some(_),
+                ..
+            }
+            | Plan::Record { .. } => None,
+        };
         let receipt = Receipt::for_message(
             verified.sealed_sha256(),
             header.message_id,
@@ -95,7 +107,9 @@ impl CaseWork {
             self.me,
             Instant::utc(now),
             Some(format!("{}:{}", head.seq, head.hash)),
-        );
+        )
+        .with_ack_due(ack_due)
+        .for_reader(self.peer_level(&sender));
         let signed = cp247_seal::sign_receipt(&receipt, &self.key, now).map_err(|e| {
             tracing::error!(error = %e, "signing a receipt failed");
             Refusal::new("internal_error", "this node could not sign a receipt")
@@ -273,13 +287,7 @@ impl CaseWork {
                     .collect()
             })
             .unwrap_or_default();
-        // The acknowledgement is owed by this contact point, counted in its own calendar.
-        let ack_due = directory
-            .and_then(|d| d.contact_point(&self.me))
-            .and_then(|cp| {
-                cp247_case::OfficeCalendar::of(cp)
-                    .deadline(m.received_at, self.policy.acknowledgement(m.urgency))
-            });
+        let ack_due = self.ack_due(m.received_at, m.urgency);
         Some(cp247_notify::Alert::NewRequest {
             message_id: m.message_id,
             ticket: m.ticket.clone(),
@@ -290,6 +298,21 @@ impl CaseWork {
             ack_due,
             phones,
         })
+    }
+}
+
+impl CaseWork {
+    /// When this contact point owes the acknowledgement of a request of `urgency` received at
+    /// `received_at`, counted in its own calendar (none without a directory entry).
+    fn ack_due(&self, received_at: Timestamp, urgency: Urgency) -> Option<Timestamp> {
+        let snapshot = self.directory.snapshot();
+        let directory = snapshot.current().map(|c| c.directory());
+        directory
+            .and_then(|d| d.contact_point(&self.me))
+            .and_then(|cp| {
+                cp247_case::OfficeCalendar::of(cp)
+                    .deadline(received_at, self.policy.acknowledgement(urgency))
+            })
     }
 }
 

@@ -140,6 +140,16 @@ pub fn payload(me: Address, draft: Draft<'_>, now: Timestamp) -> Result<Payload,
 /// pool, off the async workers.
 pub async fn seal(work: &CaseWork, draft: Draft<'_>, now: Timestamp) -> Result<Sealed, Error> {
     let cert = recipient_cert(work, &draft.to, now)?;
+    // The envelope this release writes; refused here if the recipient cannot read it.
+    let envelope = cp247_domain::Format::Envelope
+        .version_of(cp247_seal::PAYLOAD_FORMAT)
+        .unwrap_or(1);
+    crate::versions::check_readable(
+        &draft.to,
+        work.peer_level(&draft.to),
+        cp247_domain::Format::Envelope,
+        envelope,
+    )?;
     let message_type = draft.kind.name();
     let payload = payload(work.me, draft, now)?;
     let key = work.key.clone();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cp247_directory::{Channel, DirectoryState};
-use cp247_domain::Clock;
+use cp247_domain::{Clock, ProtocolLevel};
 use cp247_seal::Sealed;
 use cp247_transport::{BoxFuture, ChannelKind, Evidence, Outgoing, SendFailure, Transport};
 
@@ -22,6 +22,8 @@ pub struct HttpsTransport {
     clock: Arc<dyn Clock>,
     limits: ClientLimits,
     clients: Mutex<HashMap<(String, [u8; 32]), PeerClient>>,
+    /// The protocol level receipts are read at (ADR 0028).
+    level: ProtocolLevel,
 }
 
 impl HttpsTransport {
@@ -31,7 +33,16 @@ impl HttpsTransport {
             clock,
             limits,
             clients: Mutex::new(HashMap::new()),
+            level: ProtocolLevel::HIGHEST,
         }
+    }
+
+    /// This transport reading receipts at protocol `level` (the node's `[federation] reads`;
+    /// default: this release's highest).
+    #[must_use]
+    pub fn reading(mut self, level: ProtocolLevel) -> Self {
+        self.level = level;
+        self
     }
 
     fn client_for(&self, endpoint: &str, pin: [u8; 32]) -> Result<PeerClient, String> {
@@ -76,7 +87,13 @@ impl HttpsTransport {
                     .traffic(now)
                     .map_err(|e| transient("directory_unusable", e.to_string()))?;
                 let checked =
-                    cp247_seal::verify_receipt(&receipt, &traffic, message.recipient, now)
+                    cp247_seal::verify_receipt_at(
+                        &receipt,
+                        &traffic,
+                        message.recipient,
+                        now,
+                        self.level,
+                    )
                         .and_then(|r| {
                             r.check_acknowledges(
                                 &Sealed::from_stored(message.sealed.to_vec()),

@@ -4,7 +4,8 @@
 use cp247_domain::{Address, Instant};
 use serde::{Deserialize, Serialize};
 
-/// The protocol name and version, in the identity document.
+/// The protocol name and level 1, in the identity document of a node that reads level 1. A
+/// node names the level it reads: [`cp247_domain::ProtocolLevel::protocol`] (ADR 0028).
 pub const PROTOCOL: &str = "cp247-federation/1";
 
 /// Where sealed messages are posted, relative to the peer's endpoint.
@@ -59,7 +60,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityBody {
-    /// [`PROTOCOL`].
+    /// `cp247-federation/N`: the protocol level N the node reads (ADR 0028;
+    /// [`cp247_domain::ProtocolLevel::from_protocol`]). Level 1 is [`PROTOCOL`].
     pub protocol: String,
     /// The contact point this node serves.
     pub address: Address,

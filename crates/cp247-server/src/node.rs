@@ -369,7 +369,8 @@ pub async fn start_with_alerts(
             every: config.file.cases.scheduler_every.duration(),
             batch: config.file.cases.scheduler_batch,
         },
-    }));
+    })
+    .reading(config.file.federation.level()));
     let inbound = Inbound {
         key: key.clone(),
         me,
@@ -391,7 +392,10 @@ pub async fn start_with_alerts(
         batch: d.batch,
     };
     let https: Arc<dyn Transport> =
-        Arc::new(HttpsTransport::new(clock.clone(), config.client_limits()));
+        Arc::new(
+            HttpsTransport::new(clock.clone(), config.client_limits())
+                .reading(config.file.federation.level()),
+        );
     let worker_prefix = format!("{me}#{}", std::process::id());
     let outbox = Arc::new(Outbox::new(
         work.clone(),

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cp247_domain::Instant;
 use cp247_federation::wire::{
-    AcceptedBody, ErrorBody, IdentityBody, Outcome, PROTOCOL, SEALED_MEDIA_TYPE,
+    AcceptedBody, ErrorBody, IdentityBody, Outcome, SEALED_MEDIA_TYPE,
 };
 use cp247_transport::{Accepted, Refusal};
 
@@ -104,7 +104,9 @@ pub async fn identity(State(ctx): State<Arc<NodeContext>>) -> Json<IdentityBody>
         .current()
         .map(|d| d.directory().serial());
     Json(IdentityBody {
-        protocol: PROTOCOL.to_owned(),
+        // The level this node reads (ADR 0028); `cp247-federation/1` is what every node
+        // said before levels existed.
+        protocol: ctx.work.level().protocol(),
         address: ctx.me,
         cert: ctx.work.cert_armored(),
         fingerprint: ctx.work.fingerprint(),
