@@ -43,6 +43,7 @@ web-compose-error-recipient-has-no-node = The requested contact point is reached
 web-compose-error-recipient-mismatch = The requested Party in the form differs from the Party chosen at the start. Nothing was sent. ({ $code })
 web-compose-error-recipient-is-self = A node does not send requests to itself. Nothing was sent. ({ $code })
 web-compose-error-directory-unusable = The network directory cannot be used now (expired or missing). Nothing was sent; call your administrator. ({ $code })
+web-compose-error-peer-cannot-read = The requested Party's node runs an older release that cannot read this message. Nothing was sent; send it once the directory lists the node's upgrade, or call the Party's duty phone. ({ $code })
 web-compose-error-other = The request could not be sent; nothing was recorded. Try again; if it persists, call your administrator. ({ $code })
 web-directory-send-request = Send a request to { $party }
 web-case-compose = Continue this case with a new request

@@ -43,6 +43,7 @@ web-compose-error-recipient-has-no-node = Le point de contact requis est joint p
 web-compose-error-recipient-mismatch = La Partie requise du formulaire diffère de la Partie choisie au départ. Rien n'a été envoyé. ({ $code })
 web-compose-error-recipient-is-self = Un nœud n'envoie pas de demande à lui-même. Rien n'a été envoyé. ({ $code })
 web-compose-error-directory-unusable = L'annuaire du réseau est inutilisable actuellement (expiré ou absent). Rien n'a été envoyé ; appelez votre administrateur. ({ $code })
+web-compose-error-peer-cannot-read = Le nœud de la Partie requise utilise une version plus ancienne qui ne peut pas lire ce message. Rien n'a été envoyé ; envoyez-le quand l'annuaire indiquera la mise à jour du nœud, ou appelez la permanence de la Partie. ({ $code })
 web-compose-error-other = La demande n'a pas pu être envoyée ; rien n'a été enregistré. Réessayez ; si cela persiste, appelez votre administrateur. ({ $code })
 web-directory-send-request = Envoyer une demande à { $party }
 web-case-compose = Poursuivre cette affaire par une nouvelle demande

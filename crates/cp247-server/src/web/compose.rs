@@ -1665,6 +1665,10 @@ fn send_error_text(tr: Tr, e: &cp247_casework::Error) -> String {
             code: Refused::RecipientIsSelf,
             ..
         } => "web-compose-error-recipient-is-self",
+        Error::Refused {
+            code: Refused::PeerCannotRead,
+            ..
+        } => "web-compose-error-peer-cannot-read",
         Error::Unavailable {
             code: "directory_unusable",
             ..
