@@ -301,7 +301,7 @@ pub fn check_marker(
     marker: &str,
     level: ProtocolLevel,
 ) -> Result<u16, Option<UnreadableVersion>> {
-    let version = format.version_of(marker).ok_or(None)?;
+    let version = format.version_of(marker).ok_or(None::<UnreadableVersion>)?;
     if level.can_read(format, version) {
         Ok(version)
     } else {

@@ -2,7 +2,7 @@
 //! the OpenPGP certificate the directory lists? clocks in step? Each finding is a sentence.
 
 use cp247_directory::{Channel, ContactPoint};
-use cp247_domain::{Address, Clock};
+use cp247_domain::{Address, AdvertisedLevel, Clock, ProtocolLevel};
 use cp247_seal::Cert;
 
 use crate::client::{ClientLimits, PeerClient, TransportError};
@@ -71,6 +71,36 @@ impl PeerReport {
             .map(|f| f.verdict)
             .max()
             .unwrap_or(Verdict::Ok)
+    }
+}
+
+/// What the peer says it reads (`protocol` of its identity) against what the directory lists
+/// for it (ADR 0028): a directory that lists more than the node reads makes peers write what
+/// it refuses.
+pub fn protocol_finding(protocol: &str, listed: Option<AdvertisedLevel>) -> Finding {
+    let said = match ProtocolLevel::from_protocol(protocol) {
+        Ok(level) => level,
+        Err(e) => {
+            return Finding::warning(format!(
+                "its identity names no protocol level this node knows ({e})"
+            ));
+        }
+    };
+    let listed_level = listed.map_or(ProtocolLevel::V1, AdvertisedLevel::level);
+    let shown = listed.map_or_else(
+        || "no level (level 1)".to_owned(),
+        |l| format!("level {l}"),
+    );
+    if listed_level > said {
+        Finding::problem(format!(
+            "it reads protocol level {said}, but the directory lists {shown}: peers write it formats it refuses; the directory entry must be corrected"
+        ))
+    } else if listed_level < said {
+        Finding::ok(format!(
+            "it reads protocol level {said}; the directory lists {shown}, so peers write it level {listed_level}"
+        ))
+    } else {
+        Finding::ok(format!("it reads protocol level {said}, as the directory lists"))
     }
 }
 
@@ -172,6 +202,7 @@ pub async fn check_peer(
             "the certificate it serves is not readable: {e}"
         ))),
     }
+    report.findings.push(protocol_finding(&identity.protocol, node.reads));
     // The peer read its clock somewhere between our two readings: compare with the middle.
     let half = received.duration_since(sent) / 2;
     let middle = sent.checked_add(half).unwrap_or(sent);
@@ -216,4 +247,21 @@ pub async fn check_peer(
         ));
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listed_level_is_compared_with_the_advertised_one() {
+        let listed = |n| Some(AdvertisedLevel::new(n).unwrap());
+        let f = protocol_finding("cp247-federation/1", listed(2));
+        assert_eq!(f.verdict, Verdict::Problem, "{}", f.sentence);
+        assert!(f.sentence.contains("level 1") && f.sentence.contains("level 2"));
+        assert_eq!(protocol_finding("cp247-federation/2", listed(2)).verdict, Verdict::Ok);
+        assert_eq!(protocol_finding("cp247-federation/2", None).verdict, Verdict::Ok);
+        assert_eq!(protocol_finding("cp247-federation/1", None).verdict, Verdict::Ok);
+        assert_eq!(protocol_finding("something", None).verdict, Verdict::Warning);
+    }
 }
