@@ -16,8 +16,14 @@ use crate::error::{Error, Refused};
 /// The level a peer contact point reads, as the directory `directory` lists it: level 1 when
 /// it lists none, the contact point is absent, or it is reached by e-mail (which carries no
 /// receipts and reads today's envelope).
-pub fn listed_level(directory: Option<&cp247_directory::Directory>, peer: &Address) -> ProtocolLevel {
-    match directory.and_then(|d| d.contact_point(peer)).map(|cp| &cp.channel) {
+pub fn listed_level(
+    directory: Option<&cp247_directory::Directory>,
+    peer: &Address,
+) -> ProtocolLevel {
+    match directory
+        .and_then(|d| d.contact_point(peer))
+        .map(|cp| &cp.channel)
+    {
         Some(Channel::Node(node)) => node.protocol_level(),
         Some(Channel::Email(_)) | None => ProtocolLevel::V1,
     }
@@ -83,7 +89,10 @@ mod tests {
         assert_eq!(e.kind(), crate::error::ErrorKind::Refused);
         let text = e.to_string();
         assert!(text.contains("MD/primary") || text.contains("MD"), "{text}");
-        assert!(text.contains("cp247-receipt/2") && text.contains("level 2"), "{text}");
+        assert!(
+            text.contains("cp247-receipt/2") && text.contains("level 2"),
+            "{text}"
+        );
         // A version no level of this release reads.
         let e = check_readable(&md(), two, Format::Envelope, 2).unwrap_err();
         assert!(e.to_string().contains("a later release"), "{e}");

@@ -335,13 +335,21 @@ fn reads_is_optional_and_canonical(dir: &Directory) {
         let listed = format!("{}\"reads\": {n},\n{indent}{}", &text[..at], &text[at..]);
         let back = Directory::from_canonical_json(listed.as_bytes()).unwrap();
         assert_eq!(back.to_canonical_json(), listed.as_bytes());
-        let cp = back.contact_point(&cp247_domain::Address::primary(PartyCode::parse("MD").unwrap())).unwrap();
-        let Channel::Node(node) = &cp.channel else { panic!("a node") };
+        let cp = back
+            .contact_point(&cp247_domain::Address::primary(
+                PartyCode::parse("MD").unwrap(),
+            ))
+            .unwrap();
+        let Channel::Node(node) = &cp.channel else {
+            panic!("a node")
+        };
         assert_eq!(node.protocol_level().get(), expect);
     }
     let zero = format!("{}\"reads\": 0,\n{indent}{}", &text[..at], &text[at..]);
     assert!(Directory::from_canonical_json(zero.as_bytes()).is_err());
     let back = Directory::from_canonical_json(&bytes).unwrap();
-    let Channel::Node(node) = &back.parties()[0].primary.channel else { panic!("a node") };
+    let Channel::Node(node) = &back.parties()[0].primary.channel else {
+        panic!("a node")
+    };
     assert_eq!(node.protocol_level(), cp247_domain::ProtocolLevel::V1);
 }

@@ -340,7 +340,10 @@ mod tests {
             previous = Some((*level, *versions));
         }
         assert_eq!(LEVELS[0].0, 1);
-        assert_eq!(LEVELS.last().map(|(l, _)| *l), Some(ProtocolLevel::HIGHEST.0));
+        assert_eq!(
+            LEVELS.last().map(|(l, _)| *l),
+            Some(ProtocolLevel::HIGHEST.0)
+        );
     }
 
     #[test]
@@ -353,10 +356,7 @@ mod tests {
         assert!(!one.can_read(Format::Receipt, 2));
         assert!(!two.can_read(Format::Envelope, 2));
         assert!(!two.can_read(Format::Receipt, 0));
-        assert_eq!(
-            ProtocolLevel::lowest_reading(Format::Receipt, 2),
-            Some(two)
-        );
+        assert_eq!(ProtocolLevel::lowest_reading(Format::Receipt, 2), Some(two));
         assert_eq!(ProtocolLevel::lowest_reading(Format::Receipt, 1), Some(one));
         assert_eq!(ProtocolLevel::lowest_reading(Format::Envelope, 2), None);
         assert_eq!(ProtocolLevel::default(), one);
@@ -404,7 +404,12 @@ mod tests {
             ProtocolLevel::from_protocol("cp247-federation/40"),
             Ok(ProtocolLevel::HIGHEST)
         );
-        for bad in ["cp247-federation/0", "cp247-federation/", "other/1", "cp247-federation/x"] {
+        for bad in [
+            "cp247-federation/0",
+            "cp247-federation/",
+            "other/1",
+            "cp247-federation/x",
+        ] {
             assert!(ProtocolLevel::from_protocol(bad).is_err(), "{bad}");
         }
         assert!(ProtocolLevel::new(0).is_err());
@@ -418,7 +423,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&later).unwrap(), "7");
         assert!(serde_json::from_str::<AdvertisedLevel>("0").is_err());
         assert!(serde_json::from_str::<AdvertisedLevel>("1000").is_err());
-        assert_eq!(AdvertisedLevel::from(ProtocolLevel::V1).level(), ProtocolLevel::V1);
+        assert_eq!(
+            AdvertisedLevel::from(ProtocolLevel::V1).level(),
+            ProtocolLevel::V1
+        );
     }
 
     proptest! {

@@ -87,10 +87,7 @@ pub fn protocol_finding(protocol: &str, listed: Option<AdvertisedLevel>) -> Find
         }
     };
     let listed_level = listed.map_or(ProtocolLevel::V1, AdvertisedLevel::level);
-    let shown = listed.map_or_else(
-        || "no level (level 1)".to_owned(),
-        |l| format!("level {l}"),
-    );
+    let shown = listed.map_or_else(|| "no level (level 1)".to_owned(), |l| format!("level {l}"));
     if listed_level > said {
         Finding::problem(format!(
             "it reads protocol level {said}, but the directory lists {shown}: peers write it formats it refuses; the directory entry must be corrected"
@@ -100,7 +97,9 @@ pub fn protocol_finding(protocol: &str, listed: Option<AdvertisedLevel>) -> Find
             "it reads protocol level {said}; the directory lists {shown}, so peers write it level {listed_level}"
         ))
     } else {
-        Finding::ok(format!("it reads protocol level {said}, as the directory lists"))
+        Finding::ok(format!(
+            "it reads protocol level {said}, as the directory lists"
+        ))
     }
 }
 
@@ -202,7 +201,9 @@ pub async fn check_peer(
             "the certificate it serves is not readable: {e}"
         ))),
     }
-    report.findings.push(protocol_finding(&identity.protocol, node.reads));
+    report
+        .findings
+        .push(protocol_finding(&identity.protocol, node.reads));
     // The peer read its clock somewhere between our two readings: compare with the middle.
     let half = received.duration_since(sent) / 2;
     let middle = sent.checked_add(half).unwrap_or(sent);
@@ -259,9 +260,21 @@ mod tests {
         let f = protocol_finding("cp247-federation/1", listed(2));
         assert_eq!(f.verdict, Verdict::Problem, "{}", f.sentence);
         assert!(f.sentence.contains("level 1") && f.sentence.contains("level 2"));
-        assert_eq!(protocol_finding("cp247-federation/2", listed(2)).verdict, Verdict::Ok);
-        assert_eq!(protocol_finding("cp247-federation/2", None).verdict, Verdict::Ok);
-        assert_eq!(protocol_finding("cp247-federation/1", None).verdict, Verdict::Ok);
-        assert_eq!(protocol_finding("something", None).verdict, Verdict::Warning);
+        assert_eq!(
+            protocol_finding("cp247-federation/2", listed(2)).verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            protocol_finding("cp247-federation/2", None).verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            protocol_finding("cp247-federation/1", None).verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            protocol_finding("something", None).verdict,
+            Verdict::Warning
+        );
     }
 }

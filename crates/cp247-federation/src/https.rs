@@ -86,20 +86,19 @@ impl HttpsTransport {
                 let traffic = directory
                     .traffic(now)
                     .map_err(|e| transient("directory_unusable", e.to_string()))?;
-                let checked =
-                    cp247_seal::verify_receipt_at(
-                        &receipt,
-                        &traffic,
-                        message.recipient,
-                        now,
-                        self.level,
+                let checked = cp247_seal::verify_receipt_at(
+                    &receipt,
+                    &traffic,
+                    message.recipient,
+                    now,
+                    self.level,
+                )
+                .and_then(|r| {
+                    r.check_acknowledges(
+                        &Sealed::from_stored(message.sealed.to_vec()),
+                        message.message_id,
                     )
-                        .and_then(|r| {
-                            r.check_acknowledges(
-                                &Sealed::from_stored(message.sealed.to_vec()),
-                                message.message_id,
-                            )
-                        });
+                });
                 match checked {
                     Ok(()) => Ok(Evidence::SignedReceipt(receipt)),
                     Err(e) => Err(transient(

@@ -273,8 +273,7 @@ impl Payload {
                 PayloadError::UnsupportedVersion,
             )
         })?;
-        if let Err(Some(e)) = check_marker(Format::Envelope, &wire.format, ProtocolLevel::HIGHEST)
-        {
+        if let Err(Some(e)) = check_marker(Format::Envelope, &wire.format, ProtocolLevel::HIGHEST) {
             return Err(PayloadError::UnsupportedVersion(e));
         }
         if wire.format != PAYLOAD_FORMAT {

@@ -141,8 +141,10 @@ impl Receipt {
             OpenError::UnsupportedVersion(format!("the receipt is refused: {e}"))
         };
         let wire: Wire = serde_json::from_slice(bytes).map_err(|e| {
-            crate::payload::unreadable_version(bytes, Format::Receipt, level)
-                .map_or_else(|| OpenError::Payload(format!("not a cp247 receipt: {e}")), unsupported)
+            crate::payload::unreadable_version(bytes, Format::Receipt, level).map_or_else(
+                || OpenError::Payload(format!("not a cp247 receipt: {e}")),
+                unsupported,
+            )
         })?;
         match check_marker(Format::Receipt, &wire.format, level) {
             Ok(_) => {}

@@ -58,8 +58,7 @@ fn ack_due_makes_version_2_which_a_level_1_reader_refuses() {
     assert_eq!(read_receipt(signed.as_bytes()).unwrap(), r);
 
     // Level 1 refuses it with the specific code, naming the version, not as a broken receipt.
-    let e = verify_receipt_at(signed.as_bytes(), &dir, &md(), now, ProtocolLevel::V1)
-        .unwrap_err();
+    let e = verify_receipt_at(signed.as_bytes(), &dir, &md(), now, ProtocolLevel::V1).unwrap_err();
     assert_eq!(e.code(), "unsupported_version");
     assert!(e.to_string().contains("cp247-receipt/2"), "{e}");
 

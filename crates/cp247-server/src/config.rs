@@ -1167,7 +1167,10 @@ mod tests {
         )
         .unwrap();
         let config = ConfigFile::load(&path, &[]).unwrap();
-        assert_eq!(config.file.federation.level(), cp247_domain::ProtocolLevel::V1);
+        assert_eq!(
+            config.file.federation.level(),
+            cp247_domain::ProtocolLevel::V1
+        );
         let env = vec![("CP247__FEDERATION__READS".to_owned(), "2".to_owned())];
         let config = ConfigFile::load(&path, &env).unwrap();
         assert_eq!(config.file.federation.level().get(), 2);

@@ -354,23 +354,25 @@ pub async fn start_with_alerts(
         .map(Arc::new);
     // With `[notify]`, a task sends the stored duty-officer alerts (e-mail, webhook).
     let sender_notifier = notifier.clone().filter(|n| n.is_configured());
-    let work = Arc::new(CaseWork::new(Parts {
-        me,
-        key: key.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        directory: handle.clone(),
-        policy: config.file.cases.policy(),
-        limits: open_limits,
-        metrics: metrics.clone(),
-        alert_log: alerts,
-        notifier,
-        scheduler: SchedulerSettings {
-            every: config.file.cases.scheduler_every.duration(),
-            batch: config.file.cases.scheduler_batch,
-        },
-    })
-    .reading(config.file.federation.level()));
+    let work = Arc::new(
+        CaseWork::new(Parts {
+            me,
+            key: key.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            directory: handle.clone(),
+            policy: config.file.cases.policy(),
+            limits: open_limits,
+            metrics: metrics.clone(),
+            alert_log: alerts,
+            notifier,
+            scheduler: SchedulerSettings {
+                every: config.file.cases.scheduler_every.duration(),
+                batch: config.file.cases.scheduler_batch,
+            },
+        })
+        .reading(config.file.federation.level()),
+    );
     let inbound = Inbound {
         key: key.clone(),
         me,
@@ -391,11 +393,10 @@ pub async fn start_with_alerts(
         concurrency_per_peer: usize::try_from(d.concurrency_per_peer).unwrap_or(8),
         batch: d.batch,
     };
-    let https: Arc<dyn Transport> =
-        Arc::new(
-            HttpsTransport::new(clock.clone(), config.client_limits())
-                .reading(config.file.federation.level()),
-        );
+    let https: Arc<dyn Transport> = Arc::new(
+        HttpsTransport::new(clock.clone(), config.client_limits())
+            .reading(config.file.federation.level()),
+    );
     let worker_prefix = format!("{me}#{}", std::process::id());
     let outbox = Arc::new(Outbox::new(
         work.clone(),

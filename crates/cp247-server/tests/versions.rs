@@ -82,7 +82,7 @@ impl Net {
                     total_timeout: Period::secs(5),
                 }),
                 limits: None,
-                refresh_every: Some(Period::millis(200)),
+                refresh_every: Some(Period::secs(1)),
             };
             let node = provision::init_node(
                 &root.join(code),
@@ -249,12 +249,7 @@ async fn identity_protocol(http: &reqwest::Client, node: &RunningNode) -> String
 
 /// Refusals a node answered, from its audit log (action `reject`).
 async fn refusals(node: &RunningNode) -> usize {
-    let entries = node
-        .context
-        .store
-        .audit_entries(0, 10_000)
-        .await
-        .unwrap();
+    let entries = node.context.store.audit_entries(0, 10_000).await.unwrap();
     entries
         .iter()
         .filter(|e| e.action.as_str() == "reject")
@@ -293,8 +288,15 @@ async fn a_level_1_node_and_level_2_nodes_work_together_one_receipt_version_each
     let t2 = send(&http, &de, &de_tok, "FR").await;
     let r2 = delivered_receipt(&http, &de, &de_tok, &t2).await;
     assert_eq!(r2.version(), 2);
-    let due = r2.ack_due.clone().expect("a level-2 receipt states ack_due");
-    assert!(due.timestamp() > r2.received_at.timestamp(), "{due} after {}", r2.received_at);
+    let due = r2
+        .ack_due
+        .clone()
+        .expect("a level-2 receipt states ack_due");
+    assert!(
+        due.timestamp() > r2.received_at.timestamp(),
+        "{due} after {}",
+        r2.received_at
+    );
 
     // FR → MD: MD (level 1 reader, this release) writes for FR what FR reads.
     let t3 = send(&http, &fr, &fr_tok, "MD").await;
@@ -310,8 +312,13 @@ async fn a_level_1_node_and_level_2_nodes_work_together_one_receipt_version_each
     // is not delivered and the attempt names the reason.
     net.publish(2, &[Some(2), Some(2), Some(2)]);
     for n in [&fr, &md] {
-        for _ in 0..100 {
-            let serial = n.context.directory.snapshot().current().map(|d| d.directory().serial());
+        for _ in 0..300 {
+            let serial = n
+                .context
+                .directory
+                .snapshot()
+                .current()
+                .map(|d| d.directory().serial());
             if serial == Some(2) {
                 break;
             }
@@ -329,7 +336,8 @@ async fn a_level_1_node_and_level_2_nodes_work_together_one_receipt_version_each
     }
     assert_ne!(last["state"], "delivered", "{last}");
     assert!(
-        last.to_string().contains("unsupported_version") || last.to_string().contains("cp247-receipt/2"),
+        last.to_string().contains("unsupported_version")
+            || last.to_string().contains("cp247-receipt/2"),
         "{last}"
     );
 

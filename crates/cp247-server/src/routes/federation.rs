@@ -8,9 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cp247_domain::Instant;
-use cp247_federation::wire::{
-    AcceptedBody, ErrorBody, IdentityBody, Outcome, SEALED_MEDIA_TYPE,
-};
+use cp247_federation::wire::{AcceptedBody, ErrorBody, IdentityBody, Outcome, SEALED_MEDIA_TYPE};
 use cp247_transport::{Accepted, Refusal};
 
 use crate::node::NodeContext;
