@@ -1,4 +1,3 @@
-#![allow(clippy::print_stdout)]
 //! Opt-in measurement for issue #10 / ADR 0022 (not a test; run through
 //! `scripts/flood-latency.sh` against a release build of `cp247 demo`): the latency of
 //! `/healthz` from one address while another address holds idle TCP connections to the node.

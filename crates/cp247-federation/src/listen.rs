@@ -721,7 +721,10 @@ mod tests {
         assert!(sources.take(key).is_some());
         drop(_elsewhere);
         let open = sources.open.lock().unwrap();
-        assert!(!open.contains_key(&other), "an empty source leaves no entry");
+        assert!(
+            !open.contains_key(&other),
+            "an empty source leaves no entry"
+        );
     }
 
     #[tokio::test]
@@ -756,6 +759,9 @@ mod tests {
             .await
             .unwrap();
         let waited = tokio::time::timeout(Duration::from_millis(200), detect(server)).await;
-        assert!(waited.is_err(), "detection waits for the rest of the preface");
+        assert!(
+            waited.is_err(),
+            "detection waits for the rest of the preface"
+        );
     }
 }

@@ -591,7 +591,10 @@ impl ConnectionsSection {
                 "connections.tls_handshake_timeout",
                 self.tls_handshake_timeout,
             ),
-            ("connections.request_head_timeout", self.request_head_timeout),
+            (
+                "connections.request_head_timeout",
+                self.request_head_timeout,
+            ),
             ("connections.idle_timeout", self.idle_timeout),
             ("connections.http2_ping_interval", self.http2_ping_interval),
             ("connections.http2_ping_timeout", self.http2_ping_timeout),

@@ -500,9 +500,15 @@ pub async fn start_with_alerts(
         let mode = mode.clone();
         let exemption = exemption.clone();
         tasks.spawn(async move {
-            if let Err(e) =
-                listen::serve_with(listener, mode, router, serve_limits, exemption, token.clone())
-                    .await
+            if let Err(e) = listen::serve_with(
+                listener,
+                mode,
+                router,
+                serve_limits,
+                exemption,
+                token.clone(),
+            )
+            .await
             {
                 tracing::error!(error = %e, ?surface, "the listener failed");
                 token.cancel();
