@@ -94,6 +94,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             if let Some(pin) = running.context.tls_pin {
                 writeln!(out, "tls_sha256 {pin}")?;
             }
+            if let Some(officers) = running.officers_addr {
+                writeln!(
+                    out,
+                    "officers' web interface and API on {scheme}://{officers}"
+                )?;
+            }
             out.flush()?;
         }
         let stop = running.shutdown_token();

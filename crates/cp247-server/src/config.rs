@@ -22,6 +22,17 @@
 //! directory_grace_days = 7
 //! secrets_key = "secrets.key"                   # optional; the key sealing TOTP seeds (0600)
 //!
+//! listen_officers = "10.20.0.5:8444"           # optional: the officers' web and API elsewhere
+//!
+//! [connections]                                 # optional; these are the defaults (ADR 0022)
+//! max_per_source = 64                           # per IPv4 address / IPv6 /64; global: limits.max_connections
+//! first_byte_timeout = "10s"
+//! tls_handshake_timeout = "10s"
+//! request_head_timeout = "15s"                  # protocol detection; each HTTP/1 head, keep-alive included
+//! idle_timeout = "60s"                          # no request in flight (HTTP/2 too)
+//! http2_ping_interval = "30s"
+//! http2_ping_timeout = "20s"
+//!
 //! [web]                                         # optional: behind a reverse proxy only
 //! client_address_header = "X-Forwarded-For"     # believed only from the proxies below
 //! trusted_proxies = ["127.0.0.1"]               # addresses or prefixes (10.0.0.0/8)
@@ -502,6 +513,130 @@ impl LimitsSection {
     }
 }
 
+/// `[connections]`: how long each phase of an incoming connection may take and how many
+/// connections one source may hold (ADR 0022). The global cap is `limits.max_connections`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsSection {
+    /// Connections open at once from one source: an IPv4 address or an IPv6 /64 (default 64;
+    /// at most half of `limits.max_connections`). A trusted reverse proxy (`[web]`) is exempt.
+    #[serde(default = "default_max_per_source")]
+    pub max_per_source: usize,
+    /// From the TCP accept to the client's first byte (default 10s).
+    #[serde(default = "default_first_byte_timeout")]
+    pub first_byte_timeout: Period,
+    /// The TLS handshake, from the first byte (default 10s).
+    #[serde(default = "default_tls_handshake_timeout")]
+    pub tls_handshake_timeout: Period,
+    /// Protocol detection (HTTP/1 or HTTP/2), and each HTTP/1 request head, including the
+    /// wait for the next one on a keep-alive connection (default 15s).
+    #[serde(default = "default_request_head_timeout")]
+    pub request_head_timeout: Period,
+    /// A connection with no request in flight for this long is closed (default 60s).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout: Period,
+    /// How often an HTTP/2 connection is pinged (default 30s).
+    #[serde(default = "default_h2_ping_interval")]
+    pub http2_ping_interval: Period,
+    /// How long a ping may go unanswered before the connection is closed (default 20s).
+    #[serde(default = "default_h2_ping_timeout")]
+    pub http2_ping_timeout: Period,
+}
+
+fn default_max_per_source() -> usize {
+    64
+}
+fn default_first_byte_timeout() -> Period {
+    Period::secs(10)
+}
+fn default_tls_handshake_timeout() -> Period {
+    Period::secs(10)
+}
+fn default_request_head_timeout() -> Period {
+    Period::secs(15)
+}
+fn default_idle_timeout() -> Period {
+    Period::secs(60)
+}
+fn default_h2_ping_interval() -> Period {
+    Period::secs(30)
+}
+fn default_h2_ping_timeout() -> Period {
+    Period::secs(20)
+}
+
+impl Default for ConnectionsSection {
+    fn default() -> Self {
+        Self {
+            max_per_source: default_max_per_source(),
+            first_byte_timeout: default_first_byte_timeout(),
+            tls_handshake_timeout: default_tls_handshake_timeout(),
+            request_head_timeout: default_request_head_timeout(),
+            idle_timeout: default_idle_timeout(),
+            http2_ping_interval: default_h2_ping_interval(),
+            http2_ping_timeout: default_h2_ping_timeout(),
+        }
+    }
+}
+
+/// The shortest and longest time `[connections]` accepts for any of its timeouts.
+const CONNECTION_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_millis(100), Duration::from_secs(600));
+
+impl ConnectionsSection {
+    /// The listener's limits, with the global cap `max_connections`.
+    pub fn serve_limits(&self, max_connections: usize) -> cp247_federation::ServeLimits {
+        cp247_federation::ServeLimits {
+            first_byte_timeout: self.first_byte_timeout.duration(),
+            handshake_timeout: self.tls_handshake_timeout.duration(),
+            header_read_timeout: self.request_head_timeout.duration(),
+            idle_timeout: self.idle_timeout.duration(),
+            h2_keep_alive_interval: self.http2_ping_interval.duration(),
+            h2_keep_alive_timeout: self.http2_ping_timeout.duration(),
+            max_connections,
+            max_connections_per_source: self.max_per_source,
+            ..cp247_federation::ServeLimits::default()
+        }
+    }
+
+    fn check(&self, max_connections: usize) -> Result<(), ConfigError> {
+        if self.max_per_source == 0 || self.max_per_source > max_connections / 2 {
+            return Err(invalid(
+                "connections.max_per_source",
+                format!(
+                    "it must be at least 1 and at most half of limits.max_connections ({max_connections}), so that one address cannot fill the node's connection slots"
+                ),
+            ));
+        }
+        let (least, most) = CONNECTION_TIMEOUT_RANGE;
+        for (key, period) in [
+            ("connections.first_byte_timeout", self.first_byte_timeout),
+            (
+                "connections.tls_handshake_timeout",
+                self.tls_handshake_timeout,
+            ),
+            (
+                "connections.request_head_timeout",
+                self.request_head_timeout,
+            ),
+            ("connections.idle_timeout", self.idle_timeout),
+            ("connections.http2_ping_interval", self.http2_ping_interval),
+            ("connections.http2_ping_timeout", self.http2_ping_timeout),
+        ] {
+            let d = period.duration();
+            if d < least || d > most {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "'{period}' is out of range: it must be 100ms to 10m; an unbounded wait lets idle connections take the node's slots"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `[audit]`: the audit chain's signed checkpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -617,6 +752,12 @@ pub struct ConfigFile {
     pub name: String,
     /// The socket address to bind (`0.0.0.0:8443`, `127.0.0.1:0`).
     pub listen: String,
+    /// Where the officers' web interface and API listen, if not on `listen`. When set, `listen`
+    /// serves only the federation endpoint (`/federation/…`) and `/healthz`, and this address
+    /// serves the rest, so the officers' interface need not face the peers' network. Same TLS
+    /// as `listen` (plain HTTP only on loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen_officers: Option<String>,
     /// The URL peers use, as listed in the directory. `https://…` makes the node serve TLS
     /// (certificate `tls-cert.pem`, key `tls-key.pem`, generated at first start if both are
     /// missing); `http://` is allowed only on loopback. Required to serve.
@@ -666,6 +807,9 @@ pub struct ConfigFile {
     /// Inbound limits.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsSection,
+    /// Incoming connections: time limits of every phase and the per-source cap.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub connections: ConnectionsSection,
     /// Audit checkpoints.
     #[serde(default, skip_serializing_if = "is_default")]
     pub audit: AuditSection,
@@ -828,6 +972,39 @@ impl ConfigFile {
             })?;
             None
         };
+        let listen_officers = match self.listen_officers.as_deref() {
+            None => None,
+            Some(text) => {
+                let officers: SocketAddr = text.parse().map_err(|_| {
+                    invalid(
+                        "listen_officers",
+                        format!(
+                            "'{}' is not a socket address such as 10.20.0.5:8444 or 127.0.0.1:8444",
+                            text.chars().take(60).collect::<String>()
+                        ),
+                    )
+                })?;
+                if officers == listen && listen.port() != 0 {
+                    return Err(invalid(
+                        "listen_officers",
+                        format!(
+                            "it is the same address as listen ({listen}): leave it out to serve everything on one address"
+                        ),
+                    ));
+                }
+                if tls.is_none() {
+                    cp247_federation::endpoint::check_plain_listen(officers).map_err(|_| {
+                        invalid(
+                            "listen_officers",
+                            format!(
+                                "the node serves plain HTTP (endpoint {endpoint}), which is allowed only on a loopback address, not on {officers}"
+                            ),
+                        )
+                    })?;
+                }
+                Some(officers)
+            }
+        };
         let database_url = resolve_database_url(&self.database_url, base)?;
         if self.database_max_connections == Some(0) {
             return Err(invalid("database_max_connections", "it must be at least 1"));
@@ -939,9 +1116,10 @@ impl ConfigFile {
         if l.request_timeout.duration() < Duration::from_secs(1) {
             return Err(invalid("limits.request_timeout", "it must be at least 1s"));
         }
-        if l.max_connections == 0 {
-            return Err(invalid("limits.max_connections", "it must be at least 1"));
+        if l.max_connections < 2 {
+            return Err(invalid("limits.max_connections", "it must be at least 2"));
         }
+        self.connections.check(l.max_connections)?;
         let every = self.audit.checkpoint_every.duration();
         if every < Duration::from_secs(1) || every > Duration::from_secs(7 * 86_400) {
             return Err(invalid(
@@ -971,6 +1149,7 @@ impl ConfigFile {
             file: self.clone(),
             address,
             listen,
+            listen_officers,
             endpoint,
             tls,
             secret_key: base.join(&self.node_key),
@@ -1001,6 +1180,7 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_attachment_bytes"
             | "limits.max_attachments_total_bytes"
             | "limits.max_connections"
+            | "connections.max_per_source"
             | "cases.scheduler_batch"
             | "testing.clock_control"
             | "notify.smtp_port"
@@ -1080,6 +1260,8 @@ pub struct NodeConfig {
     pub address: Address,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where the officers' web interface and API listen, if apart from `listen`.
+    pub listen_officers: Option<SocketAddr>,
     /// The endpoint peers use.
     pub endpoint: PeerEndpoint,
     /// TLS files, or `None` for plain HTTP on loopback.
@@ -1103,6 +1285,13 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// The listener's limits (`[connections]` and `limits.max_connections`).
+    pub fn serve_limits(&self) -> cp247_federation::ServeLimits {
+        self.file
+            .connections
+            .serve_limits(self.file.limits.max_connections)
+    }
+
     /// The outbound client limits.
     pub fn client_limits(&self) -> ClientLimits {
         let p = &self.file.peers;
@@ -1125,6 +1314,7 @@ mod tests {
             contact_point: ContactPointRole::Primary,
             name: "OCLCTIC".into(),
             listen: "127.0.0.1:0".into(),
+            listen_officers: None,
             endpoint: Some("http://127.0.0.1:8443".into()),
             database_url: "sqlite://cp247.db".into(),
             node_key: "node-key.asc".into(),
@@ -1141,6 +1331,7 @@ mod tests {
             delivery: DeliverySection::default(),
             peers: PeersSection::default(),
             limits: LimitsSection::default(),
+            connections: ConnectionsSection::default(),
             audit: AuditSection::default(),
             cases: CasesSection::default(),
             testing: TestingSection::default(),
@@ -1227,6 +1418,124 @@ mod tests {
             err.contains("max_lifetime") && err.contains("forever"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn connections_have_safe_defaults_and_bounded_values() {
+        let base = std::path::Path::new("/srv/cp247");
+        let limits = sample().resolve(base).unwrap().serve_limits();
+        assert_eq!(limits.max_connections, 1024);
+        assert_eq!(limits.max_connections_per_source, 64);
+        assert_eq!(limits.first_byte_timeout, Duration::from_secs(10));
+        assert_eq!(limits.handshake_timeout, Duration::from_secs(10));
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(15));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(60));
+        assert_eq!(limits.h2_keep_alive_interval, Duration::from_secs(30));
+        assert_eq!(limits.h2_keep_alive_timeout, Duration::from_secs(20));
+        type Change = fn(&mut ConfigFile);
+        let refused: [(Change, &str, &str); 6] = [
+            (
+                |c| c.connections.max_per_source = 0,
+                "connections.max_per_source",
+                "at least 1",
+            ),
+            (
+                |c| c.connections.max_per_source = 513,
+                "connections.max_per_source",
+                "half of limits.max_connections (1024)",
+            ),
+            (
+                |c| c.connections.first_byte_timeout = Period::millis(50),
+                "connections.first_byte_timeout",
+                "100ms to 10m",
+            ),
+            (
+                |c| c.connections.idle_timeout = Period::secs(3600),
+                "connections.idle_timeout",
+                "100ms to 10m",
+            ),
+            (
+                |c| c.connections.http2_ping_timeout = Period::secs(0),
+                "connections.http2_ping_timeout",
+                "100ms to 10m",
+            ),
+            (
+                |c| c.limits.max_connections = 1,
+                "limits.max_connections",
+                "at least 2",
+            ),
+        ];
+        for (change, key, words) in refused {
+            let mut c = sample();
+            change(&mut c);
+            match c.resolve(base) {
+                Err(ConfigError::Invalid { key: k, reason }) => {
+                    assert_eq!(k, key, "{reason}");
+                    assert!(reason.contains(words), "{key}: {reason}");
+                }
+                other => panic!("{key}: expected a refusal, got {other:?}"),
+            }
+        }
+        // Read from the file (unknown keys refused) and from the environment.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        let text = sample().to_toml().unwrap();
+        assert!(!text.contains("[connections]"), "{text}");
+        std::fs::write(
+            &path,
+            format!("{text}\n[connections]\nmax_per_source = 8\nfirst_byte_timeout = \"2s\"\n"),
+        )
+        .unwrap();
+        let env = vec![(
+            "CP247__CONNECTIONS__IDLE_TIMEOUT".to_owned(),
+            "30s".to_owned(),
+        )];
+        let loaded = ConfigFile::load(&path, &env).unwrap().serve_limits();
+        assert_eq!(loaded.max_connections_per_source, 8);
+        assert_eq!(loaded.first_byte_timeout, Duration::from_secs(2));
+        assert_eq!(loaded.idle_timeout, Duration::from_secs(30));
+        let env = vec![(
+            "CP247__CONNECTIONS__MAX_PER_SOURCE".to_owned(),
+            "16".to_owned(),
+        )];
+        let loaded = ConfigFile::load(&path, &env).unwrap().serve_limits();
+        assert_eq!(loaded.max_connections_per_source, 16);
+        std::fs::write(
+            &path,
+            format!("{text}\n[connections]\nfirst_byte = \"2s\"\n"),
+        )
+        .unwrap();
+        let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
+        assert!(err.contains("first_byte"), "{err}");
+    }
+
+    #[test]
+    fn listen_officers_is_a_socket_address_apart_and_plain_only_on_loopback() {
+        let base = std::path::Path::new("/srv/cp247");
+        let mut c = sample();
+        c.listen = "127.0.0.1:8443".into();
+        c.listen_officers = Some("127.0.0.1:8444".into());
+        let r = c.resolve(base).unwrap();
+        assert_eq!(r.listen_officers, Some("127.0.0.1:8444".parse().unwrap()));
+        for (officers, words) in [
+            ("127.0.0.1:8443", "same address as listen"),
+            ("10.0.0.5:8444", "only on a loopback address"),
+            ("officers", "not a socket address"),
+        ] {
+            c.listen_officers = Some(officers.into());
+            match c.resolve(base) {
+                Err(ConfigError::Invalid { key, reason }) => {
+                    assert_eq!(key, "listen_officers", "{reason}");
+                    assert!(reason.contains(words), "{officers}: {reason}");
+                }
+                other => panic!("{officers}: expected a refusal, got {other:?}"),
+            }
+        }
+        // With TLS, any address (the same certificate serves both).
+        c.listen = "0.0.0.0:8443".into();
+        c.endpoint = Some("https://cp247.fr.example:8443".into());
+        c.listen_officers = Some("10.0.0.5:8444".into());
+        assert!(c.resolve(base).is_ok());
     }
 
     #[test]

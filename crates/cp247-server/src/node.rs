@@ -16,7 +16,7 @@ use cp247_domain::{Address, Clock, TestClock};
 use cp247_federation::HttpsTransport;
 use cp247_federation::directory::DirectorySync;
 use cp247_federation::inbound::Inbound;
-use cp247_federation::listen::{self, ListenMode, ServeLimits};
+use cp247_federation::listen::{self, ListenMode, SourceExemption};
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
 use cp247_store::{Store, StoreOptions};
 use cp247_transport::{DirectoryHandle, Metrics, Transport};
@@ -217,8 +217,11 @@ pub fn load_key(config: &NodeConfig, passphrase: &Passphrase) -> Result<NodeKey,
 pub struct RunningNode {
     /// The shared context.
     pub context: Arc<NodeContext>,
-    /// Where it listens.
+    /// Where it listens (everything, or only the federation endpoint and `/healthz` when
+    /// `listen_officers` is set).
     pub local_addr: SocketAddr,
+    /// Where the officers' web interface and API listen, when apart (`listen_officers`).
+    pub officers_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -427,11 +430,28 @@ pub async fn start_with_alerts(
         address: config.listen,
         source: e.into(),
     })?;
+    let officers_listener = match config.listen_officers {
+        None => None,
+        Some(address) => {
+            let bound = listen::bind(address, tls_pin.is_some())
+                .await
+                .map_err(|source| StartError::Listen { address, source })?;
+            let at = bound.local_addr().map_err(|e| StartError::Listen {
+                address,
+                source: e.into(),
+            })?;
+            Some((bound, at))
+        }
+    };
+    let officers_addr = officers_listener.as_ref().map(|(_, at)| *at);
 
     let refresh_every = config.directory_refresh.duration();
-    let serve_limits = ServeLimits {
-        max_connections: limits_cfg.max_connections,
-        ..ServeLimits::default()
+    let serve_limits = config.serve_limits();
+    // Behind a trusted reverse proxy every officer shares its address: the per-source cap
+    // does not apply to it (the global cap does).
+    let exemption = {
+        let proxies = client_addresses.clone();
+        SourceExemption::new(move |ip| proxies.is_trusted_proxy(ip))
     };
     let web = crate::web::WebState::new(
         tls_pin.is_some(),
@@ -468,17 +488,38 @@ pub async fn start_with_alerts(
             shutdown.clone(),
         ));
     }
-    let router = crate::routes::router(context.clone());
-    tasks.spawn({
+    let mut listeners = vec![(
+        listener,
+        if officers_listener.is_some() {
+            crate::routes::Surface::Federation
+        } else {
+            crate::routes::Surface::All
+        },
+    )];
+    if let Some((officers, _)) = officers_listener {
+        listeners.push((officers, crate::routes::Surface::Officers));
+    }
+    for (listener, surface) in listeners {
+        let router = crate::routes::router_for(context.clone(), surface);
         let token = shutdown.clone();
-        async move {
-            if let Err(e) = listen::serve(listener, mode, router, serve_limits, token.clone()).await
+        let mode = mode.clone();
+        let exemption = exemption.clone();
+        tasks.spawn(async move {
+            if let Err(e) = listen::serve_with(
+                listener,
+                mode,
+                router,
+                serve_limits,
+                exemption,
+                token.clone(),
+            )
+            .await
             {
-                tracing::error!(error = %e, "the listener failed");
+                tracing::error!(error = %e, ?surface, "the listener failed");
                 token.cancel();
             }
-        }
-    });
+        });
+    }
     if let Some(socket) = operator_socket {
         tasks.spawn(crate::operator::serve(
             socket,
@@ -497,10 +538,11 @@ pub async fn start_with_alerts(
     ));
     tasks.spawn(cp247_casework::scheduler::run(work, shutdown.clone()));
     tasks.close();
-    tracing::info!(node = %context.me, address = %local_addr, tls = context.tls_pin.is_some(), "node started");
+    tracing::info!(node = %context.me, address = %local_addr, officers = ?officers_addr, tls = context.tls_pin.is_some(), "node started");
     Ok(RunningNode {
         context,
         local_addr,
+        officers_addr,
         shutdown,
         tasks,
     })

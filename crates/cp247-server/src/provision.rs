@@ -201,6 +201,7 @@ pub fn init_node(
         contact_point: spec.point,
         name: spec.name.clone(),
         listen: spec.listen.to_string(),
+        listen_officers: None,
         endpoint: Some(spec.endpoint.clone()),
         database_url: spec
             .database_url
@@ -220,6 +221,7 @@ pub fn init_node(
         delivery: spec.delivery.clone().unwrap_or_default(),
         peers: spec.peers.clone().unwrap_or_default(),
         limits: spec.limits.clone().unwrap_or_default(),
+        connections: crate::config::ConnectionsSection::default(),
         notify: Default::default(),
         audit: crate::config::AuditSection::default(),
         cases: crate::config::CasesSection::default(),

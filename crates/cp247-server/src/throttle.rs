@@ -210,6 +210,12 @@ impl ClientAddresses {
     fn is_trusted(&self, ip: IpAddr) -> bool {
         self.trusted.iter().any(|p| p.contains(ip))
     }
+
+    /// Whether `ip` is a trusted proxy whose header names its clients (the per-source
+    /// connection cap does not apply to it: every officer behind it shares its address).
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.header.is_some() && self.is_trusted(ip)
+    }
 }
 
 /// An address as proxies write it: `192.0.2.1`, `192.0.2.1:5000`, `2001:db8::1`,

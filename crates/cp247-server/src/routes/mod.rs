@@ -196,8 +196,26 @@ pub const ROUTES: [(&str, &str, Guard); 48] = [
     ),
 ];
 
-/// The node's router.
+/// Which part of the node's HTTP surface a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// Everything (one listen address).
+    All,
+    /// The federation endpoint (`/federation/…`) and `/healthz`: what the peers' network sees
+    /// when `listen_officers` is set.
+    Federation,
+    /// Everything but the federation endpoint: the officers' web interface, the API and the
+    /// probes, on `listen_officers`.
+    Officers,
+}
+
+/// The node's router, with every route.
 pub fn router(ctx: Arc<NodeContext>) -> Router {
+    router_for(ctx, Surface::All)
+}
+
+/// The router of one listener: the routes of `surface` (others answer 404).
+pub fn router_for(ctx: Arc<NodeContext>, surface: Surface) -> Router {
     let limits = &ctx.config.file.limits;
     // The body limit grows by exactly what the attachment limits allow (base64 and JSON).
     let api_limit = limits.api_body_limit();
@@ -233,8 +251,8 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
         .route("/api/v1/due", get(cases::due))
         .route("/api/v1/testing/clock", post(cases::move_clock))
         .layer(DefaultBodyLimit::max(api_limit));
+    let health = Router::new().route("/healthz", get(ops::healthz));
     let ops = Router::new()
-        .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(ops::openapi));
@@ -253,10 +271,12 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
     if tls {
         headers.push((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
     }
-    let mut router = federation
-        .merge(api)
-        .merge(ops)
-        .merge(web)
+    let routes = match surface {
+        Surface::All => federation.merge(health).merge(api).merge(ops).merge(web),
+        Surface::Federation => federation.merge(health),
+        Surface::Officers => health.merge(api).merge(ops).merge(web),
+    };
+    let mut router = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);
