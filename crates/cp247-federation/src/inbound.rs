@@ -262,3 +262,25 @@ fn open_and_verify(
         .verify(&traffic, me, now, policy)
         .map_err(|e| (Refusal::open(&e), claimed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_defers_the_excess() {
+        let admission = Admission::new(2);
+        let first = admission.admit().unwrap();
+        let _second = admission.admit().unwrap();
+        let busy = admission.admit().unwrap_err();
+        assert_eq!((busy.code, busy.status), ("inbound_busy", 503));
+        assert!(busy.message.contains("5 s"), "{}", busy.message);
+        // A slot frees when a message is done.
+        drop(first);
+        let _third = admission.admit().unwrap();
+        assert!(admission.admit().is_err());
+        // Zero would refuse everything: the bound is at least one.
+        assert_eq!(Admission::new(0).max(), 1);
+        assert_eq!(Admission::default().max(), DEFAULT_MAX_OPENING);
+    }
+}
