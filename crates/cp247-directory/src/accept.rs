@@ -725,6 +725,14 @@ impl KeyDirectory for TrafficDirectory<'_> {
             status,
         })
     }
+
+    /// Whether a listed certificate has a primary key or subkey with this key ID, whatever
+    /// its status: the early check on a one-pass signature, before a message's data is read.
+    fn lists_key_id(&self, id: &cp247_seal::KeyId) -> bool {
+        self.directory
+            .keys()
+            .any(|(_, _, _, k)| k.cert.cert().has_key_id(id))
+    }
 }
 
 #[cfg(test)]

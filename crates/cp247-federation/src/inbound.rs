@@ -4,18 +4,79 @@
 //! signed receipt. A replay gets the original receipt.
 //!
 //! Every refusal has a stable code and an HTTP status ([`cp247_transport::refusal::CODES`])
-//! and leaves an audit entry.
+//! and leaves an audit entry, except `inbound_busy`, which refuses no message but asks the
+//! sender to come back (it is counted in the metrics).
+//!
+//! Opening is expensive and a stranger can ask for it: at most [`Admission`]'s number of
+//! messages are opened at once (the excess is `inbound_busy`, 503 with `Retry-After`), each on
+//! tokio's blocking pool rather than on the async workers, and the signer is looked up in the
+//! directory before anything is inflated or parsed ([`cp247_seal::open_listed`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cp247_directory::DirectoryState;
 use cp247_domain::{Address, Clock, MessageId};
-use cp247_seal::{Limits, NodeKey, OpenPolicy};
+use cp247_seal::{Limits, NodeKey, OpenPolicy, Verified};
 use cp247_store::{Actor, AuditAction, AuditRecord, AuditResult, Store};
 use cp247_transport::{Accepted, Arrival, ChannelKind, Inbox, Metrics, Refusal};
 use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The default number of inbound messages opened at once.
+pub const DEFAULT_MAX_OPENING: usize = 4;
+
+/// What a busy node asks senders to wait before they post again (`Retry-After`).
+pub const BUSY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// How many inbound messages are opened at once; the excess is refused with `inbound_busy`.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    slots: Arc<Semaphore>,
+    max: usize,
+}
+
+impl Admission {
+    /// At most `max` messages at once (at least one).
+    pub fn new(max: usize) -> Self {
+        let max = max.max(1);
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            max,
+        }
+    }
+
+    /// The bound.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Seconds a refused sender is asked to wait (`Retry-After`).
+    pub fn retry_after_secs(&self) -> u64 {
+        BUSY_RETRY_AFTER.as_secs()
+    }
+
+    fn admit(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        self.slots.clone().try_acquire_owned().map_err(|_| {
+            Refusal::new(
+                "inbound_busy",
+                format!(
+                    "this node is opening as many messages as it may at once ({}); send it again in {} s",
+                    self.max,
+                    self.retry_after_secs()
+                ),
+            )
+        })
+    }
+}
+
+impl Default for Admission {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_OPENING)
+    }
+}
 
 /// Everything the pipeline needs; cheap to clone.
 #[derive(Debug, Clone)]
@@ -36,27 +97,36 @@ pub struct Inbound {
     pub policy: OpenPolicy,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// How many messages are opened at once.
+    pub admission: Admission,
 }
 
 impl Inbound {
     /// Runs the pipeline on `bytes` with the directory `directory` (a snapshot). A refusal is
-    /// audited (best effort: a failing audit write is logged) and counted.
+    /// audited (best effort: a failing audit write is logged) and counted; `inbound_busy` is
+    /// only counted.
     pub async fn receive(
         &self,
-        bytes: &[u8],
-        directory: &DirectoryState,
+        bytes: Vec<u8>,
+        directory: Arc<DirectoryState>,
     ) -> Result<Accepted, Refusal> {
         let now = self.clock.now();
         let mut claimed = None;
+        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+        let size = bytes.len();
         let result = self
             .receive_inner(bytes, directory, now, &mut claimed)
             .await;
         match &result {
             Ok(Accepted::New { .. }) => self.metrics.inbox("accepted", false),
             Ok(Accepted::Duplicate { .. }) => self.metrics.inbox("duplicate", false),
+            Err(refusal) if refusal.code == "inbound_busy" => {
+                self.metrics.inbox(refusal.code, true);
+                tracing::debug!(code = refusal.code, "incoming message deferred");
+            }
             Err(refusal) => {
                 self.metrics.inbox(refusal.code, true);
-                self.audit_refusal(bytes, claimed.as_ref(), refusal, now)
+                self.audit_refusal(&sha256, size, claimed.as_ref(), refusal, now)
                     .await;
             }
         }
@@ -65,8 +135,8 @@ impl Inbound {
 
     async fn receive_inner(
         &self,
-        bytes: &[u8],
-        directory: &DirectoryState,
+        bytes: Vec<u8>,
+        directory: Arc<DirectoryState>,
         now: Timestamp,
         claimed: &mut Option<(Address, MessageId)>,
     ) -> Result<Accepted, Refusal> {
@@ -80,23 +150,49 @@ impl Inbound {
                 ),
             ));
         }
+        // Checked here so that a node without a usable directory answers without opening.
+        directory
+            .traffic(now)
+            .map_err(|e| Refusal::new("directory_unusable", e.to_string()))?;
+        let permit = self.admission.admit()?;
+        // The permit travels with the work: a sender that hangs up does not free its slot
+        // before the opening it started has ended.
+        let key = self.key.clone();
+        let me = self.me;
+        let limits = self.limits;
+        let policy = self.policy;
+        let task_directory = directory.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            let outcome =
+                open_and_verify(&bytes, &key, &me, &limits, &policy, &task_directory, now);
+            (outcome, bytes, permit)
+        })
+        .await;
+        let (outcome, bytes, _permit) = opened.map_err(|e| {
+            tracing::error!(error = %e, "opening an incoming message failed");
+            Refusal::new(
+                "internal_error",
+                "this node failed while opening the message",
+            )
+        })?;
+        let verified = match outcome {
+            Ok(verified) => verified,
+            Err((refusal, header)) => {
+                *claimed = header;
+                return Err(refusal);
+            }
+        };
+        *claimed = Some((verified.sender(), verified.header().message_id));
         let traffic = directory
             .traffic(now)
             .map_err(|e| Refusal::new("directory_unusable", e.to_string()))?;
-        let unverified =
-            cp247_seal::open(bytes, &self.key, &self.limits).map_err(|e| Refusal::open(&e))?;
-        let header = unverified.claimed_header();
-        *claimed = Some((header.sender, header.message_id));
-        let verified = unverified
-            .verify(&traffic, &self.me, now, &self.policy)
-            .map_err(|e| Refusal::open(&e))?;
         traffic
             .contact_point(&verified.sender())
             .map_err(|e| Refusal::traffic(&e))?;
         self.inbox
             .accept(Arrival {
                 verified: &verified,
-                sealed: bytes,
+                sealed: &bytes,
                 channel: ChannelKind::Node,
             })
             .await
@@ -104,7 +200,8 @@ impl Inbound {
 
     async fn audit_refusal(
         &self,
-        bytes: &[u8],
+        sealed_sha256: &[u8; 32],
+        size: usize,
         claimed: Option<&(Address, MessageId)>,
         refusal: &Refusal,
         now: Timestamp,
@@ -124,8 +221,8 @@ impl Inbound {
                 "reason": refusal.message,
                 "claimed_sender": claimed.map(|(s, _)| s.to_string()),
                 "claimed_message_id": claimed.map(|(_, id)| id.to_string()),
-                "sealed_sha256": hex::encode(Sha256::digest(bytes)),
-                "size": bytes.len(),
+                "sealed_sha256": hex::encode(sealed_sha256),
+                "size": size,
             }),
             at: now,
         };
@@ -137,5 +234,53 @@ impl Inbound {
             claimed_sender = ?claimed.map(|(s, _)| s.to_string()),
             "incoming message refused"
         );
+    }
+}
+
+/// What a refused opening knows of the claimed header (for the audit entry).
+type Claimed = Option<(Address, MessageId)>;
+
+/// The OpenPGP work, on a blocking thread: open (signer first) and verify against the
+/// directory as it is now.
+fn open_and_verify(
+    bytes: &[u8],
+    key: &NodeKey,
+    me: &Address,
+    limits: &Limits,
+    policy: &OpenPolicy,
+    directory: &DirectoryState,
+    now: Timestamp,
+) -> Result<Verified, (Refusal, Claimed)> {
+    let traffic = directory
+        .traffic(now)
+        .map_err(|e| (Refusal::new("directory_unusable", e.to_string()), None))?;
+    let unverified = cp247_seal::open_listed(bytes, key, limits, &traffic)
+        .map_err(|e| (Refusal::open(&e), None))?;
+    let header = unverified.claimed_header();
+    let claimed = Some((header.sender, header.message_id));
+    unverified
+        .verify(&traffic, me, now, policy)
+        .map_err(|e| (Refusal::open(&e), claimed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_defers_the_excess() {
+        let admission = Admission::new(2);
+        let first = admission.admit().unwrap();
+        let _second = admission.admit().unwrap();
+        let busy = admission.admit().unwrap_err();
+        assert_eq!((busy.code, busy.status), ("inbound_busy", 503));
+        assert!(busy.message.contains("5 s"), "{}", busy.message);
+        // A slot frees when a message is done.
+        drop(first);
+        let _third = admission.admit().unwrap();
+        assert!(admission.admit().is_err());
+        // Zero would refuse everything: the bound is at least one.
+        assert_eq!(Admission::new(0).max(), 1);
+        assert_eq!(Admission::default().max(), DEFAULT_MAX_OPENING);
     }
 }

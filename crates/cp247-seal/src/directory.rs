@@ -3,7 +3,7 @@
 use cp247_domain::Address;
 use jiff::Timestamp;
 
-use crate::key::{Cert, Fingerprint};
+use crate::key::{Cert, Fingerprint, KeyId};
 
 /// The status the directory gives a node key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,4 +38,16 @@ pub trait KeyDirectory {
     /// The directory's entry for the node key with this (primary or subkey) fingerprint,
     /// whatever Party it belongs to; `None` when the directory does not list it.
     fn key_by_fingerprint(&self, fp: &Fingerprint) -> Option<DirectoryKey>;
+
+    /// Whether the directory lists a node key (primary key or subkey, whatever its status)
+    /// with the 64-bit key ID `id`. [`crate::open_listed`] asks this when a one-pass
+    /// signature names its signer ahead of the data, to refuse a stranger's message before
+    /// inflating or parsing it.
+    ///
+    /// The default answers `false`: a directory that does not implement it makes
+    /// [`crate::open_listed`] refuse every one-pass-signed message (it fails closed). Every
+    /// directory used to open messages from the network must implement it.
+    fn lists_key_id(&self, _id: &KeyId) -> bool {
+        false
+    }
 }

@@ -18,7 +18,10 @@ use crate::attachment::AttachmentLimits;
 use crate::directory::KeyDirectory;
 use crate::error::{OpenError, PolicyError, SealError};
 use crate::key::{Cert, Fingerprint, NodeKey};
-use crate::message::{SignedContent, check_signer, dearmor, packets, read_signed};
+use crate::message::{
+    SignedContent, check_signer, dearmor, packets, read_signed, read_signed_listed,
+    verify_signature_only,
+};
 use crate::payload::{DEFAULT_MAX_PAYLOAD_BYTES, Header, Payload, PayloadError};
 use crate::util::{crypto, rng, subpacket, to_pgp_time};
 
@@ -279,7 +282,39 @@ impl fmt::Debug for Verified {
 /// refused), our PKESK decrypted, MDC checked before any plaintext is used, at most one level of
 /// compression (bounded), one signature with a strong hash, canonical payload. No trust
 /// decision is made here: see [`Unverified::verify`].
+///
+/// This reads the whole (bounded) payload whoever signed it: it is for bytes the node already
+/// trusts to come from a peer (its own archive, a file an operator opens). Messages from the
+/// network go through [`open_listed`], which refuses a stranger before inflating anything.
 pub fn open(bytes: &[u8], me: &NodeKey, limits: &Limits) -> Result<Unverified, OpenError> {
+    open_inner(bytes, me, limits, None)
+}
+
+/// [`open`] for a message from the network: the signer must be in `dir` before anything
+/// expensive is done. After decryption (bounded by [`Limits::max_sealed_bytes`]) the first
+/// packet — inflated from the compressed data a few bytes at a time, if the message is
+/// compressed — must name the signer: a one-pass signature whose key ID `dir` lists
+/// ([`KeyDirectory::lists_key_id`]), or a signature whose issuer fingerprint it lists. An
+/// unlisted signer is [`OpenError::UnknownSigner`] before the data is inflated or read;
+/// literal data before any signer is [`OpenError::Unsigned`]. Once the (bounded) data is
+/// read, the signature's fingerprint must be the announced key, listed, and the signature
+/// must verify over the data before the payload's JSON is parsed. [`Unverified::verify`]
+/// then makes the full trust decision as after [`open`].
+pub fn open_listed(
+    bytes: &[u8],
+    me: &NodeKey,
+    limits: &Limits,
+    dir: &dyn KeyDirectory,
+) -> Result<Unverified, OpenError> {
+    open_inner(bytes, me, limits, Some(dir))
+}
+
+fn open_inner(
+    bytes: &[u8],
+    me: &NodeKey,
+    limits: &Limits,
+    gate: Option<&dyn KeyDirectory>,
+) -> Result<Unverified, OpenError> {
     if bytes.len() > limits.max_sealed_bytes {
         return Err(OpenError::TooLarge {
             what: "sealed message",
@@ -289,6 +324,7 @@ pub fn open(bytes: &[u8], me: &NodeKey, limits: &Limits) -> Result<Unverified, O
     let sealed_sha256: [u8; 32] = Sha256::digest(bytes).into();
     let binary = dearmor(bytes, "MESSAGE", limits.max_sealed_bytes)?;
     let outer = packets(&binary, limits.max_packets)?;
+    drop(binary);
 
     let mut pkesks: Vec<PublicKeyEncryptedSessionKey> = Vec::new();
     let mut edata: Option<SymEncryptedProtectedData> = None;
@@ -331,12 +367,27 @@ pub fn open(bytes: &[u8], me: &NodeKey, limits: &Limits) -> Result<Unverified, O
     };
     let session_key = find_session_key(&pkesks, me)?;
     let plaintext = decrypt(&edata, &session_key, limits)?;
-    let content = read_signed(
-        &plaintext,
-        limits.max_payload_bytes,
-        limits.max_packets,
-        true,
-    )?;
+    drop(edata);
+    let content = match gate {
+        None => read_signed(
+            &plaintext,
+            limits.max_payload_bytes,
+            limits.max_packets,
+            true,
+        )?,
+        Some(dir) => {
+            let content = read_signed_listed(
+                &plaintext,
+                limits.max_payload_bytes,
+                limits.max_packets,
+                dir,
+            )?;
+            // The JSON parser runs only on data a listed key signed.
+            verify_signature_only(dir, &content)?;
+            content
+        }
+    };
+    drop(plaintext);
     let payload = Payload::from_canonical_json_with(
         &content.data,
         limits.max_payload_bytes,

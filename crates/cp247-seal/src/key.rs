@@ -104,6 +104,46 @@ impl Fingerprint {
     }
 }
 
+/// The 64-bit key ID of a version 4 key: the last 8 bytes of its fingerprint, 16 upper-case hex
+/// digits. A one-pass signature names its signer only by this ID, ahead of the signed data;
+/// it is a hint for finding the key early, never a proof of who signed (the fingerprint in the
+/// signature and the signature itself decide).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 8]);
+
+impl KeyId {
+    /// The 8 bytes.
+    pub fn as_bytes(&self) -> &[u8; 8] {
+        &self.0
+    }
+
+    pub(crate) fn from_pgp(id: &pgp::types::KeyId) -> Option<Self> {
+        let bytes: [u8; 8] = id.as_ref().try_into().ok()?;
+        Some(Self(bytes))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode_upper(self.0))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+impl Fingerprint {
+    /// The key ID of this (version 4) key: the fingerprint's last 8 bytes.
+    pub fn key_id(&self) -> KeyId {
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&self.0[12..]);
+        KeyId(id)
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&hex::encode_upper(self.0))
@@ -298,6 +338,14 @@ impl Cert {
     /// The primary key's fingerprint.
     pub fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
+    }
+
+    /// Whether the primary key or one of the subkeys of this certificate has the key ID `id`.
+    pub fn has_key_id(&self, id: &KeyId) -> bool {
+        std::iter::once(self.key.primary_key.fingerprint())
+            .chain(self.key.public_subkeys.iter().map(|s| s.key.fingerprint()))
+            .filter_map(|fp| Fingerprint::from_pgp(&fp))
+            .any(|fp| fp.key_id() == *id)
     }
 
     /// Whether `fp` is the primary key or one of the subkeys of this certificate.

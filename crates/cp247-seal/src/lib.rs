@@ -154,6 +154,8 @@ mod util;
 
 #[cfg(feature = "fuzzing")]
 mod fuzzing;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use attachment::{
     ATTACHMENT_JSON_OVERHEAD, Attachment, AttachmentError, AttachmentLimits,
@@ -165,12 +167,12 @@ pub use detached::{MAX_SIGNATURE_FUTURE, SignatureInfo, sign_detached, verify_de
 pub use directory::{DirectoryKey, KeyDirectory, KeyStatus};
 pub use envelope::{
     CREATED_AT_TOLERANCE, DEFAULT_MAX_SEALED_BYTES, Limits, OpenPolicy, Sealed, Unverified,
-    Verified, open, seal, seal_with_limits,
+    Verified, open, open_listed, seal, seal_with_limits,
 };
 pub use error::{OpenError, PolicyError, SealError};
 pub use key::{
-    Cert, Fingerprint, FingerprintError, MAX_CERT_BYTES, MAX_SECRET_KEY_BYTES, MAX_SIGNATURE_BYTES,
-    NodeKey, Passphrase,
+    Cert, Fingerprint, FingerprintError, KeyId, MAX_CERT_BYTES, MAX_SECRET_KEY_BYTES,
+    MAX_SIGNATURE_BYTES, NodeKey, Passphrase,
 };
 pub use mime::{MAX_MIME_ENTITY_BYTES, seal_mime_entity};
 pub use payload::{

@@ -1,15 +1,18 @@
 //! Packet-level reading shared by envelopes and receipts: dearmoring, the strict grammar of a
 //! signed message, and the trust checks on a signature against the directory.
 
-use std::io::{Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use jiff::{SignedDuration, Timestamp};
 use pgp::armor::{Dearmor, DearmorOptions};
-use pgp::packet::{Packet, PacketParser, Signature, SignatureType, SignatureVersion};
+use pgp::packet::{
+    OpsVersionSpecific, Packet, PacketParser, Signature, SignatureType, SignatureVersion,
+};
+use pgp::types::{KeyDetails as _, Tag};
 
 use crate::directory::{DirectoryKey, KeyDirectory, KeyStatus};
 use crate::error::{OpenError, PolicyError};
-use crate::key::Fingerprint;
+use crate::key::{Fingerprint, KeyId};
 use crate::util::{from_pgp_time, is_weak_hash, looks_armored};
 
 /// Bytes → binary OpenPGP, accepting ASCII armor of `block` ("MESSAGE", "SIGNATURE") or binary.
@@ -84,11 +87,117 @@ pub(crate) fn read_signed(
     max_packets: usize,
     compressed_allowed: bool,
 ) -> Result<SignedContent, OpenError> {
-    let all = packets(plaintext, max_packets)?;
-    let mut meaningful: Vec<Packet> = all
-        .into_iter()
-        .filter(|p| !matches!(p, Packet::Marker(_) | Packet::Padding(_)))
-        .collect();
+    read_level(
+        Cursor::new(plaintext),
+        max_data,
+        max_packets,
+        compressed_allowed,
+        None,
+    )
+}
+
+/// [`read_signed`] for a message from a stranger: the signer must be listed in `dir` before
+/// anything is inflated or the data is read. The first packet after the (streamed, bounded)
+/// decompression must name the signer — a one-pass signature's key ID, or the signature
+/// itself when it comes first — and the directory must list it; the data packet is not read
+/// otherwise. After the whole message is read, the fingerprint in the signature must be the
+/// key the one-pass signature announced, and the directory must list it.
+pub(crate) fn read_signed_listed(
+    plaintext: &[u8],
+    max_data: usize,
+    max_packets: usize,
+    dir: &dyn KeyDirectory,
+) -> Result<SignedContent, OpenError> {
+    read_level(
+        Cursor::new(plaintext),
+        max_data,
+        max_packets,
+        true,
+        Some(dir),
+    )
+}
+
+fn unreadable(e: impl std::fmt::Display) -> OpenError {
+    OpenError::Malformed(format!("unreadable OpenPGP packet: {e}"))
+}
+
+/// Refuses the signer a packet names ahead of the data when `dir` does not list it.
+fn gate_signer(dir: &dyn KeyDirectory, packet: &Packet) -> Result<(), OpenError> {
+    match packet {
+        Packet::OnePassSignature(ops) => match ops.version_specific() {
+            OpsVersionSpecific::V3 { key_id } => {
+                let Some(id) = KeyId::from_pgp(key_id) else {
+                    return Err(OpenError::Malformed(
+                        "the one-pass signature names no usable key ID".into(),
+                    ));
+                };
+                if dir.lists_key_id(&id) {
+                    Ok(())
+                } else {
+                    Err(OpenError::UnknownSigner(format!("with key ID {id}")))
+                }
+            }
+            OpsVersionSpecific::V6 { .. } | OpsVersionSpecific::Unknown { .. } => {
+                Err(OpenError::Malformed(format!(
+                    "a version {} one-pass signature; cp247 uses version 4 signatures",
+                    ops.version()
+                )))
+            }
+        },
+        Packet::Signature(sig) => {
+            let (signer, _) = signature_facts(sig)?;
+            gate_fingerprint(dir, &signer)
+        }
+        // Anything else is refused by the grammar once the level is read.
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a signing key fingerprint that `dir` does not list.
+fn gate_fingerprint(dir: &dyn KeyDirectory, signer: &Fingerprint) -> Result<(), OpenError> {
+    match dir.key_by_fingerprint(signer) {
+        Some(entry) if entry.cert.has_key(signer) => Ok(()),
+        _ => Err(OpenError::UnknownSigner(signer.to_string())),
+    }
+}
+
+/// One level of a signed message, read packet by packet from `reader`. With `gate`, the
+/// first meaningful packet is checked against the directory before the next is read, and
+/// literal data before any signer is refused unread.
+fn read_level<R: BufRead>(
+    reader: R,
+    max_data: usize,
+    max_packets: usize,
+    compressed_allowed: bool,
+    gate: Option<&dyn KeyDirectory>,
+) -> Result<SignedContent, OpenError> {
+    let mut parser = PacketParser::new(reader);
+    let mut meaningful: Vec<Packet> = Vec::new();
+    let mut count = 0usize;
+    while let Some(next) = parser.next_ref() {
+        let mut body = next.map_err(unreadable)?;
+        if count >= max_packets {
+            return Err(OpenError::Malformed(format!(
+                "more than {max_packets} OpenPGP packets"
+            )));
+        }
+        count += 1;
+        let header = body.packet_header();
+        if gate.is_some() && meaningful.is_empty() && header.tag() == Tag::LiteralData {
+            // The data comes before any signer is named: refused without reading it.
+            return Err(OpenError::Unsigned);
+        }
+        let packet = Packet::from_reader(header, &mut body).map_err(unreadable)?;
+        if matches!(packet, Packet::Marker(_) | Packet::Padding(_)) {
+            continue;
+        }
+        if meaningful.is_empty()
+            && let Some(dir) = gate
+        {
+            gate_signer(dir, &packet)?;
+        }
+        meaningful.push(packet);
+    }
 
     if let [Packet::CompressedData(_)] = meaningful.as_slice() {
         if !compressed_allowed {
@@ -99,20 +208,22 @@ pub(crate) fn read_signed(
         let Some(Packet::CompressedData(c)) = meaningful.pop() else {
             return Err(OpenError::Malformed("compressed packet vanished".into()));
         };
-        let mut inner = Vec::new();
+        // Inflated as it is parsed, never beyond `budget`: a bomb stops at the limit, and with
+        // a gate, after the few bytes that name the signer.
         let budget = max_data.saturating_add(64 * 1024);
-        c.decompress()
-            .map_err(|e| OpenError::Malformed(format!("unreadable compressed data: {e}")))?
-            .take(u64::try_from(budget).unwrap_or(u64::MAX).saturating_add(1))
-            .read_to_end(&mut inner)
-            .map_err(|e| OpenError::Malformed(format!("the compressed data is damaged: {e}")))?;
-        if inner.len() > budget {
+        let decompressor = c
+            .decompress()
+            .map_err(|e| OpenError::Malformed(format!("unreadable compressed data: {e}")))?;
+        let mut bounded =
+            decompressor.take(u64::try_from(budget).unwrap_or(u64::MAX).saturating_add(1));
+        let inner = read_level(&mut bounded, max_data, max_packets, false, gate);
+        if bounded.limit() == 0 {
             return Err(OpenError::TooLarge {
                 what: "decompressed message",
                 limit: budget,
             });
         }
-        return read_signed(&inner, max_data, max_packets, false);
+        return inner;
     }
 
     let mut it = meaningful.into_iter();
@@ -142,16 +253,26 @@ pub(crate) fn read_signed(
             "the one-pass signature does not match the signature".into(),
         ));
     }
-    let data = literal.data();
-    if data.len() > max_data {
+    let (signer, signed_at) = signature_facts(&signature)?;
+    if let Some(o) = &ops
+        && let OpsVersionSpecific::V3 { key_id } = o.version_specific()
+        && KeyId::from_pgp(key_id) != Some(signer.key_id())
+    {
+        return Err(OpenError::Malformed(
+            "the one-pass signature names another key than the signature".into(),
+        ));
+    }
+    if let Some(dir) = gate {
+        gate_fingerprint(dir, &signer)?;
+    }
+    if literal.data().len() > max_data {
         return Err(OpenError::TooLarge {
             what: "payload",
             limit: max_data,
         });
     }
-    let (signer, signed_at) = signature_facts(&signature)?;
     Ok(SignedContent {
-        data: data.to_vec(),
+        data: Vec::from(literal.into_bytes()),
         signature,
         signer,
         signed_at,
@@ -198,6 +319,34 @@ pub(crate) fn signature_facts(sig: &Signature) -> Result<(Fingerprint, Timestamp
             )
         })?;
     Ok((signer, from_pgp_time(created)))
+}
+
+/// Only the cryptographic check of `content`'s signature with the listed key it names: no
+/// time, status or owner rule (those are [`check_signer`]'s, once the header is known).
+pub(crate) fn verify_signature_only(
+    dir: &dyn KeyDirectory,
+    content: &SignedContent,
+) -> Result<(), OpenError> {
+    let signer = content.signer;
+    let Some(entry) = dir.key_by_fingerprint(&signer) else {
+        return Err(OpenError::UnknownSigner(signer.to_string()));
+    };
+    let Some(sub) = entry
+        .cert
+        .pgp()
+        .public_subkeys
+        .iter()
+        .find(|s| signer.matches(&s.key.fingerprint()))
+    else {
+        // The primary key is certify-only in cp247's policy: it never signs data.
+        return Err(OpenError::KeyPolicy(
+            PolicyError::SigningKeyWithoutSignFlag(signer),
+        ));
+    };
+    content
+        .signature
+        .verify(&sub.key, content.data.as_slice())
+        .map_err(|_| OpenError::BadSignature(signer))
 }
 
 /// The trust decision on a signature: the directory knows the key, lists it for `claimed`, has

@@ -436,6 +436,133 @@ fn accepts_compression_and_stops_zip_bombs() {
     assert!(matches!(err, OpenError::TooLarge { .. }), "{err}");
 }
 
+/// Issue #10, point 3: a stranger's decompression bomb is refused for its signer, found in
+/// the packet ahead of the data, before the data is inflated or parsed. The same bomb signed
+/// by a listed key stops at the decompression bound instead, which shows the order.
+#[test]
+fn open_listed_refuses_an_unlisted_signer_before_inflating() {
+    let w = world();
+    let stranger = shared_node("stranger");
+    let stranger_sk = secret_of(&stranger);
+    let fr_sk = secret_of(&w.fr);
+    let md_pk = public_of(&w.md.cert());
+    let limits = Limits {
+        max_payload_bytes: 512 * 1024,
+        ..Limits::default()
+    };
+    // 2 MiB of JSON-like text, four times the payload limit, compresses to a few KiB.
+    let json: Vec<u8> = b"{\"body\":["
+        .iter()
+        .copied()
+        .chain(b"[1,2,3],".repeat(256 * 1024))
+        .collect();
+    for compression in [
+        CompressionAlgorithm::ZLIB,
+        CompressionAlgorithm::ZIP,
+        CompressionAlgorithm::BZip2,
+    ] {
+        let mut craft = Craft::new(
+            signing_subkey(&stranger_sk),
+            encryption_subkey(&md_pk),
+            w.now,
+        );
+        craft.compression = Some(compression);
+        let bomb = craft.build(json.clone());
+        assert!(bomb.len() < 300_000, "{compression:?}: {}", bomb.len());
+        let err = cp247_seal::open_listed(&bomb, &w.md, &limits, &w.dir).unwrap_err();
+        assert!(
+            matches!(err, OpenError::UnknownSigner(_)),
+            "{compression:?}: {err}"
+        );
+        assert_eq!(err.code(), "unknown_signer");
+
+        // Signed by a listed key, the same bytes are inflated up to the bound and no further.
+        let mut craft = Craft::new(signing_subkey(&fr_sk), encryption_subkey(&md_pk), w.now);
+        craft.compression = Some(compression);
+        let bomb = craft.build(json.clone());
+        let err = cp247_seal::open_listed(&bomb, &w.md, &limits, &w.dir).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OpenError::TooLarge {
+                    what: "decompressed message",
+                    ..
+                }
+            ),
+            "{compression:?}: {err}"
+        );
+    }
+
+    // Uncompressed, a stranger's well-formed message is refused the same way, unread.
+    let p = payload(fr(), md(), w.now, 4096);
+    let sealed = seal(&p, &stranger, &w.md.cert(), w.now).unwrap();
+    let err = cp247_seal::open_listed(sealed.as_bytes(), &w.md, &limits, &w.dir).unwrap_err();
+    assert!(matches!(err, OpenError::UnknownSigner(_)), "{err}");
+    // `open` (for bytes already trusted) still reads it, and `verify` refuses it.
+    let err = open(sealed.as_bytes(), &w.md, &limits)
+        .unwrap()
+        .verify(&w.dir, &md(), w.now, &OpenPolicy::default())
+        .unwrap_err();
+    assert!(matches!(err, OpenError::UnknownSigner(_)), "{err}");
+
+    // Data ahead of any signer is refused without reading it.
+    let mut craft = Craft::new(signing_subkey(&fr_sk), encryption_subkey(&md_pk), w.now);
+    craft.signer = None;
+    craft.compression = Some(CompressionAlgorithm::ZLIB);
+    let unsigned = craft.build(json.clone());
+    let err = cp247_seal::open_listed(&unsigned, &w.md, &limits, &w.dir).unwrap_err();
+    assert!(matches!(err, OpenError::Unsigned), "{err}");
+
+    // A listed signer's messages open as before, compressed or not.
+    for compression in [None, Some(CompressionAlgorithm::ZLIB)] {
+        let mut craft = Craft::new(signing_subkey(&fr_sk), encryption_subkey(&md_pk), w.now);
+        craft.compression = compression;
+        let p = payload(fr(), md(), w.now, 5000);
+        let v = cp247_seal::open_listed(&craft.build(p.canonical_json()), &w.md, &limits, &w.dir)
+            .unwrap()
+            .verify(&w.dir, &md(), w.now, &OpenPolicy::default())
+            .unwrap();
+        assert_eq!(v.payload(), &p);
+    }
+    let sealed = seal(&p, &w.fr, &w.md.cert(), w.now).unwrap();
+    let v = cp247_seal::open_listed(sealed.as_bytes(), &w.md, &limits, &w.dir)
+        .unwrap()
+        .verify(&w.dir, &md(), w.now, &OpenPolicy::default())
+        .unwrap();
+    assert_eq!(v.payload(), &p);
+}
+
+/// The one-pass signature must announce the key that signs: a message announcing a listed key
+/// but signed by a stranger is refused before its payload is parsed.
+#[test]
+fn the_announced_signer_must_be_the_signer() {
+    let w = world();
+    let stranger = shared_node("stranger");
+    let stranger_sk = secret_of(&stranger);
+    let fr_sk = secret_of(&w.fr);
+    let md_pk = public_of(&w.md.cert());
+    let p = payload(fr(), md(), w.now, 1000);
+    // Take fr's one-pass signature packet, and the stranger's literal data and signature.
+    let fr_packets = parse_packets(
+        &Craft::new(signing_subkey(&fr_sk), encryption_subkey(&md_pk), w.now)
+            .signed_only(p.canonical_json()),
+    );
+    let stranger_packets = parse_packets(
+        &Craft::new(
+            signing_subkey(&stranger_sk),
+            encryption_subkey(&md_pk),
+            w.now,
+        )
+        .signed_only(p.canonical_json()),
+    );
+    let mut inner = packet_bytes(&fr_packets[0]);
+    inner.extend_from_slice(&packet_bytes(&stranger_packets[1]));
+    inner.extend_from_slice(&packet_bytes(&stranger_packets[2]));
+    let bytes = encrypt_raw(&inner, encryption_subkey(&md_pk), Wrap::Seipd);
+    let err = cp247_seal::open_listed(&bytes, &w.md, &Limits::default(), &w.dir).unwrap_err();
+    assert!(matches!(err, OpenError::Malformed(_)), "{err}");
+}
+
 #[test]
 fn refuses_oversized_and_malformed_input() {
     let w = world();

@@ -95,4 +95,12 @@ fn sqop_signs_and_encrypts_and_cp247_opens_only_listed_signers() {
         .verify(&empty, &md(), later, &OpenPolicy::default())
         .unwrap_err();
     assert!(matches!(err, OpenError::UnknownSigner(_)), "{err}");
+    // From the network: the signer is found ahead of the data, and refused there when unlisted.
+    let listed = cp247_seal::open_listed(&sealed, &md_key, &Limits::default(), &dir_ok)
+        .unwrap()
+        .verify(&dir_ok, &md(), later, &OpenPolicy::default())
+        .unwrap();
+    assert_eq!(listed.payload(), &p);
+    let err = cp247_seal::open_listed(&sealed, &md_key, &Limits::default(), &empty).unwrap_err();
+    assert!(matches!(err, OpenError::UnknownSigner(_)), "{err}");
 }

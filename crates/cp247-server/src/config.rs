@@ -423,6 +423,10 @@ pub struct LimitsSection {
     /// Messages dated further ahead than this are refused.
     #[serde(default = "default_max_future")]
     pub max_clock_ahead: Period,
+    /// Messages from peers opened (decrypted, checked, verified) at once; the excess is
+    /// answered 503 `inbound_busy` with `Retry-After`, and the sender tries again.
+    #[serde(default = "default_max_inbound_opening")]
+    pub max_inbound_opening: usize,
 }
 
 fn default_max_message() -> usize {
@@ -452,6 +456,9 @@ fn default_max_age() -> Period {
 fn default_max_future() -> Period {
     Period::secs(300)
 }
+fn default_max_inbound_opening() -> usize {
+    cp247_federation::inbound::DEFAULT_MAX_OPENING
+}
 
 impl Default for LimitsSection {
     fn default() -> Self {
@@ -465,6 +472,7 @@ impl Default for LimitsSection {
             max_connections: default_max_connections(),
             max_message_age: default_max_age(),
             max_clock_ahead: default_max_future(),
+            max_inbound_opening: default_max_inbound_opening(),
         }
     }
 }
@@ -1120,6 +1128,12 @@ impl ConfigFile {
             return Err(invalid("limits.max_connections", "it must be at least 2"));
         }
         self.connections.check(l.max_connections)?;
+        if !(1..=64).contains(&l.max_inbound_opening) {
+            return Err(invalid(
+                "limits.max_inbound_opening",
+                "it must be 1 to 64: each message being opened may hold its whole payload in memory",
+            ));
+        }
         let every = self.audit.checkpoint_every.duration();
         if every < Duration::from_secs(1) || every > Duration::from_secs(7 * 86_400) {
             return Err(invalid(
@@ -1181,6 +1195,7 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_attachments_total_bytes"
             | "limits.max_connections"
             | "connections.max_per_source"
+            | "limits.max_inbound_opening"
             | "cases.scheduler_batch"
             | "testing.clock_control"
             | "notify.smtp_port"

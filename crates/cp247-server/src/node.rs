@@ -15,8 +15,8 @@ use cp247_directory::{AcceptancePolicy, PinnedAuthority};
 use cp247_domain::{Address, Clock, TestClock};
 use cp247_federation::HttpsTransport;
 use cp247_federation::directory::DirectorySync;
-use cp247_federation::inbound::Inbound;
-use cp247_federation::listen::{self, ListenMode, SourceExemption};
+use cp247_federation::inbound::{Admission, Inbound};
+use cp247_federation::listen::{self, ListenMode, ServeLimits, SourceExemption};
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
 use cp247_store::{Store, StoreOptions};
 use cp247_transport::{DirectoryHandle, Metrics, Transport};
@@ -385,6 +385,7 @@ pub async fn start_with_alerts(
         limits: open_limits,
         policy: open_policy,
         metrics: metrics.clone(),
+        admission: Admission::new(config.file.limits.max_inbound_opening),
     };
     let d = &config.file.delivery;
     let settings = OutboxSettings {

@@ -103,6 +103,11 @@ impl NodeProc {
         &self.provisioned.config_path
     }
 
+    /// The process id of the running node (to read its memory from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn is_running(&mut self) -> bool {
         match &mut self.child {
             Some(c) => matches!(c.try_wait(), Ok(None)),

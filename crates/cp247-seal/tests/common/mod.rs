@@ -103,6 +103,14 @@ impl KeyDirectory for FakeDir {
             .find(|e| e.cert.has_key(fp))
             .cloned()
     }
+
+    fn lists_key_id(&self, id: &cp247_seal::KeyId) -> bool {
+        self.entries
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.cert.has_key_id(id))
+    }
 }
 
 pub fn header(sender: Address, recipient: Address, at: Timestamp) -> Header {

@@ -13,7 +13,7 @@ use cp247_transport::{Accepted, Refusal};
 
 use crate::node::NodeContext;
 
-fn refusal_response(refusal: &Refusal) -> Response {
+fn refusal_response(refusal: &Refusal, busy_retry_after_secs: u64) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (
         status,
@@ -24,9 +24,15 @@ fn refusal_response(refusal: &Refusal) -> Response {
     )
         .into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
+        // A busy node frees a slot within seconds; a directory or store problem takes longer.
+        let retry_after = if refusal.code == "inbound_busy" {
+            HeaderValue::from(busy_retry_after_secs)
+        } else {
+            HeaderValue::from_static("60")
+        };
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            .insert(header::RETRY_AFTER, retry_after);
     }
     response
 }
@@ -81,7 +87,7 @@ pub async fn post_message(
         }
     };
     let directory = ctx.directory.snapshot();
-    match ctx.inbound.receive(&bytes, &directory).await {
+    match ctx.inbound.receive(Vec::from(bytes), directory).await {
         Ok(received) => {
             let outcome = match &received {
                 Accepted::New { .. } => Outcome::Accepted,
@@ -90,7 +96,7 @@ pub async fn post_message(
             let receipt = String::from_utf8_lossy(received.receipt()).into_owned();
             (StatusCode::OK, Json(AcceptedBody { outcome, receipt })).into_response()
         }
-        Err(refusal) => refusal_response(&refusal),
+        Err(refusal) => refusal_response(&refusal, ctx.inbound.admission.retry_after_secs()),
     }
 }
 
