@@ -23,7 +23,9 @@ use crate::node::NodeContext;
 pub mod api;
 pub mod attachments;
 pub mod cases;
+pub mod extract;
 pub mod federation;
+pub mod openapi;
 pub mod ops;
 
 /// Who may use a route.
@@ -289,6 +291,9 @@ pub fn router(ctx: Arc<NodeContext>) -> Router {
                 timeout.max(Duration::from_secs(1)),
             )),
     )
+    // Outermost: every error of an API path is the API's JSON error body, whichever layer or
+    // extractor refused the request.
+    .layer(axum::middleware::from_fn(extract::json_errors))
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
