@@ -20,6 +20,7 @@
 # Under CI=true a missing python3 (with venv and pip) is an error, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo="$PWD"
 
 SCHEMATHESIS_VERSION=4.32.5
 seconds="${1:-${CP247_CONTRACT_SECONDS:-60}}"
@@ -108,6 +109,7 @@ for role in $roles; do
   esac
   log "schemathesis $SCHEMATHESIS_VERSION, all checks, ${seconds}s as FR's $role"
   args=(
+    --config-file "$repo/scripts/api-contract.toml"
     run "$url/api/v1/openapi.json"
     --url "$url"
     --header "Authorization: Bearer $token"
@@ -121,7 +123,7 @@ for role in $roles; do
     --no-color
   )
   [ -n "${CP247_CONTRACT_SEED:-}" ] && args+=(--seed "$CP247_CONTRACT_SEED")
-  if (cd "$work" && "$venv/bin/schemathesis" "${args[@]}") | tee "$work/schemathesis-$role.log"; then
+  if (cd "$work" && SCHEMATHESIS_HOOKS="$repo/scripts/api-contract-hooks.py" "$venv/bin/schemathesis" "${args[@]}") | tee "$work/schemathesis-$role.log"; then
     :
   else
     failed=1

@@ -402,9 +402,24 @@ pub struct NewToken {
     /// signed-in session. Parsed so that the refusal says so.
     #[serde(default)]
     pub account: Option<String>,
-    /// Its lifetime in days (default and maximum from `[tokens]`).
-    #[serde(default)]
+    /// Its lifetime in days (default and maximum from `[tokens]`), written as JSON allows a
+    /// whole number (`30` or `30.0`).
+    #[serde(default, deserialize_with = "whole_number")]
     pub lifetime_days: Option<u32>,
+}
+
+/// A whole number that JSON may write with a fraction of zero (`30.0`, `3e1`): JSON Schema's
+/// `integer`, which the OpenAPI document promises.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = number.to_string();
+    text.strip_suffix(".0")
+        .unwrap_or(&text)
+        .parse::<u32>()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{number} is not a whole number of days")))
 }
 
 /// The answer to a token creation: the token, shown this once.

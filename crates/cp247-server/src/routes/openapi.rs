@@ -80,11 +80,39 @@ pub fn party_codes() -> Vec<&'static str> {
     codes
 }
 
+/// The Party codes as a short regular expression: the two-letter codes grouped by their first
+/// letter (`F[IJKMOR]`), then the organisation codes.
+pub fn party_alternatives() -> String {
+    let mut groups: std::collections::BTreeMap<char, String> = std::collections::BTreeMap::new();
+    let mut others = Vec::new();
+    for code in party_codes() {
+        let mut chars = code.chars();
+        match (chars.next(), chars.next(), chars.next()) {
+            (Some(first), Some(second), None) => {
+                groups.entry(first).or_default().push(second);
+            }
+            _ => others.push(code.to_owned()),
+        }
+    }
+    let mut alternatives: Vec<String> = groups
+        .into_iter()
+        .map(|(first, seconds)| {
+            if seconds.chars().count() == 1 {
+                format!("{first}{seconds}")
+            } else {
+                format!("{first}[{seconds}]")
+            }
+        })
+        .collect();
+    alternatives.extend(others);
+    alternatives.join("|")
+}
+
 /// The ticket-id format: a Party code, a four-digit year, 4 to 12 Crockford characters.
 pub fn ticket_pattern() -> String {
     format!(
         "^(?:{})-[0-9]{{4}}-{TICKET_CODE_CLASS}{{4,12}}$",
-        party_codes().join("|")
+        party_alternatives()
     )
 }
 
