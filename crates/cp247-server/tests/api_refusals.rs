@@ -47,7 +47,8 @@ async fn refused(response: reqwest::Response, status: StatusCode, code: &str, wh
     }
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert!(
-        keys.iter().all(|k| ["error", "message"].contains(&k.as_str())),
+        keys.iter()
+            .all(|k| ["error", "message"].contains(&k.as_str())),
         "{what}: {body}"
     );
     body
@@ -140,15 +141,30 @@ async fn bad_paths_and_bodies_are_json_errors() {
     let big = vec![b' '; 64 * 1024 * 1024];
     for route in ["/api/v1/requests", "/api/v1/cases/FR-2026-ABCDEF/replies"] {
         let cases: Vec<(Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
-            (None, b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            (
+                None,
+                b"{}".to_vec(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ),
             (
                 Some("text/plain"),
                 b"{}".to_vec(),
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
             ),
-            (Some("application/json"), b"{".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
-            (Some("application/json"), b"[]".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
+            (
+                Some("application/json"),
+                b"{".to_vec(),
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+            ),
+            (
+                Some("application/json"),
+                b"[]".to_vec(),
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+            ),
             (
                 Some("application/json"),
                 br#"{"to": 7, "reply": 7, "document": 7}"#.to_vec(),
@@ -167,7 +183,12 @@ async fn bad_paths_and_bodies_are_json_errors() {
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
             ),
-            (Some("application/json"), big.clone(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            (
+                Some("application/json"),
+                big.clone(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+            ),
         ];
         for (content_type, body, status, code) in cases {
             let mut request = http
@@ -229,7 +250,9 @@ async fn bad_paths_and_bodies_are_json_errors() {
     let r = http
         .post(format!("{}/api/v1/tokens", n.base))
         .bearer_auth(&admin)
-        .json(&json!({ "name": "nulls", "role": "monitor", "account": null, "lifetime_days": null }))
+        .json(
+            &json!({ "name": "nulls", "role": "monitor", "account": null, "lifetime_days": null }),
+        )
         .send()
         .await
         .unwrap();
@@ -260,7 +283,6 @@ async fn bad_paths_and_bodies_are_json_errors() {
         .json()
         .await
         .unwrap();
-    let committed: Value =
-        serde_json::from_str(cp247_server::routes::openapi::TEMPLATE).unwrap();
+    let committed: Value = serde_json::from_str(cp247_server::routes::openapi::TEMPLATE).unwrap();
     assert_eq!(served, committed);
 }

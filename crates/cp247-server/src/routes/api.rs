@@ -23,7 +23,9 @@ use crate::auth::{Admin, DirectoryReader, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
 use crate::routes::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::routes::openapi::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_REFERENCE_CHARS, MAX_TOKEN_NAME};
+use crate::routes::openapi::{
+    DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_REFERENCE_CHARS, MAX_TOKEN_NAME,
+};
 
 /// `POST /api/v1/requests` body.
 #[derive(Debug, Deserialize)]

@@ -226,8 +226,7 @@ fn same_length(low: &[u8], high: &[u8]) -> Vec<String> {
 pub const TOKEN_NAME_PATTERN: &str = "^[ -~]*[!-~][ -~]*$";
 
 /// One line with something other than white space and no control character (a reference).
-pub const LINE_PATTERN: &str =
-    "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+pub const LINE_PATTERN: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
 /// The constraints, as (component schema name, schema).
 pub fn constraints(limits: NodeLimits) -> Vec<(&'static str, Value)> {
@@ -419,9 +418,8 @@ mod tests {
 
     /// The server's own rule for `within`: a period of at most MAX_WITHIN_DAYS.
     fn server_takes_within(text: &str) -> bool {
-        text.parse::<Period>().is_ok_and(|p| {
-            p.duration() <= std::time::Duration::from_secs(MAX_WITHIN_DAYS * 86_400)
-        })
+        text.parse::<Period>()
+            .is_ok_and(|p| p.duration() <= std::time::Duration::from_secs(MAX_WITHIN_DAYS * 86_400))
     }
 
     #[test]
@@ -496,7 +494,14 @@ mod tests {
             }
         }
         let v = validator("TlpMarking");
-        for text in ["TLP:CLEAR", "TLP:AMBER+STRICT", "TLP:RED", "", "TLP:WHITE", "red"] {
+        for text in [
+            "TLP:CLEAR",
+            "TLP:AMBER+STRICT",
+            "TLP:RED",
+            "",
+            "TLP:WHITE",
+            "red",
+        ] {
             let server = serde_json::from_value::<cp247_casework::TlpMarking>(json!(text)).is_ok();
             assert_eq!(v.is_valid(&json!(text)), server, "{text}");
         }
@@ -540,11 +545,25 @@ mod tests {
 
     #[test]
     fn numbers_up_to_matches_exactly_the_numbers_up_to_max() {
-        for max in [0u64, 1, 9, 10, 19, 90, 99, 100, 2160, 129_600, 7_776_000_000] {
+        for max in [
+            0u64,
+            1,
+            9,
+            10,
+            19,
+            90,
+            99,
+            100,
+            2160,
+            129_600,
+            7_776_000_000,
+        ] {
             let re = regex_lite(&format!("^{}$", numbers_up_to(max, 12)));
-            for n in [0u64, 1, 9, 10, 11, 89, 90, 91, 99, 100, 101, 2159, 2160, 2161]
-                .into_iter()
-                .chain([max.saturating_sub(1), max, max + 1])
+            for n in [
+                0u64, 1, 9, 10, 11, 89, 90, 91, 99, 100, 101, 2159, 2160, 2161,
+            ]
+            .into_iter()
+            .chain([max.saturating_sub(1), max, max + 1])
             {
                 assert_eq!(re.is_valid(&json!(n.to_string())), n <= max, "{n} ≤ {max}");
                 assert_eq!(
