@@ -29,6 +29,9 @@ command -v sqlite3 >/dev/null   || need_pkgs+=(sqlite3)
 command -v pg_ctlcluster >/dev/null || need_pkgs+=(postgresql)
 command -v pg_isready >/dev/null    || need_pkgs+=(postgresql-client)
 [ -x /usr/bin/chromium ]            || need_pkgs+=(chromium)
+# The API contract run (scripts/api-contract.sh) makes a Python venv for schemathesis.
+{ command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; } \
+                                    || need_pkgs+=(python3 python3-venv)
 command -v npm >/dev/null           || need_pkgs+=(npm)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
@@ -115,3 +118,10 @@ else
   # at the other node, see the deadline at the first.
   CP247_BIN="$target/debug/cp247" CP247_SCREENSHOTS="${CP247_SCREENSHOTS:-0}" node e2e/scenario.test.mjs
 fi
+
+# --- the API's contract under an independent client (issue #11) ------------------------------
+# schemathesis (pinned, in a venv under ~/.cache), every check, against a demo node's own
+# OpenAPI document, as the officer and as the administrator. CP247_CONTRACT_SECONDS=240 for
+# the full run; under CI=true a missing python3/venv fails here.
+log "API contract: schemathesis against a demo node (${CP247_CONTRACT_SECONDS:-60}s per role)"
+bash scripts/api-contract.sh

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cp247_casework::RequestToSend;
@@ -22,6 +22,10 @@ use serde_json::{Value, json};
 use crate::auth::{Admin, DirectoryReader, Officer, Role};
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use crate::routes::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::routes::openapi::{
+    DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_REFERENCE_CHARS, MAX_TOKEN_NAME,
+};
 
 /// `POST /api/v1/requests` body.
 #[derive(Debug, Deserialize)]
@@ -51,29 +55,22 @@ pub struct NewRequest {
     pub attachments: Vec<FileInput>,
 }
 
-/// A refused JSON body: 413 `too_large` when it is over the API body limit, else 400
-/// `invalid_json`.
-pub(crate) fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "the request body is larger than this node accepts (limits.max_api_body_bytes plus what the attachment limits allow)",
-        )
-    } else {
-        ApiError::bad_request("invalid_json", e.body_text())
-    }
-}
-
 /// `POST /api/v1/requests`: read and validate the document, then case work sends it
 /// (`cp247_casework::CaseWork::send_request`: seal, and commit ticket + message + outbox +
 /// audit in one transaction; the outbox delivers it).
 pub async fn create_request(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    body: Result<Json<NewRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(req): ApiJson<NewRequest>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(json_rejection)?;
+    if let Some(reference) = &req.reference
+        && reference.chars().count() > MAX_REFERENCE_CHARS
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_reference",
+            format!("a reference has at most {MAX_REFERENCE_CHARS} characters"),
+        ));
+    }
     // The files first: a body over the limits is refused before the document is read.
     let attachments =
         cp247_casework::attachments::parse(req.attachments, &ctx.work.limits().attachments)?;
@@ -166,14 +163,14 @@ pub struct PageQuery {
 }
 
 fn default_limit() -> u32 {
-    50
+    DEFAULT_PAGE_LIMIT
 }
 
 pub(crate) fn page(q: &PageQuery) -> Result<Page, ApiError> {
-    if q.limit == 0 || q.limit > 500 {
+    if q.limit == 0 || q.limit > MAX_PAGE_LIMIT {
         return Err(ApiError::bad_request(
             "invalid_page",
-            "limit must be between 1 and 500",
+            format!("limit must be between 1 and {MAX_PAGE_LIMIT}"),
         ));
     }
     Ok(Page {
@@ -201,7 +198,7 @@ pub(crate) fn ticket_json(t: &Ticket) -> Value {
 pub async fn list_tickets(
     State(ctx): State<Arc<NodeContext>>,
     _officer: Officer,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let paged = ctx.work.tickets(page(&q)?).await?;
     Ok(Json(json!({
@@ -262,7 +259,7 @@ fn message_json(m: &StoredMessage, delivery: Option<Value>) -> Value {
 pub async fn show_ticket(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = TicketId::parse(&id)
         .map_err(|e| ApiError::bad_request("invalid_ticket_id", e.to_string()))?;
@@ -286,7 +283,7 @@ pub async fn show_ticket(
 pub async fn list_deliveries(
     State(ctx): State<Arc<NodeContext>>,
     _officer: Officer,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let state_text = q.state.as_deref().unwrap_or("undeliverable");
     let state = DeliveryState::ALL
@@ -407,9 +404,24 @@ pub struct NewToken {
     /// signed-in session. Parsed so that the refusal says so.
     #[serde(default)]
     pub account: Option<String>,
-    /// Its lifetime in days (default and maximum from `[tokens]`).
-    #[serde(default)]
+    /// Its lifetime in days (default and maximum from `[tokens]`), written as JSON allows a
+    /// whole number (`30` or `30.0`).
+    #[serde(default, deserialize_with = "whole_number")]
     pub lifetime_days: Option<u32>,
+}
+
+/// A whole number that JSON may write with a fraction of zero (`30.0`, `3e1`): JSON Schema's
+/// `integer`, which the OpenAPI document promises.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = number.to_string();
+    text.strip_suffix(".0")
+        .unwrap_or(&text)
+        .parse::<u32>()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{number} is not a whole number of days")))
 }
 
 /// The answer to a token creation: the token, shown this once.
@@ -443,10 +455,22 @@ pub(crate) fn issue_error(e: crate::tokens::IssueError) -> ApiError {
 pub async fn create_token(
     State(ctx): State<Arc<NodeContext>>,
     admin: Admin,
-    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
+    ApiJson(req): ApiJson<NewToken>,
 ) -> Result<Response, ApiError> {
     use crate::tokens::{Grant, Issuer, TokenRequest};
-    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    // The documented rule (TokenName), stricter than the store's: ASCII, so that the length
+    // in characters a client can check is the length in bytes the store checks.
+    if req.name.trim().is_empty()
+        || req.name.len() > MAX_TOKEN_NAME
+        || !req.name.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_token_name",
+            format!(
+                "a token's name is printable ASCII, not blank, at most {MAX_TOKEN_NAME} characters"
+            ),
+        ));
+    }
     let grant = match (&req.account, &req.role) {
         (Some(username), None) => Grant::Account(username.clone()),
         (None, Some(role)) => Grant::Machine(
@@ -492,7 +516,7 @@ pub async fn create_token(
 pub async fn list_tokens(
     State(ctx): State<Arc<NodeContext>>,
     _admin: Admin,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let paged = ctx
         .store
@@ -510,7 +534,7 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     State(ctx): State<Arc<NodeContext>>,
     admin: Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id: u64 = id.parse().map_err(|_| {
         ApiError::new(

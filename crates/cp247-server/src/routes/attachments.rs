@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use base64::Engine as _;
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::auth::Officer;
 use crate::error::ApiError;
 use crate::node::NodeContext;
+use crate::routes::extract::ApiPath;
 
 /// How a message's files are listed in the ticket and case views (no bytes).
 pub fn list_json(attachments: &[cp247_store::AttachmentInfo]) -> Value {
@@ -98,7 +99,7 @@ pub fn content_disposition(file_name: &str) -> String {
 pub async fn download(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    Path((ticket, message, index)): Path<(String, String, String)>,
+    ApiPath((ticket, message, index)): ApiPath<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let ticket = TicketId::parse(&ticket)
         .map_err(|e| ApiError::bad_request("invalid_ticket_id", e.to_string()))?;

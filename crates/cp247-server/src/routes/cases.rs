@@ -36,7 +36,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cp247_case::Case;
@@ -54,6 +54,8 @@ use crate::config::Period;
 use crate::error::{ApiError, problems_json};
 use crate::node::NodeContext;
 use crate::routes::api::{PageQuery, delivery_json, page, ticket_json};
+use crate::routes::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::routes::openapi::MAX_WITHIN_DAYS;
 
 fn both(f: impl Fn(Lang) -> String) -> Value {
     json!({ "en": f(Lang::En), "fr": f(Lang::Fr) })
@@ -71,7 +73,7 @@ fn ts(at: jiff::Timestamp) -> Instant {
 pub async fn list_cases(
     State(ctx): State<Arc<NodeContext>>,
     _officer: Officer,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let paged = ctx.work.tickets(page(&q)?).await?;
     Ok(Json(json!({
@@ -120,7 +122,7 @@ fn case_facts(case: &Case) -> Value {
 pub async fn show_case(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_ticket(&id)?;
     let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("auditing", &e))?;
@@ -220,7 +222,7 @@ pub struct DueQuery {
 pub async fn due(
     State(ctx): State<Arc<NodeContext>>,
     _officer: Officer,
-    Query(q): Query<DueQuery>,
+    ApiQuery(q): ApiQuery<DueQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let within: Period = q
         .within
@@ -228,10 +230,10 @@ pub async fn due(
         .unwrap_or("24h")
         .parse()
         .map_err(|e: String| ApiError::bad_request("invalid_within", e))?;
-    if within.duration() > std::time::Duration::from_secs(90 * 86_400) {
+    if within.duration() > std::time::Duration::from_secs(MAX_WITHIN_DAYS * 86_400) {
         return Err(ApiError::bad_request(
             "invalid_within",
-            "within is at most 90d",
+            format!("within is at most {MAX_WITHIN_DAYS}d"),
         ));
     }
     let now = ctx.clock.now();
@@ -279,10 +281,9 @@ pub struct NewReply {
 pub async fn post_reply(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    Path(id): Path<String>,
-    body: Result<Json<NewReply>, axum::extract::rejection::JsonRejection>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<NewReply>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(crate::routes::api::json_rejection)?;
     let id = parse_ticket(&id)?;
     let attachments =
         cp247_casework::attachments::parse(req.attachments, &ctx.work.limits().attachments)?;
@@ -320,7 +321,7 @@ pub async fn post_reply(
 pub async fn close_case(
     State(ctx): State<Arc<NodeContext>>,
     officer: Officer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_ticket(&id)?;
     let actor = Actor::token(officer.name()).map_err(|e| ApiError::store("closing a case", &e))?;
@@ -342,7 +343,9 @@ pub struct ClockMove {
 pub async fn move_clock(
     State(ctx): State<Arc<NodeContext>>,
     admin: Admin,
-    body: Result<Json<ClockMove>, axum::extract::rejection::JsonRejection>,
+    // Read after the clock check: a node without clock control answers like an unknown path,
+    // whatever the body.
+    body: Result<ApiJson<ClockMove>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(clock) = &ctx.test_clock else {
         return Err(ApiError::new(
@@ -351,7 +354,7 @@ pub async fn move_clock(
             "there is no such path on this node; see docs/protocol/federation.md and the API guide",
         ));
     };
-    let Json(req) = body.map_err(|e| ApiError::bad_request("invalid_json", e.body_text()))?;
+    let ApiJson(req) = body?;
     let offset = clock.advance(req.advance.signed());
     let now = ctx.clock.now();
     tracing::warn!(admin = %admin.name(), advance = %req.advance, now = %now, "TEST CLOCK moved forward");

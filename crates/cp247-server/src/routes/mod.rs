@@ -23,7 +23,9 @@ use crate::node::NodeContext;
 pub mod api;
 pub mod attachments;
 pub mod cases;
+pub mod extract;
 pub mod federation;
+pub mod openapi;
 pub mod ops;
 
 /// Who may use a route.
@@ -296,19 +298,23 @@ pub fn router_for(ctx: Arc<NodeContext>, surface: Surface) -> Router {
             HeaderValue::from_static(value),
         ));
     }
-    router.layer(
-        ServiceBuilder::new()
-            .layer(SetSensitiveRequestHeadersLayer::new([
-                header::AUTHORIZATION,
-                header::COOKIE,
-            ]))
-            .layer(TraceLayer::new_for_http())
-            .layer(CatchPanicLayer::custom(panic_response))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                timeout.max(Duration::from_secs(1)),
-            )),
-    )
+    router
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::AUTHORIZATION,
+                    header::COOKIE,
+                ]))
+                .layer(TraceLayer::new_for_http())
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    timeout.max(Duration::from_secs(1)),
+                )),
+        )
+        // Outermost: every error of an API path is the API's JSON error body, whichever layer or
+        // extractor refused the request.
+        .layer(axum::middleware::from_fn(extract::json_errors))
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

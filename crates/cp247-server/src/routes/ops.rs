@@ -51,11 +51,19 @@ pub async fn readyz(State(ctx): State<Arc<NodeContext>>) -> Response {
 }
 
 /// The OpenAPI 3.1 document of the node's HTTP API (`docs/api/openapi.json`, compiled in).
-pub const OPENAPI_JSON: &str = include_str!("../../../../docs/api/openapi.json");
+pub const OPENAPI_JSON: &str = crate::routes::openapi::TEMPLATE;
 
-/// `GET /api/v1/openapi.json`: the API's description (public: it holds no data).
-pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+/// `GET /api/v1/openapi.json`: the API's description (public: it holds no data), with this
+/// node's limits (the committed file as it is for a node with the default configuration).
+pub async fn openapi(State(ctx): State<Arc<NodeContext>>) -> Response {
+    use crate::routes::openapi::{NodeLimits, render};
+    let limits = NodeLimits::of(&ctx.config.file);
+    let body = if limits == NodeLimits::defaults() {
+        OPENAPI_JSON.to_owned()
+    } else {
+        render(limits)
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /metrics` (monitor or admin token): Prometheus text format.
