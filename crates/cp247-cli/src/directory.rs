@@ -33,6 +33,7 @@ use cp247_directory::{
 };
 use cp247_domain::{ContactPointRole, Instant, PartyCode, ZoneName};
 use cp247_seal::{Cert, Fingerprint, NodeKey, sign_detached};
+use cp247_server::config::DirectorySource;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::node::{
@@ -747,12 +748,14 @@ fn update(dir: &Path, source: Option<PathBuf>, now: Timestamp) -> anyhow::Result
     let node = Node::load(dir)?;
     let source = match source {
         Some(s) => s,
-        None => match &node.config.directory_source {
-            Some(s) if s.starts_with("https://") || s.starts_with("http://") => bail!(
-                "the directory source {s} is a URL: the node's sync fetches it; give a downloaded file here"
-            ),
-            Some(s) => node.path(Path::new(s)),
+        None => match &node.files.file.directory_source {
             None => bail!("no directory source configured: give the directory file"),
+            Some(_) => match node.files.directory_source()? {
+                DirectorySource::Url(url) => bail!(
+                    "the directory source {url} is a URL: the node's sync fetches it; give a downloaded file here"
+                ),
+                DirectorySource::Path(path) => path,
+            },
         },
     };
     let mut state = node.directory_state(now)?;
@@ -762,7 +765,7 @@ fn update(dir: &Path, source: Option<PathBuf>, now: Timestamp) -> anyhow::Result
             println!("unchanged: serial {serial} is already the node's directory");
         }
         Ok(Acceptance::Accepted { previous, serial }) => {
-            let target = node.path(&node.config.directory);
+            let target = node.files.directory_file();
             // The signature first: a crash in between leaves the old file with a signature that
             // does not match it, which the node refuses rather than trusts.
             write_replace(&asc_path(&target), candidate.signature().as_bytes())?;

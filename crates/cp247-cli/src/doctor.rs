@@ -390,7 +390,7 @@ async fn peers_from_api(config: &NodeConfig, token_file: &std::path::Path) -> Pe
             response.status().as_u16()
         ));
     }
-    let body = match cp247_cli::localnet::read_json(response, 1024 * 1024).await {
+    let body = match cp247_localnet::read_json(response, 1024 * 1024).await {
         Ok(b) => b,
         Err(e) => return PeerErrors::Unavailable(format!("unreadable answer: {e:#}")),
     };

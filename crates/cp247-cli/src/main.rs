@@ -1,7 +1,9 @@
 //! `cp247`: the one command of the cp247 node.
 //!
 //! The CLI is thin: it parses arguments, reads files and the environment, calls a library,
-//! prints, and chooses the exit code. Each top-level command lives in its own module with a
+//! prints, and chooses the exit code. The demo network and the bench live in
+//! `cp247-localnet`; the node's configuration is read and written only through
+//! `cp247_server::config`. Each top-level command lives in its own module with a
 //! `run(args) -> anyhow::Result<ExitCode>`; adding a command is one variant here and one module.
 //!
 //! Exit codes: each command documents its own. An error that a command does not handle itself
@@ -12,8 +14,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod audit;
-mod bench;
-mod demo;
 mod directory;
 mod doctor;
 mod envelope;
@@ -52,11 +52,17 @@ enum Command {
     /// Check this node and every peer: reachability, pins, certificates, clocks, last errors.
     Doctor(doctor::DoctorArgs),
     /// Start a demo network of three nodes (FR, GE, MD) on this machine.
-    Demo(demo::DemoArgs),
+    Demo(cp247_localnet::demo::DemoArgs),
     /// The audit log: verify its chain, export it, export the anchors peers' receipts carry.
     Audit(audit::AuditArgs),
     /// Measure cp247 against gpg + SMTP and the machine's limit; the K-node scale scenario.
-    Bench(bench::BenchArgs),
+    Bench(cp247_localnet::bench::BenchArgs),
+}
+
+/// This very `cp247` executable: the demo and the bench start it as `cp247 serve`.
+fn this_executable() -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context as _;
+    std::env::current_exe().context("cannot find the cp247 executable")
 }
 
 fn main() -> ExitCode {
@@ -71,9 +77,13 @@ fn main() -> ExitCode {
         Command::Token(args) => token::run(args),
         Command::User(args) => user::run(args),
         Command::Doctor(args) => doctor::run(args),
-        Command::Demo(args) => demo::run(args),
+        Command::Demo(args) => {
+            this_executable().and_then(|exe| cp247_localnet::demo::run(args, &exe))
+        }
         Command::Audit(args) => audit::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => {
+            this_executable().and_then(|exe| cp247_localnet::bench::run(args, &exe))
+        }
     };
     match result {
         Ok(code) => code,

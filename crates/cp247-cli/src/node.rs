@@ -1,11 +1,12 @@
 //! `cp247 init` and `cp247 key export`: a node's directory, configuration and OpenPGP key; and
-//! the helpers the trust commands share (configuration, passphrase, clock, bounded file IO).
+//! the helpers the trust commands share (the node directory, passphrase, clock, bounded file
+//! IO). The configuration itself is read and written only through `cp247_server::config`.
 //!
 //! A node directory holds:
 //!
 //! | file | what |
 //! |---|---|
-//! | `cp247.toml` | the configuration ([`NodeConfig`]) |
+//! | `cp247.toml` | the configuration (`cp247_server::config::ConfigFile`, the schema `serve` reads) |
 //! | `node-key.asc` | the node's secret key, passphrase-protected (mode 0600) |
 //! | `secrets.key` | the key that seals the TOTP seeds in the database (mode 0600); back it up with the directory, apart from the database |
 //! | `node-cert.asc` | the node's public certificate |
@@ -27,100 +28,48 @@ use clap::{Args, Subcommand};
 use cp247_directory::{AcceptancePolicy, DirectoryState, PinnedAuthority, SignedDirectory};
 use cp247_domain::{Address, Clock, ContactPointRole, Instant, PartyCode, SystemClock};
 use cp247_seal::{Cert, NodeKey, Passphrase};
-use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use cp247_server::config::{
+    AUTHORITY_CERT_FILE, CONFIG_FILE_NAME, ConfigFile, NODE_CERT_FILE, NODE_KEY_FILE, NodeFile,
+};
+use jiff::Timestamp;
 
-/// The configuration file's name in a node directory.
-pub const CONFIG_FILE: &str = "cp247.toml";
 /// The environment variable that may hold the passphrase.
 pub const PASSPHRASE_ENV: &str = "CP247_PASSPHRASE";
 /// The largest key, certificate or configuration file read, in bytes.
 const MAX_SMALL_FILE: u64 = 1024 * 1024;
 
-/// A node's configuration (`cp247.toml`). Paths are relative to the node directory unless
-/// absolute. The node issue extends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeConfig {
-    /// The node's Party.
-    pub party: PartyCode,
-    /// Which of the Party's contact points the node serves.
-    #[serde(default = "primary")]
-    pub contact_point: ContactPointRole,
-    /// The node's name (for people).
-    pub name: String,
-    /// The address the node listens on.
-    pub listen: String,
-    /// The public HTTPS endpoint peers reach the node at, as listed in the directory.
-    pub endpoint: Option<String>,
-    /// The database URL.
-    pub database_url: String,
-    /// The locked secret key.
-    pub node_key: PathBuf,
-    /// The public certificate.
-    pub node_cert: PathBuf,
-    /// The pinned directory-authority certificate. Without it the node accepts no directory.
-    pub authority_cert: PathBuf,
-    /// The last accepted directory (its signature is the same path with `.asc` added).
-    pub directory: PathBuf,
-    /// Where fresh directories come from: a path (a URL is fetched by the node's sync).
-    pub directory_source: Option<String>,
-    /// Days a node keeps working after the directory expired, with a loud warning.
-    pub directory_grace_days: u32,
-}
-
-fn primary() -> ContactPointRole {
-    ContactPointRole::Primary
-}
-
-/// A loaded node directory.
+/// A loaded node directory: its `cp247.toml` read through the server's configuration module
+/// (the one schema `serve` reads too, tuning tables included), with the file helpers the trust
+/// commands share.
 #[derive(Debug)]
 pub struct Node {
-    /// Its directory.
-    pub dir: PathBuf,
-    /// Its configuration.
-    pub config: NodeConfig,
+    /// The configuration and the node directory (absolute) its paths resolve against.
+    pub files: NodeFile,
 }
 
 impl Node {
-    /// Reads `DIR/cp247.toml`.
+    /// Reads `DIR/cp247.toml` (with the `CP247__…` environment overrides, as `serve` does).
     pub fn load(dir: &Path) -> anyhow::Result<Node> {
-        let path = dir.join(CONFIG_FILE);
-        let text = read_text(&path, MAX_SMALL_FILE).with_context(|| {
-            format!(
-                "{} is not a node directory (run 'cp247 init')",
+        let path = dir.join(CONFIG_FILE_NAME);
+        if !path.is_file() {
+            bail!(
+                "{} is not a node directory: it has no {CONFIG_FILE_NAME} (run 'cp247 init')",
                 dir.display()
-            )
-        })?;
-        let config: NodeConfig = toml::from_str(&text)
-            .with_context(|| format!("the configuration {} is not valid", path.display()))?;
-        Ok(Node {
-            dir: dir.to_owned(),
-            config,
-        })
-    }
-
-    /// A configured path, resolved against the node directory.
-    pub fn path(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_owned()
-        } else {
-            self.dir.join(p)
+            );
         }
+        let files = ConfigFile::read(&path, &crate::serve::config_overrides())?;
+        Ok(Node { files })
     }
 
     /// The contact point this node speaks for.
     pub fn address(&self) -> Address {
-        Address {
-            party: self.config.party,
-            point: self.config.contact_point,
-        }
+        self.files.address()
     }
 
     /// The pinned authority. A missing or unreadable certificate is an error: the node never
     /// runs without its trust anchor.
     pub fn anchor(&self) -> anyhow::Result<PinnedAuthority> {
-        let path = self.path(&self.config.authority_cert);
+        let path = self.files.authority_cert();
         let text = read_text(&path, MAX_SMALL_FILE).with_context(|| {
             format!(
                 "the pinned directory-authority certificate {} cannot be read; without it no directory is trusted",
@@ -138,7 +87,7 @@ impl Node {
     /// The acceptance policy from the configuration.
     pub fn policy(&self) -> AcceptancePolicy {
         AcceptancePolicy {
-            grace: SignedDuration::from_hours(i64::from(self.config.directory_grace_days) * 24),
+            grace: self.files.directory_grace(),
             ..AcceptancePolicy::default()
         }
     }
@@ -147,7 +96,7 @@ impl Node {
     /// pinned authority; no directory yet is an empty state (which refuses all traffic).
     pub fn directory_state(&self, now: Timestamp) -> anyhow::Result<DirectoryState> {
         let anchor = self.anchor()?;
-        let path = self.path(&self.config.directory);
+        let path = self.files.directory_file();
         if !path.exists() {
             return Ok(DirectoryState::new(anchor, self.policy()));
         }
@@ -163,7 +112,7 @@ impl Node {
 
     /// The node's secret key, unlocked.
     pub fn key(&self, passphrase_file: Option<&Path>) -> anyhow::Result<NodeKey> {
-        let path = self.path(&self.config.node_key);
+        let path = self.files.node_key();
         let text = read_text(&path, MAX_SMALL_FILE)
             .with_context(|| format!("the node key {} cannot be read", path.display()))?;
         let pass = read_passphrase(passphrase_file)?;
@@ -414,7 +363,7 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
         .check_policy(now)
         .context("the authority certificate does not meet cp247's key policy")?;
     let pass = read_passphrase(args.passphrase_file.as_deref())?;
-    if args.dir.join(CONFIG_FILE).exists() {
+    if args.dir.join(CONFIG_FILE_NAME).exists() {
         bail!(
             "{} is already a node directory; cp247 init never overwrites one",
             args.dir.display()
@@ -442,22 +391,12 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
     );
     let key = NodeKey::generate(&user_id, now, None).context("generating the node key")?;
     let locked = key.to_locked_armored(&pass)?;
-    let db = args.dir.join("cp247.db");
-    let config = NodeConfig {
-        party: args.party,
-        contact_point: args.contact_point,
-        name: args.name,
-        listen: args.listen,
-        endpoint: args.endpoint,
-        database_url: format!("sqlite://{}", db.display()),
-        node_key: "node-key.asc".into(),
-        node_cert: "node-cert.asc".into(),
-        authority_cert: "authority-cert.asc".into(),
-        directory: "directory.json".into(),
-        directory_source: args.directory_source,
-        directory_grace_days: 7,
-    };
-    let toml = toml::to_string(&config).context("writing the configuration")?;
+    // Relative paths in the file (the database among them) resolve against the node
+    // directory, whatever the working directory of a later command.
+    let mut config = ConfigFile::new_node(args.party, args.contact_point, args.name, args.listen);
+    config.endpoint = args.endpoint;
+    config.directory_source = args.directory_source;
+    let toml = config.to_toml()?;
     let cert_text = key.cert().armored();
     let authority_text = authority.armored();
     // The key that seals TOTP seeds at rest: apart from the database and the passphrase.
@@ -466,15 +405,15 @@ pub fn run_init(args: InitArgs) -> anyhow::Result<ExitCode> {
     create_dir_with(
         &args.dir,
         &[
-            ("node-key.asc", locked.as_bytes(), 0o600),
+            (NODE_KEY_FILE, locked.as_bytes(), 0o600),
             (
                 cp247_server::secrets::SECRETS_KEY_FILE,
                 secrets_text.as_bytes(),
                 0o600,
             ),
-            ("node-cert.asc", cert_text.as_bytes(), 0o644),
-            ("authority-cert.asc", authority_text.as_bytes(), 0o644),
-            (CONFIG_FILE, toml.as_bytes(), 0o644),
+            (NODE_CERT_FILE, cert_text.as_bytes(), 0o644),
+            (AUTHORITY_CERT_FILE, authority_text.as_bytes(), 0o644),
+            (CONFIG_FILE_NAME, toml.as_bytes(), 0o644),
         ],
         &[],
     )?;
@@ -511,7 +450,7 @@ pub fn run_key(args: KeyArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         KeyCommand::Export { dir } => {
             let node = Node::load(&dir)?;
-            let path = node.path(&node.config.node_cert);
+            let path = node.files.node_cert();
             let text = read_text(&path, MAX_SMALL_FILE).with_context(|| {
                 format!("the node certificate {} cannot be read", path.display())
             })?;

@@ -1,11 +1,14 @@
 //! The node's configuration: `cp247.toml` in the node directory, with environment overrides.
 //!
-//! [`ConfigFile`] is the file's one schema, shared with `cp247 init` (which writes it) and the
-//! CLI's trust commands (which read it): the flat keys below, plus optional tuning tables
-//! `[delivery]`, `[peers]` and `[limits]` that `init` does not write (defaults apply). Unknown
-//! keys are refused. [`ConfigFile::resolve`] turns it into a checked [`NodeConfig`]: paths made
-//! absolute against the file's directory, URLs parsed, and insecure combinations refused with a
-//! sentence that names the key.
+//! [`ConfigFile`] is the file's one schema, and this module the one place that reads and
+//! writes it: `cp247 init` and the demo's provisioning build it with [`ConfigFile::new_node`]
+//! and write [`ConfigFile::to_toml`]; every CLI command on a node directory reads it with
+//! [`ConfigFile::read`] (a [`NodeFile`]: the file and its absolute directory) and `serve`
+//! with [`ConfigFile::load`]. The flat keys below come with optional tuning tables
+//! (`[delivery]`, `[peers]`, `[limits]`, …) that `init` does not write (defaults apply), and
+//! which every command reads. Unknown keys are refused. [`ConfigFile::resolve`] turns it into
+//! a checked [`NodeConfig`]: paths made absolute against the file's directory, URLs parsed,
+//! and insecure combinations refused with a sentence that names the key.
 //!
 //! ```toml
 //! party = "FR"
@@ -74,6 +77,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The configuration file's name in a node directory.
 pub const CONFIG_FILE_NAME: &str = "cp247.toml";
+
+/// The node's locked secret key, as `cp247 init` names it.
+pub const NODE_KEY_FILE: &str = "node-key.asc";
+/// The node's public certificate, as `cp247 init` names it.
+pub const NODE_CERT_FILE: &str = "node-cert.asc";
+/// The pinned directory-authority certificate, as `cp247 init` names it.
+pub const AUTHORITY_CERT_FILE: &str = "authority-cert.asc";
+/// The last accepted directory, as `cp247 init` names it (its signature adds `.asc`).
+pub const DIRECTORY_FILE: &str = "directory.json";
+/// The database of a new node: SQLite beside the configuration.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://cp247.db";
 
 /// The prefix of environment overrides (`CP247__LISTEN__ADDRESS`).
 pub const ENV_PREFIX: &str = "CP247__";
@@ -843,10 +857,63 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Reads `path`, applies the `CP247__…` overrides among `env` (other variables are
-    /// ignored), and checks the result. Relative paths are resolved against the file's
-    /// directory.
+    /// The configuration of a new node as `cp247 init` and the demo's provisioning write it:
+    /// the standard file names in the node directory (`node-key.asc`, `node-cert.asc`,
+    /// `authority-cert.asc`, `directory.json`), the SQLite database `cp247.db` beside them
+    /// (relative, so the directory can be given relative to any working directory, or moved),
+    /// and every table at its defaults.
+    pub fn new_node(
+        party: PartyCode,
+        contact_point: ContactPointRole,
+        name: String,
+        listen: String,
+    ) -> Self {
+        Self {
+            party,
+            contact_point,
+            name,
+            listen,
+            listen_officers: None,
+            endpoint: None,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            node_key: PathBuf::from(NODE_KEY_FILE),
+            node_cert: PathBuf::from(NODE_CERT_FILE),
+            authority_cert: PathBuf::from(AUTHORITY_CERT_FILE),
+            directory: PathBuf::from(DIRECTORY_FILE),
+            directory_source: None,
+            directory_grace_days: seven(),
+            secrets_key: None,
+            directory_refresh: None,
+            tls_cert: None,
+            tls_key: None,
+            database_max_connections: None,
+            delivery: DeliverySection::default(),
+            peers: PeersSection::default(),
+            limits: LimitsSection::default(),
+            connections: ConnectionsSection::default(),
+            audit: AuditSection::default(),
+            cases: CasesSection::default(),
+            testing: TestingSection::default(),
+            federation: FederationSection::default(),
+            notify: crate::notify_config::NotifySection::default(),
+            tokens: TokensSection::default(),
+            web: crate::throttle::WebSection::default(),
+        }
+    }
+
+    /// Reads `path` ([`ConfigFile::read`]) and checks it for a running node
+    /// ([`ConfigFile::resolve`]).
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<NodeConfig, ConfigError> {
+        let read = Self::read(path, env)?;
+        read.file.resolve(&read.base_dir)
+    }
+
+    /// Reads `path` and applies the `CP247__…` overrides among `env` (other variables are
+    /// ignored), without the checks only a running node needs (an endpoint, a listen address
+    /// that fits it, …): what the CLI's commands on a node directory use. Unknown keys are
+    /// refused here already. The node directory is made absolute against the working
+    /// directory, so relative paths in the file resolve the same from anywhere.
+    pub fn read(path: &Path, env: &[(String, String)]) -> Result<NodeFile, ConfigError> {
         use figment::providers::Format;
         let shown = path.display().to_string();
         if !path.is_file() {
@@ -883,11 +950,11 @@ impl ConfigFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let base = std::path::absolute(&base).map_err(|e| ConfigError::Load {
+        let base_dir = std::path::absolute(&base).map_err(|e| ConfigError::Load {
             path: shown,
             reason: format!("cannot resolve its directory: {e}"),
         })?;
-        file.resolve(&base)
+        Ok(NodeFile { base_dir, file })
     }
 
     /// The file as TOML text, with a header comment.
@@ -1017,11 +1084,13 @@ impl ConfigFile {
         if self.database_max_connections == Some(0) {
             return Err(invalid("database_max_connections", "it must be at least 1"));
         }
-        let directory_file = base.join(&self.directory);
-        let directory_source = match &self.directory_source {
-            Some(text) => parse_source(text, base)?,
-            None => DirectorySource::Path(directory_file.clone()),
+        // The paths resolve exactly as the CLI's commands resolve them.
+        let files = NodeFile {
+            base_dir: base.to_path_buf(),
+            file: self.clone(),
         };
+        let directory_file = files.directory_file();
+        let directory_source = files.directory_source()?;
         let refresh = self.directory_refresh.unwrap_or(Period::secs(3600));
         if refresh.duration() < Duration::from_secs(1) {
             return Err(invalid("directory_refresh", "it must be at least 1s"));
@@ -1159,23 +1228,21 @@ impl ConfigFile {
             ));
         }
         Ok(NodeConfig {
-            base_dir: base.to_path_buf(),
-            file: self.clone(),
             address,
             listen,
             listen_officers,
             endpoint,
             tls,
-            secret_key: base.join(&self.node_key),
-            cert: base.join(&self.node_cert),
-            authority_cert: base.join(&self.authority_cert),
+            secret_key: files.node_key(),
+            cert: files.node_cert(),
+            authority_cert: files.authority_cert(),
             database_url,
             directory_file,
             directory_source,
             directory_refresh: refresh,
-            directory_grace: jiff::SignedDuration::from_hours(
-                i64::from(self.directory_grace_days) * 24,
-            ),
+            directory_grace: files.directory_grace(),
+            base_dir: files.base_dir,
+            file: files.file,
         })
     }
 }
@@ -1222,6 +1289,70 @@ fn resolve_database_url(url: &str, base: &Path) -> Result<String, ConfigError> {
         "database_url",
         "use sqlite://PATH (relative to the node directory) or postgres://USER@HOST:PORT/DATABASE",
     ))
+}
+
+/// A node directory's `cp247.toml` as read ([`ConfigFile::read`]): the file and the absolute
+/// directory its relative paths resolve against. Every command that works on a node directory
+/// goes through it; [`NodeFile::resolve`] adds the checks a running node needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeFile {
+    /// The node directory (absolute).
+    pub base_dir: PathBuf,
+    /// The file as read, with the environment overrides applied.
+    pub file: ConfigFile,
+}
+
+impl NodeFile {
+    /// A configured path resolved against the node directory (an absolute path stays).
+    pub fn path(&self, p: &Path) -> PathBuf {
+        self.base_dir.join(p)
+    }
+
+    /// The contact point the node speaks for.
+    pub fn address(&self) -> Address {
+        Address {
+            party: self.file.party,
+            point: self.file.contact_point,
+        }
+    }
+
+    /// The locked secret key file.
+    pub fn node_key(&self) -> PathBuf {
+        self.path(&self.file.node_key)
+    }
+
+    /// The public certificate file.
+    pub fn node_cert(&self) -> PathBuf {
+        self.path(&self.file.node_cert)
+    }
+
+    /// The pinned directory-authority certificate file.
+    pub fn authority_cert(&self) -> PathBuf {
+        self.path(&self.file.authority_cert)
+    }
+
+    /// The last accepted directory (its signature is the same path with `.asc`).
+    pub fn directory_file(&self) -> PathBuf {
+        self.path(&self.file.directory)
+    }
+
+    /// Where fresh directories come from (default: [`NodeFile::directory_file`]).
+    pub fn directory_source(&self) -> Result<DirectorySource, ConfigError> {
+        match &self.file.directory_source {
+            Some(text) => parse_source(text, &self.base_dir),
+            None => Ok(DirectorySource::Path(self.directory_file())),
+        }
+    }
+
+    /// How long an expired directory is still used.
+    pub fn directory_grace(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(i64::from(self.file.directory_grace_days) * 24)
+    }
+
+    /// The checks a running node needs, and the resolved configuration.
+    pub fn resolve(&self) -> Result<NodeConfig, ConfigError> {
+        self.file.resolve(&self.base_dir)
+    }
 }
 
 /// The TLS files of a node that serves HTTPS.
@@ -1698,6 +1829,49 @@ mod tests {
             DirectorySource::Path(dir.path().join("directory.json"))
         );
         assert_eq!(config.file.delivery, DeliverySection::default());
+    }
+
+    /// What `cp247 init` and the demo write (`new_node`) is read the same by every command,
+    /// from any working directory: relative paths resolve against the node directory.
+    #[test]
+    fn a_new_nodes_file_is_read_by_every_command_and_its_paths_resolve_in_the_node_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = dir.path().join("node-fr");
+        std::fs::create_dir(&node).unwrap();
+        let mut file = ConfigFile::new_node(
+            PartyCode::parse("FR").unwrap(),
+            ContactPointRole::Primary,
+            "OCLCTIC".into(),
+            "127.0.0.1:0".into(),
+        );
+        let path = node.join(CONFIG_FILE_NAME);
+        // Without an endpoint: the commands on the directory read it; only serving needs one.
+        std::fs::write(&path, file.to_toml().unwrap()).unwrap();
+        let read = ConfigFile::read(&path, &[]).unwrap();
+        assert_eq!(read.base_dir, node);
+        assert_eq!(read.node_key(), node.join("node-key.asc"));
+        assert_eq!(read.authority_cert(), node.join("authority-cert.asc"));
+        assert_eq!(
+            read.directory_source().unwrap(),
+            DirectorySource::Path(node.join("directory.json"))
+        );
+        let err = ConfigFile::load(&path, &[]).unwrap_err().to_string();
+        assert!(err.contains("endpoint"), "{err}");
+        // A tuned file is still read by the commands (the CLI's old schema refused it).
+        file.endpoint = Some("http://127.0.0.1:8443".into());
+        file.delivery.give_up_after = Period::secs(86_400);
+        std::fs::write(&path, file.to_toml().unwrap()).unwrap();
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("[delivery]")
+        );
+        assert_eq!(ConfigFile::read(&path, &[]).unwrap().file, file);
+        let loaded = ConfigFile::load(&path, &[]).unwrap();
+        assert_eq!(
+            loaded.database_url,
+            format!("sqlite://{}", node.join("cp247.db").display())
+        );
     }
 
     #[test]

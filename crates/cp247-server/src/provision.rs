@@ -22,7 +22,8 @@ use cp247_federation::tls::{TlsIdentity, TlsPin};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{
-    CONFIG_FILE_NAME, ConfigFile, DeliverySection, LimitsSection, PeersSection, Period,
+    AUTHORITY_CERT_FILE, CONFIG_FILE_NAME, ConfigFile, DeliverySection, LimitsSection,
+    NODE_CERT_FILE, NODE_KEY_FILE, PeersSection, Period,
 };
 
 /// Why provisioning failed.
@@ -169,13 +170,13 @@ pub fn init_node(
     let key = NodeKey::generate(&format!("cp247 node {address}"), now, None)?;
     let cert = key.cert();
     write_new(
-        &dir.join("node-key.asc"),
+        &dir.join(NODE_KEY_FILE),
         key.to_locked_armored(passphrase)?.as_bytes(),
         0o600,
     )?;
-    write_new(&dir.join("node-cert.asc"), cert.armored().as_bytes(), 0o644)?;
+    write_new(&dir.join(NODE_CERT_FILE), cert.armored().as_bytes(), 0o644)?;
     write_new(
-        &dir.join("authority-cert.asc"),
+        &dir.join(AUTHORITY_CERT_FILE),
         authority.armored().as_bytes(),
         0o644,
     )?;
@@ -196,40 +197,21 @@ pub fn init_node(
     } else {
         None
     };
-    let file = ConfigFile {
-        party: spec.party,
-        contact_point: spec.point,
-        name: spec.name.clone(),
-        listen: spec.listen.to_string(),
-        listen_officers: None,
-        endpoint: Some(spec.endpoint.clone()),
-        database_url: spec
-            .database_url
-            .clone()
-            .unwrap_or_else(|| "sqlite://cp247.db".to_owned()),
-        node_key: PathBuf::from("node-key.asc"),
-        node_cert: PathBuf::from("node-cert.asc"),
-        authority_cert: PathBuf::from("authority-cert.asc"),
-        directory: PathBuf::from("directory.json"),
-        directory_source: spec.directory_source.clone(),
-        directory_grace_days: 7,
-        secrets_key: None,
-        directory_refresh: spec.refresh_every,
-        tls_cert: None,
-        tls_key: None,
-        database_max_connections: None,
-        delivery: spec.delivery.clone().unwrap_or_default(),
-        peers: spec.peers.clone().unwrap_or_default(),
-        limits: spec.limits.clone().unwrap_or_default(),
-        connections: crate::config::ConnectionsSection::default(),
-        notify: Default::default(),
-        audit: crate::config::AuditSection::default(),
-        cases: crate::config::CasesSection::default(),
-        testing: crate::config::TestingSection::default(),
-        tokens: crate::config::TokensSection::default(),
-        web: crate::throttle::WebSection::default(),
-        federation: crate::config::FederationSection::default(),
-    };
+    let mut file = ConfigFile::new_node(
+        spec.party,
+        spec.point,
+        spec.name.clone(),
+        spec.listen.to_string(),
+    );
+    file.endpoint = Some(spec.endpoint.clone());
+    if let Some(url) = &spec.database_url {
+        file.database_url.clone_from(url);
+    }
+    file.directory_source.clone_from(&spec.directory_source);
+    file.directory_refresh = spec.refresh_every;
+    file.delivery = spec.delivery.clone().unwrap_or_default();
+    file.peers = spec.peers.clone().unwrap_or_default();
+    file.limits = spec.limits.clone().unwrap_or_default();
     // Refuse a configuration the node would refuse, before writing it.
     file.resolve(dir)?;
     write_new(&config_path, file.to_toml()?.as_bytes(), 0o644)?;

@@ -29,7 +29,7 @@ pub fn now() -> jiff::Timestamp {
 }
 
 pub fn free_port() -> u16 {
-    cp247_cli::localnet::free_port().unwrap()
+    cp247_localnet::free_port().unwrap()
 }
 
 /// Delivery settings that make retries and lease take-overs quick.
@@ -51,7 +51,7 @@ pub fn fast_peers() -> PeersSection {
     }
 }
 
-pub use cp247_cli::localnet::PgDatabase;
+pub use cp247_localnet::PgDatabase;
 
 /// A fresh database through `CP247_TEST_PG_URL`, or `None` (skip) outside CI.
 #[allow(clippy::disallowed_methods)] // the test reads its environment
@@ -390,9 +390,7 @@ impl Network {
 
 /// An officer and an admin token, written into the node's database before it starts.
 pub async fn issue_tokens(config: &Path) -> (String, String) {
-    cp247_cli::localnet::issue_tokens(config, now())
-        .await
-        .unwrap()
+    cp247_localnet::issue_tokens(config, now()).await.unwrap()
 }
 
 pub fn art29() -> Value {

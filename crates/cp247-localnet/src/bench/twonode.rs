@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::{NetworkSettings, NodePlan, ServeProcess};
 use anyhow::{Context, bail};
-use cp247_cli::localnet::{self, NetworkSettings, NodePlan, ServeProcess};
 use cp247_domain::PartyCode;
 use cp247_server::config::{DeliverySection, PeersSection, Period};
 use serde::Serialize;
@@ -134,7 +134,7 @@ pub async fn run(
         refresh_every: Period::secs(300),
         directory_validity: jiff::SignedDuration::from_hours(24),
     };
-    let nodes = localnet::provision(root, &plans, &settings, wall()).await?;
+    let nodes = crate::provision(root, &plans, &settings, wall()).await?;
     let (Some(fr_node), Some(md_node)) = (nodes.first(), nodes.get(1)) else {
         bail!("two nodes were provisioned, not {}", nodes.len());
     };

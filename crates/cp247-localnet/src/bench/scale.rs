@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::{LocalNode, NetworkSettings, NodePlan, ServeProcess};
 use anyhow::{Context, bail};
-use cp247_cli::localnet::{self, LocalNode, NetworkSettings, NodePlan, ServeProcess};
 use cp247_server::config::{DeliverySection, PeersSection, Period};
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -126,7 +126,7 @@ async fn scenario(
     started: Instant,
 ) -> anyhow::Result<ScaleRun> {
     std::fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
-    let codes = localnet::party_codes(plan.nodes)?;
+    let codes = crate::party_codes(plan.nodes)?;
     let plans: Vec<NodePlan> = codes
         .iter()
         .map(|code| NodePlan {
@@ -160,7 +160,7 @@ async fn scenario(
         refresh_every: Period::secs(600),
         directory_validity: jiff::SignedDuration::from_hours(24),
     };
-    let provisioned = localnet::provision(root, &plans, &settings, wall()).await?;
+    let provisioned = crate::provision(root, &plans, &settings, wall()).await?;
     let provision_seconds = started.elapsed().as_secs_f64();
 
     let http = http_client()?;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::{LocalNode, read_json};
 use anyhow::{Context, bail};
-use cp247_cli::localnet::{LocalNode, read_json};
 use jiff::Timestamp;
 use serde_json::Value;
 

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::{NetworkSettings, NodePlan, ServeProcess, read_json};
 use anyhow::{Context, bail};
 use clap::Args;
-use cp247_cli::localnet::{self, NetworkSettings, NodePlan, ServeProcess, read_json};
 use cp247_domain::{Clock, PartyCode, SystemClock};
 use cp247_server::auth::Role;
 use cp247_server::config::{ConfigFile, DeliverySection, Period};
@@ -88,7 +88,7 @@ async fn create_people(
         ("officer", "Demo officer", Role::Officer),
         ("admin", "Demo administrator", Role::Administrator),
     ] {
-        let password = localnet::random_passphrase();
+        let password = crate::random_passphrase();
         let enrolment = cp247_server::accounts::enrol(
             &store,
             &key,
@@ -113,16 +113,16 @@ async fn create_people(
     Ok(people)
 }
 
-/// `cp247 demo`.
-pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+/// `cp247 demo`: `exe` is the `cp247` executable, started as `cp247 serve` for each node.
+pub fn run(args: DemoArgs, exe: &Path) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(demo(args))
+    runtime.block_on(demo(args, exe))
 }
 
-async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+async fn demo(args: DemoArgs, exe: &Path) -> anyhow::Result<ExitCode> {
     cp247_federation::tls::install_crypto_provider();
     let (root, temporary) = match &args.dir {
         Some(dir) => {
@@ -151,7 +151,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "cp247 demo: setting up three nodes under {}",
         root.display()
     );
-    let result = run_network(&root, args.exit_after_setup).await;
+    let result = run_network(&root, exe, args.exit_after_setup).await;
     if temporary {
         let _ = std::fs::remove_dir_all(&root);
     } else {
@@ -160,7 +160,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     result
 }
 
-async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<ExitCode> {
+async fn run_network(root: &Path, exe: &Path, exit_after_setup: bool) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now();
     let mut plans = Vec::new();
     for (code, name, zone, phone) in PARTIES {
@@ -185,8 +185,7 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
         refresh_every: Period::secs(30),
         directory_validity: jiff::SignedDuration::from_hours(30 * 24),
     };
-    let provisioned = localnet::provision(root, &plans, &settings, now).await?;
-    let exe = std::env::current_exe().context("cannot find the cp247 executable")?;
+    let provisioned = crate::provision(root, &plans, &settings, now).await?;
 
     let mut nodes = Vec::new();
     for node in provisioned {
@@ -197,7 +196,7 @@ async fn run_network(root: &Path, exit_after_setup: bool) -> anyhow::Result<Exit
                 return Err(e);
             }
         };
-        match node.spawn(&exe, &[]).await {
+        match node.spawn(exe, &[]).await {
             Ok(process) => nodes.push(DemoNode {
                 url: node.url().to_owned(),
                 dir: node.node.dir.clone(),

@@ -1,11 +1,21 @@
-//! A network of cp247 nodes on this machine, as `cp247 demo`, `cp247 bench` and the process
-//! tests build it: a fresh directory authority, node directories (locked key, configuration,
-//! pinned authority certificate, passphrase file), API tokens issued in each node's database
-//! before it starts, one signed directory listing every node, and each node run as a child
-//! process (`cp247 serve`) on 127.0.0.1 with plain HTTP (the only place cp247 allows it).
+//! Networks of cp247 nodes on one machine, out of the `cp247` command (which stays thin): the
+//! scaffolding the demo, the bench and the process tests share, and the two commands built on
+//! it — [`demo`] (`cp247 demo`) and [`bench`] (`cp247 bench`). The CLI parses their arguments
+//! and calls [`demo::run`] and [`bench::run`] with its own executable, which they start as
+//! `cp247 serve` child processes.
+//!
+//! The scaffolding: a fresh directory authority, node directories (locked key, configuration,
+//! pinned authority certificate, passphrase file; written through
+//! `cp247_server::provision`, the same `cp247.toml` schema every command reads), API tokens
+//! issued in each node's database before it starts, one signed directory listing every node,
+//! and each node run as a child process (`cp247 serve`) on 127.0.0.1 with plain HTTP (the only
+//! place cp247 allows it).
 //!
 //! Every child is started with `kill_on_drop`: dropping a [`ServeProcess`] (an error, a
 //! panic, Ctrl-C unwinding the runtime) kills the node, so nothing is left running.
+
+pub mod bench;
+pub mod demo;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::PgDatabase;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use cp247_cli::localnet::PgDatabase;
 use rand::Rng;
 use serde::Serialize;
 
@@ -326,8 +326,8 @@ impl Drop for WorkDir {
     }
 }
 
-/// `cp247 bench`.
-pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+/// `cp247 bench`: `exe` is the `cp247` executable, started as `cp247 serve` for each node.
+pub fn run(args: BenchArgs, exe: &Path) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -341,7 +341,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         // Ctrl-C, SIGTERM and the overall bound drop the bench future: every child is killed
         // (kill_on_drop), gpg-agents are stopped and databases dropped by their guards.
         tokio::select! {
-            outcome = tokio::time::timeout(bound, bench(args)) => match outcome {
+            outcome = tokio::time::timeout(bound, bench(args, exe)) => match outcome {
                 Ok(result) => result,
                 Err(_) => bail!("the bench did not finish within {} min; everything it started was stopped", bound.as_secs() / 60),
             },
@@ -375,7 +375,7 @@ fn check_loopback(smtp: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+async fn bench(args: BenchArgs, exe: &Path) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let started_at = load::wall().to_string();
     let load_at_start = loadavg();
@@ -445,7 +445,6 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         path: root.clone(),
         remove,
     };
-    let exe = std::env::current_exe().context("cannot find the cp247 executable")?;
     let skip = |p: Part| args.skip.contains(&p);
     let mut skipped = Vec::new();
     say(&format!(
@@ -471,7 +470,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         say("cp247 path (SQLite): two nodes …");
         cp247.push(
             twonode::run(
-                &exe,
+                exe,
                 &root.join("cp247-sqlite"),
                 "sqlite",
                 [None, None],
@@ -487,7 +486,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             let md = PgDatabase::create(url, "cp247_bench_md")?;
             cp247.push(
                 twonode::run(
-                    &exe,
+                    exe,
                     &root.join("cp247-postgresql"),
                     "postgresql",
                     [Some(fr.url.clone()), Some(md.url.clone())],
@@ -521,7 +520,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "scale: {} nodes × {} messages, {} % killed and restarted …",
             scale_plan.nodes, scale_plan.per_node, scale_plan.kill_percent
         ));
-        Some(scale::run(&exe, &root.join("scale"), &scale_plan).await?)
+        Some(scale::run(exe, &root.join("scale"), &scale_plan).await?)
     };
 
     let sqlite = cp247.iter().find(|r| r.backend == "sqlite");
