@@ -119,8 +119,6 @@ impl Pick {
     }
 }
 
-/// What a field holds.
-
 /// What one input of the composer holds.
 #[derive(Debug)]
 pub enum Leaf {

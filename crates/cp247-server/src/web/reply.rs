@@ -874,7 +874,7 @@ async fn initial(
             let n = usize::from(questions).min(form::MAX_ITEMS);
             f.set("answers~count", n.to_string());
             for i in 0..n {
-                f.set(&format!("answers[{i}].question"), (i + 1).to_string());
+                f.set(format!("answers[{i}].question"), (i + 1).to_string());
             }
             f.set("updated_request~mode", "not_applicable");
         }
@@ -889,9 +889,9 @@ async fn initial(
             let n = usize::from(items.max(1)).min(form::MAX_ITEMS);
             f.set("items~count", n.to_string());
             for i in 0..n {
-                f.set(&format!("items[{i}].item"), (i + 1).to_string());
-                f.set(&format!("items[{i}].status"), "preserved");
-                f.set(&format!("items[{i}].note~mode"), "not_applicable");
+                f.set(format!("items[{i}].item"), (i + 1).to_string());
+                f.set(format!("items[{i}].status"), "preserved");
+                f.set(format!("items[{i}].note~mode"), "not_applicable");
             }
             f.set("traffic_disclosure~mode", "not_applicable");
         }
@@ -1220,11 +1220,6 @@ pub async fn close_page(
         Err(_) => Err(WebRefusal::Unavailable),
     }
 }
-
-/// The form fields (name, value) an officer types to write `reply` (a reply's JSON) in the
-/// composer of its kind, with times in `zone`; `None` for a kind without a composer. The
-/// inverse of what submitting the composer builds: a reply goes through its form unchanged
-/// (the tests check this for every kind's example).
 
 /// The form fields (name, value) an officer types to write `reply` (a reply's JSON) in the
 /// composer of its kind, with times in `zone`; `None` for a kind without a composer. The
