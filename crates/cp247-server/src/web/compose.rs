@@ -2,22 +2,20 @@
 //! with the Art. 30 ask), Art. 31 (new, follow-up to a request for mutual assistance or to a
 //! preservation) and Art. 35.
 //!
-//! The form is generated from a description of each document ([`Spec`]) that follows the
-//! forms crate's JSON representation, so every input is named by the path of its field
-//! (`data_items[1].identifiers[0].value`): a validation problem's path leads straight to its
-//! input. The draft travels in the form: lists grow and shrink with plain submit buttons that
-//! re-render the page server-side, and nothing is kept between requests. Every optional field
-//! offers "not applicable" (and "unknown" where the forms crate accepts it) as explicit choices,
-//! each with its reason. On "check and send" the draft becomes a [`Node`] that
-//! `cp247_forms::decode` reads like any JSON or XML input; a valid document is sent through
-//! case work's `CaseWork::send_request`, the same path as `POST /api/v1/requests`.
+//! Each document is a table of fields in the web form language of [`super::form`], following
+//! the forms crate's JSON representation, so every input is named by the path of its field
+//! (`data_items[1].identifiers[0].value`). Every optional field offers "not applicable" (and
+//! "unknown" where the forms crate accepts it) as explicit choices, each with its reason. On
+//! "check and send" the draft becomes a [`Node`] that `cp247_forms::decode` reads like any JSON
+//! or XML input; a valid document is sent through case work's `CaseWork::send_request`, the
+//! same path as `POST /api/v1/requests`.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Query, State};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cp247_domain::{Address, Channel, ContactPointRole, PartyCode, TicketId, Urgency};
@@ -30,13 +28,14 @@ use cp247_i18n::Lang;
 use cp247_store::{Actor, Viewer};
 use serde::Deserialize;
 
+use super::form::{
+    self, Anchors, Draft, Field, Naming, Offer, Op, Shape, Visit, Way, applicable as app,
+    optional as opt, required as req,
+};
 use super::pages::{Chrome, Tr, message_page, our_zone, shown_time};
 use super::session::{CaseWorker, Person, WebRefusal};
 use crate::node::NodeContext;
 use cp247_casework::RequestToSend;
-
-/// The most items a list of the composer holds.
-const MAX_ITEMS: usize = 50;
 
 /// An enumeration offered as a list of choices, named through the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,9 +119,9 @@ impl Pick {
     }
 }
 
-/// What a field holds.
+/// What one input of the composer holds.
 #[derive(Debug)]
-pub enum Spec {
+pub enum Leaf {
     /// One line of text.
     Text,
     /// Text with line breaks.
@@ -135,414 +134,347 @@ pub enum Spec {
     Bool,
     /// One of a list.
     Pick(Pick),
-    /// A set of a list (check boxes).
+    /// A set of a list (check boxes, `P~<wire>`).
     Set(Pick),
-    /// An object.
-    Object(&'static [F]),
-    /// A list of items.
-    List(&'static Spec),
     /// A fixed value the author states by sending (the Art. 29(2)(f) intention).
     Fixed(&'static str, &'static str),
 }
 
-/// Whether a field may be left without a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opt {
-    /// A value is required.
-    Req,
-    /// A value, or not applicable or unknown with a reason.
-    Field,
-    /// A value, or not applicable with a reason.
-    Applicable,
+/// A field of a request.
+pub type F = Field<Leaf>;
+
+/// What a field of a request holds.
+pub type Spec = Shape<Leaf>;
+
+const TEXT: Spec = Shape::Leaf(Leaf::Text);
+const LONG: Spec = Shape::Leaf(Leaf::Long);
+const DATE: Spec = Shape::Leaf(Leaf::Date);
+const INSTANT: Spec = Shape::Leaf(Leaf::Instant);
+const BOOL: Spec = Shape::Leaf(Leaf::Bool);
+
+const fn pick(p: Pick) -> Spec {
+    Shape::Leaf(Leaf::Pick(p))
 }
 
-/// One field: its key in the document, its label (a catalogue key), what it holds.
-#[derive(Debug)]
-pub struct F {
-    key: &'static str,
-    label: &'static str,
-    spec: Spec,
-    opt: Opt,
-}
-
-const fn req(key: &'static str, label: &'static str, spec: Spec) -> F {
-    F {
-        key,
-        label,
-        spec,
-        opt: Opt::Req,
-    }
-}
-
-const fn opt(key: &'static str, label: &'static str, spec: Spec) -> F {
-    F {
-        key,
-        label,
-        spec,
-        opt: Opt::Field,
-    }
-}
-
-const fn app(key: &'static str, label: &'static str, spec: Spec) -> F {
-    F {
-        key,
-        label,
-        spec,
-        opt: Opt::Applicable,
-    }
+const fn set(p: Pick) -> Spec {
+    Shape::Leaf(Leaf::Set(p))
 }
 
 const TICKET_REF: &[F] = &[
-    opt("ticket_id", "label-ticket", Spec::Text),
-    opt(
-        "counterpart_reference",
-        "label-counterpart-reference",
-        Spec::Text,
-    ),
-    req("date", "label-date", Spec::Date),
-    req("channel", "label-channel", Spec::Pick(Pick::Channel)),
-    req("requesting_contact", "label-requesting-contact", Spec::Long),
-    opt("executing_contact", "label-executing-contact", Spec::Long),
+    opt("ticket_id", "label-ticket", TEXT),
+    opt("counterpart_reference", "label-counterpart-reference", TEXT),
+    req("date", "label-date", DATE),
+    req("channel", "label-channel", pick(Pick::Channel)),
+    req("requesting_contact", "label-requesting-contact", LONG),
+    opt("executing_contact", "label-executing-contact", LONG),
 ];
 
 const REQUESTED: &[F] = &[
-    req("party", "label-requested-party", Spec::Text),
-    req("name", "label-contact-point", Spec::Text),
+    req("party", "label-requested-party", TEXT),
+    req("name", "label-contact-point", TEXT),
 ];
 
 const AUTHORITY: &[F] = &[
-    req("party", "label-party", Spec::Text),
-    req("organisation", "label-organisation", Spec::Text),
-    opt("person_in_charge", "label-person-in-charge", Spec::Text),
-    opt("address", "label-address", Spec::Long),
-    opt("phone", "label-phone", Spec::Text),
-    opt("mobile", "label-mobile", Spec::Text),
-    opt("email", "label-email", Spec::Text),
-    opt("fax", "label-fax", Spec::Text),
-    opt("office_hours", "label-office-hours", Spec::Text),
-    req("time_zone", "label-time-zone", Spec::Text),
+    req("party", "label-party", TEXT),
+    req("organisation", "label-organisation", TEXT),
+    opt("person_in_charge", "label-person-in-charge", TEXT),
+    opt("address", "label-address", LONG),
+    opt("phone", "label-phone", TEXT),
+    opt("mobile", "label-mobile", TEXT),
+    opt("email", "label-email", TEXT),
+    opt("fax", "label-fax", TEXT),
+    opt("office_hours", "label-office-hours", TEXT),
+    req("time_zone", "label-time-zone", TEXT),
     req(
         "response_by_expedited_means",
         "label-expedited-response",
-        Spec::Bool,
+        BOOL,
     ),
     opt(
         "preferred_response_channel",
         "label-preferred-channel",
-        Spec::Pick(Pick::Channel),
+        pick(Pick::Channel),
     ),
 ];
 
 const CONTACT: &[F] = &[
-    req("name", "label-name", Spec::Text),
-    opt("job_title", "label-job-title", Spec::Text),
-    opt("function", "label-function", Spec::Text),
-    opt("phone", "label-phone", Spec::Text),
-    opt("mobile", "label-mobile", Spec::Text),
-    opt("email", "label-email", Spec::Text),
+    req("name", "label-name", TEXT),
+    opt("job_title", "label-job-title", TEXT),
+    opt("function", "label-function", TEXT),
+    opt("phone", "label-phone", TEXT),
+    opt("mobile", "label-mobile", TEXT),
+    opt("email", "label-email", TEXT),
 ];
 
 const PENALTY: &[F] = &[
-    req("text", "web-compose-penalty-text", Spec::Text),
-    opt("months", "web-compose-penalty-months", Spec::Text),
+    req("text", "web-compose-penalty-text", TEXT),
+    opt("months", "web-compose-penalty-months", TEXT),
 ];
 
 const OFFENCE: &[F] = &[
-    req("name", "label-name", Spec::Text),
-    req("legal_provision", "label-legal-provision", Spec::Text),
-    opt("max_penalty", "label-max-penalty", Spec::Object(PENALTY)),
+    req("name", "label-name", TEXT),
+    req("legal_provision", "label-legal-provision", TEXT),
+    opt("max_penalty", "label-max-penalty", Shape::Object(PENALTY)),
     app(
         "convention_offence",
         "label-convention-offence",
-        Spec::Pick(Pick::ConventionArticle),
+        pick(Pick::ConventionArticle),
     ),
-    opt("description", "label-description", Spec::Long),
+    opt("description", "label-description", LONG),
 ];
 
 const DATE_TIME: &[F] = &[
-    req("instant", "label-instant", Spec::Instant),
-    opt("zone", "label-time-zone", Spec::Text),
-    opt("original_text", "label-as-recorded", Spec::Text),
-    req("source_clock", "label-clock", Spec::Pick(Pick::SourceClock)),
+    req("instant", "label-instant", INSTANT),
+    opt("zone", "label-time-zone", TEXT),
+    opt("original_text", "label-as-recorded", TEXT),
+    req("source_clock", "label-clock", pick(Pick::SourceClock)),
 ];
 
 const TIME_RANGE: &[F] = &[
-    req("start", "reply-label-start", Spec::Object(DATE_TIME)),
-    opt("end", "reply-label-end", Spec::Object(DATE_TIME)),
+    req("start", "reply-label-start", Shape::Object(DATE_TIME)),
+    opt("end", "reply-label-end", Shape::Object(DATE_TIME)),
 ];
 
 const CONNECTION: &[F] = &[
-    opt("port", "label-port", Spec::Text),
-    opt("protocol", "label-protocol", Spec::Pick(Pick::Protocol)),
-    opt("direction", "label-direction", Spec::Pick(Pick::Direction)),
+    opt("port", "label-port", TEXT),
+    opt("protocol", "label-protocol", pick(Pick::Protocol)),
+    opt("direction", "label-direction", pick(Pick::Direction)),
 ];
 
 const IDENTIFIER: &[F] = &[
-    req("kind", "label-kind", Spec::Pick(Pick::IdentifierKind)),
-    req("value", "label-value", Spec::Text),
-    opt("connection", "label-connection", Spec::Object(CONNECTION)),
-    opt("observed", "label-observed", Spec::Object(TIME_RANGE)),
-    opt("service", "label-service", Spec::Text),
-    opt("note", "label-note", Spec::Long),
+    req("kind", "label-kind", pick(Pick::IdentifierKind)),
+    req("value", "label-value", TEXT),
+    opt("connection", "label-connection", Shape::Object(CONNECTION)),
+    opt("observed", "label-observed", Shape::Object(TIME_RANGE)),
+    opt("service", "label-service", TEXT),
+    opt("note", "label-note", LONG),
 ];
 
 const PROVIDER: &[F] = &[
-    req("name", "label-name", Spec::Text),
-    opt("legal_entity", "label-legal-entity", Spec::Text),
-    opt("country", "label-country", Spec::Text),
-    opt("address", "label-address", Spec::Long),
-    opt("service", "label-service", Spec::Text),
-    opt("provider_reference", "label-provider-reference", Spec::Text),
-    opt("contact", "label-le-contact", Spec::Text),
+    req("name", "label-name", TEXT),
+    opt("legal_entity", "label-legal-entity", TEXT),
+    opt("country", "label-country", TEXT),
+    opt("address", "label-address", LONG),
+    opt("service", "label-service", TEXT),
+    opt("provider_reference", "label-provider-reference", TEXT),
+    opt("contact", "label-le-contact", TEXT),
 ];
 
 const CUSTODIAN: &[F] = &[
     opt(
         "providers",
         "label-providers",
-        Spec::List(&Spec::Object(PROVIDER)),
+        Shape::List(&Shape::Object(PROVIDER)),
     ),
-    opt("location_of_system", "label-location-of-system", Spec::Long),
+    opt("location_of_system", "label-location-of-system", LONG),
 ];
 
 const DATA_ITEM: &[F] = &[
-    req(
-        "categories",
-        "label-categories",
-        Spec::Set(Pick::DataCategory),
-    ),
+    req("categories", "label-categories", set(Pick::DataCategory)),
     req(
         "identifiers",
         "label-identifiers",
-        Spec::List(&Spec::Object(IDENTIFIER)),
+        Shape::List(&Shape::Object(IDENTIFIER)),
     ),
-    opt("time_range", "label-period", Spec::Object(TIME_RANGE)),
-    opt("service", "label-service", Spec::Text),
-    req("description", "label-description", Spec::Long),
+    opt("time_range", "label-period", Shape::Object(TIME_RANGE)),
+    opt("service", "label-service", TEXT),
+    req("description", "label-description", LONG),
 ];
 
 const OFFICIAL: &[F] = &[
-    req("name", "label-name", Spec::Text),
-    req("function", "label-function", Spec::Text),
-    req("date", "label-date", Spec::Date),
+    req("name", "label-name", TEXT),
+    req("function", "label-function", TEXT),
+    req("date", "label-date", DATE),
 ];
 
 const CASE_OFFICE: &[F] = &[
-    req("name", "label-name", Spec::Text),
-    opt("case_number", "label-case-number", Spec::Text),
+    req("name", "label-name", TEXT),
+    opt("case_number", "label-case-number", TEXT),
 ];
 
 const DOCUMENT_REF: &[F] = &[
-    req("id", "label-document-id", Spec::Text),
-    req("title", "label-title", Spec::Text),
-    req("kind", "label-kind", Spec::Pick(Pick::AttachmentKind)),
-    req("language", "label-language", Spec::Text),
-    opt("sha256", "label-sha256", Spec::Text),
-    req("issued_by", "label-issued-by", Spec::Text),
-    opt("issued_at", "label-issued-on", Spec::Date),
+    req("id", "label-document-id", TEXT),
+    req("title", "label-title", TEXT),
+    req("kind", "label-kind", pick(Pick::AttachmentKind)),
+    req("language", "label-language", TEXT),
+    opt("sha256", "label-sha256", TEXT),
+    req("issued_by", "label-issued-by", TEXT),
+    opt("issued_at", "label-issued-on", DATE),
 ];
 
 const CONDITION: &[F] = &[
-    req("kind", "label-kind", Spec::Pick(Pick::ConditionKind)),
-    req("text", "label-condition", Spec::Long),
-    opt("basis", "label-basis", Spec::Text),
+    req("kind", "label-kind", pick(Pick::ConditionKind)),
+    req("text", "label-condition", LONG),
+    opt("basis", "label-basis", TEXT),
 ];
 
 const ART29: &[F] = &[
-    req("request_date", "label-request-date", Spec::Date),
-    req("requesting_reference", "label-reference", Spec::Text),
-    req("request_status", "art29-s3", Spec::Pick(Pick::Status29)),
+    req("request_date", "label-request-date", DATE),
+    req("requesting_reference", "label-reference", TEXT),
+    req("request_status", "art29-s3", pick(Pick::Status29)),
     app(
         "previous_ticket",
         "label-previous-request",
-        Spec::Object(TICKET_REF),
+        Shape::Object(TICKET_REF),
     ),
-    req("requested_authority", "art29-s4", Spec::Object(REQUESTED)),
-    req("requesting_authority", "art29-s5", Spec::Object(AUTHORITY)),
-    opt("confirmation_contact", "art29-s6", Spec::Object(CONTACT)),
+    req("requested_authority", "art29-s4", Shape::Object(REQUESTED)),
+    req("requesting_authority", "art29-s5", Shape::Object(AUTHORITY)),
+    opt("confirmation_contact", "art29-s6", Shape::Object(CONTACT)),
     opt(
         "investigative_authority",
         "art29-s7",
-        Spec::Object(AUTHORITY),
+        Shape::Object(AUTHORITY),
     ),
-    opt(
-        "prosecution_or_court",
-        "label-prosecution-or-court",
-        Spec::Text,
-    ),
-    req("urgency", "label-urgency", Spec::Pick(Pick::Urgency)),
-    app(
-        "urgency_justification",
-        "label-urgency-justification",
-        Spec::Long,
-    ),
-    req("request_confidential", "label-confidential", Spec::Bool),
-    req(
-        "no_user_notification",
-        "label-no-user-notification",
-        Spec::Bool,
-    ),
+    opt("prosecution_or_court", "label-prosecution-or-court", TEXT),
+    req("urgency", "label-urgency", pick(Pick::Urgency)),
+    app("urgency_justification", "label-urgency-justification", LONG),
+    req("request_confidential", "label-confidential", BOOL),
+    req("no_user_notification", "label-no-user-notification", BOOL),
     req(
         "offences",
         "label-offences",
-        Spec::List(&Spec::Object(OFFENCE)),
+        Shape::List(&Shape::Object(OFFENCE)),
     ),
-    req("summary_of_facts", "label-summary-of-facts", Spec::Long),
+    req("summary_of_facts", "label-summary-of-facts", LONG),
     req(
         "data_items",
         "art29-s10",
-        Spec::List(&Spec::Object(DATA_ITEM)),
+        Shape::List(&Shape::Object(DATA_ITEM)),
     ),
-    req("relationship_to_offence", "label-relationship", Spec::Long),
-    req("custodian", "art29-s12", Spec::Object(CUSTODIAN)),
-    req("necessity", "label-necessity", Spec::Long),
+    req("relationship_to_offence", "label-relationship", LONG),
+    req("custodian", "art29-s12", Shape::Object(CUSTODIAN)),
+    req("necessity", "label-necessity", LONG),
     req(
         "mla_intention",
         "art29-s14",
-        Spec::Fixed("true", "value-mla-intention"),
+        Shape::Leaf(Leaf::Fixed("true", "value-mla-intention")),
     ),
-    opt("planned_mla_by", "label-planned-mla-by", Spec::Date),
+    opt("planned_mla_by", "label-planned-mla-by", DATE),
     opt(
         "planned_mla_channel",
         "label-planned-mla-channel",
-        Spec::Pick(Pick::Channel),
+        pick(Pick::Channel),
     ),
     req(
         "request_partial_traffic_disclosure",
         "label-art30-requested",
-        Spec::Bool,
+        BOOL,
     ),
-    app("requested_period", "label-requested-period", Spec::Text),
+    app("requested_period", "label-requested-period", TEXT),
     req(
         "authorising_official",
         "label-authorised-by",
-        Spec::Object(OFFICIAL),
+        Shape::Object(OFFICIAL),
     ),
 ];
 
 const ART31: &[F] = &[
-    req("request_date", "label-request-date", Spec::Date),
-    req("requesting_reference", "label-reference", Spec::Text),
-    req("request_status", "art31-s3", Spec::Pick(Pick::Status31)),
-    app("previous_mla", "art31-s9", Spec::Object(TICKET_REF)),
+    req("request_date", "label-request-date", DATE),
+    req("requesting_reference", "label-reference", TEXT),
+    req("request_status", "art31-s3", pick(Pick::Status31)),
+    app("previous_mla", "art31-s9", Shape::Object(TICKET_REF)),
     app(
         "previous_preservation",
         "art31-s10",
-        Spec::Object(TICKET_REF),
+        Shape::Object(TICKET_REF),
     ),
-    req("requested_authority", "art31-s4", Spec::Object(REQUESTED)),
-    req("requesting_authority", "art31-s5", Spec::Object(AUTHORITY)),
-    opt("confirmation_contact", "art31-s6", Spec::Object(CONTACT)),
+    req("requested_authority", "art31-s4", Shape::Object(REQUESTED)),
+    req("requesting_authority", "art31-s5", Shape::Object(AUTHORITY)),
+    opt("confirmation_contact", "art31-s6", Shape::Object(CONTACT)),
     opt(
         "investigative_authority",
         "art31-s7",
-        Spec::Object(AUTHORITY),
+        Shape::Object(AUTHORITY),
     ),
     opt(
         "prosecution_office",
         "label-prosecution-office",
-        Spec::Object(CASE_OFFICE),
+        Shape::Object(CASE_OFFICE),
     ),
-    opt("court", "label-court", Spec::Object(CASE_OFFICE)),
+    opt("court", "label-court", Shape::Object(CASE_OFFICE)),
     opt(
         "judicial_decisions",
         "label-decisions",
-        Spec::List(&Spec::Object(DOCUMENT_REF)),
+        Shape::List(&Shape::Object(DOCUMENT_REF)),
     ),
-    opt(
-        "domestic_legal_basis",
-        "label-domestic-legal-basis",
-        Spec::Long,
-    ),
-    req("urgency", "label-urgency", Spec::Pick(Pick::Urgency)),
-    app(
-        "urgency_justification",
-        "label-urgency-justification",
-        Spec::Long,
-    ),
-    req("request_confidential", "label-confidential", Spec::Bool),
+    opt("domestic_legal_basis", "label-domestic-legal-basis", LONG),
+    req("urgency", "label-urgency", pick(Pick::Urgency)),
+    app("urgency_justification", "label-urgency-justification", LONG),
+    req("request_confidential", "label-confidential", BOOL),
     req(
         "offences",
         "label-offences",
-        Spec::List(&Spec::Object(OFFENCE)),
+        Shape::List(&Shape::Object(OFFENCE)),
     ),
-    req("summary_of_facts", "label-summary-of-facts", Spec::Long),
+    req("summary_of_facts", "label-summary-of-facts", LONG),
     req(
         "subscriber_targets",
         "art31-s14",
-        Spec::List(&Spec::Object(IDENTIFIER)),
+        Shape::List(&Shape::Object(IDENTIFIER)),
     ),
     req(
         "elements_requested",
         "label-elements-requested",
-        Spec::Set(Pick::SubscriberElement),
+        set(Pick::SubscriberElement),
     ),
-    req("relevance", "label-relevance", Spec::Long),
-    opt(
-        "procedures_requested",
-        "label-procedures-requested",
-        Spec::Long,
-    ),
-    req("use_limitation", "label-use-limitation", Spec::Long),
+    req("relevance", "label-relevance", LONG),
+    opt("procedures_requested", "label-procedures-requested", LONG),
+    req("use_limitation", "label-use-limitation", LONG),
     opt(
         "conditions",
         "label-conditions",
-        Spec::List(&Spec::Object(CONDITION)),
+        Shape::List(&Shape::Object(CONDITION)),
     ),
     opt(
         "results_channel",
         "label-results-channel",
-        Spec::Pick(Pick::Channel),
+        pick(Pick::Channel),
     ),
     req(
         "authorising_official",
         "label-authorised-by",
-        Spec::Object(OFFICIAL),
+        Shape::Object(OFFICIAL),
     ),
 ];
 
 const ART35: &[F] = &[
-    req("request_date", "label-request-date", Spec::Date),
-    req("requesting_reference", "label-reference", Spec::Text),
+    req("request_date", "label-request-date", DATE),
+    req("requesting_reference", "label-reference", TEXT),
     req(
         "requested_authority",
         "label-requested-contact-point",
-        Spec::Object(REQUESTED),
+        Shape::Object(REQUESTED),
     ),
     req(
         "requesting_authority",
         "label-requesting-contact-point",
-        Spec::Object(AUTHORITY),
+        Shape::Object(AUTHORITY),
     ),
     req(
         "assistance_type",
         "label-assistance-type",
-        Spec::Pick(Pick::AssistanceType),
+        pick(Pick::AssistanceType),
     ),
-    req("question", "label-question", Spec::Long),
-    opt("context", "label-context", Spec::Long),
+    req("question", "label-question", LONG),
+    opt("context", "label-context", LONG),
     opt(
         "identifiers",
         "label-identifiers",
-        Spec::List(&Spec::Object(IDENTIFIER)),
+        Shape::List(&Shape::Object(IDENTIFIER)),
     ),
     opt(
         "offences",
         "label-offences",
-        Spec::List(&Spec::Object(OFFENCE)),
+        Shape::List(&Shape::Object(OFFENCE)),
     ),
-    opt("answer_needed_by", "label-answer-needed-by", Spec::Instant),
-    req("urgency", "label-urgency", Spec::Pick(Pick::Urgency)),
-    app(
-        "urgency_justification",
-        "label-urgency-justification",
-        Spec::Long,
-    ),
-    req("request_confidential", "label-confidential", Spec::Bool),
+    opt("answer_needed_by", "label-answer-needed-by", INSTANT),
+    req("urgency", "label-urgency", pick(Pick::Urgency)),
+    app("urgency_justification", "label-urgency-justification", LONG),
+    req("request_confidential", "label-confidential", BOOL),
     req(
         "authorising_official",
         "label-authorised-by",
-        Spec::Object(OFFICIAL),
+        Shape::Object(OFFICIAL),
     ),
 ];
 
@@ -599,176 +531,48 @@ impl RequestKind {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The draft: every input's value by name.
+// The draft and its document.
 
-/// The draft of a document: input name → value. Names are field paths; `P~` is the choice of
-/// an optional field (`value`, `not_applicable`, `unknown`), `P~reason` its reason, `P~n` the
-/// number of items of a list, `P~<wire>` a check box of a set.
-#[derive(Debug, Default, Clone)]
-pub struct Draft(BTreeMap<String, String>);
+/// The composer's input names: `P~` is the way an optional field is filled, `P~reason` its
+/// reason, `P~n` the number of items of a list, `P~<wire>` a check box of a set.
+pub const NAMING: Naming = Naming {
+    way: "~",
+    reason: "~reason",
+    count: "~n",
+};
 
-impl Draft {
-    fn get(&self, name: &str) -> &str {
-        self.0.get(name).map_or("", String::as_str)
-    }
-
-    fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(name.into(), value.into());
-    }
-
-    fn count(&self, path: &str) -> usize {
-        self.get(&format!("{path}~n"))
-            .parse::<usize>()
-            .unwrap_or(0)
-            .min(MAX_ITEMS)
-    }
-
-    fn choice(&self, path: &str) -> &str {
-        match self.get(&format!("{path}~")) {
-            "not_applicable" => "not_applicable",
-            "unknown" => "unknown",
-            _ => "value",
-        }
-    }
-
-    /// Adds an item to the list at `path`.
-    fn add(&mut self, path: &str) {
-        let n = self.count(path);
-        if n < MAX_ITEMS {
-            self.set(format!("{path}~n"), (n + 1).to_string());
-        }
-    }
-
-    /// Removes item `index` of the list at `path`: later items move up by one.
-    fn remove(&mut self, path: &str, index: usize) {
-        let n = self.count(path);
-        if index >= n {
-            return;
-        }
-        let prefix = format!("{path}[");
-        let mut moved = BTreeMap::new();
-        for (k, v) in std::mem::take(&mut self.0) {
-            let Some(rest) = k.strip_prefix(&prefix) else {
-                moved.insert(k, v);
-                continue;
-            };
-            let Some((digits, tail)) = rest.split_once(']') else {
-                moved.insert(k, v);
-                continue;
-            };
-            match digits.parse::<usize>() {
-                Ok(i) if i == index => {}
-                Ok(i) if i > index => {
-                    moved.insert(format!("{prefix}{}]{tail}", i - 1), v);
-                }
-                _ => {
-                    moved.insert(k, v);
-                }
-            }
-        }
-        self.0 = moved;
-        self.set(format!("{path}~n"), (n - 1).to_string());
-    }
+/// A new, empty draft.
+pub fn new_draft() -> Draft {
+    Draft::new(NAMING)
 }
 
-fn key_path(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
-/// The document tree of a draft (what `cp247_forms::decode` reads).
-fn build_fields(fields: &[F], parent: &str, d: &Draft) -> Node {
-    Node::Object(
-        fields
-            .iter()
-            .map(|f| {
-                let path = key_path(parent, f.key);
-                let node = match (f.opt, d.choice(&path)) {
-                    (Opt::Field | Opt::Applicable, "not_applicable") => {
-                        marker("not_applicable", d.get(&format!("{path}~reason")))
-                    }
-                    (Opt::Field, "unknown") => marker("unknown", d.get(&format!("{path}~reason"))),
-                    _ => build(&f.spec, &path, d),
-                };
-                (f.key.to_owned(), node)
-            })
-            .collect(),
-    )
-}
-
-fn marker(which: &str, reason: &str) -> Node {
-    Node::object([(
-        which,
-        Node::object([("reason", Node::Text(reason.to_owned()))]),
-    )])
-}
-
-fn build(spec: &Spec, path: &str, d: &Draft) -> Node {
-    match spec {
-        Spec::Text | Spec::Long | Spec::Date | Spec::Instant | Spec::Bool | Spec::Pick(_) => {
+fn leaf_node(leaf: &Leaf, path: &str, d: &Draft) -> Node {
+    match leaf {
+        Leaf::Text | Leaf::Long | Leaf::Date | Leaf::Instant | Leaf::Bool | Leaf::Pick(_) => {
             Node::Text(d.get(path).to_owned())
         }
-        Spec::Set(pick) => Node::Array(
+        Leaf::Set(pick) => Node::Array(
             pick.wires()
                 .into_iter()
                 .filter(|w| !d.get(&format!("{path}~{w}")).is_empty())
                 .map(|w| Node::Text(w.to_owned()))
                 .collect(),
         ),
-        Spec::Object(fields) => build_fields(fields, path, d),
-        Spec::List(item) => Node::Array(
-            (0..d.count(path))
-                .map(|i| build(item, &format!("{path}[{i}]"), d))
-                .collect(),
-        ),
-        Spec::Fixed(value, _) => Node::Text((*value).to_owned()),
+        Leaf::Fixed(value, _) => Node::Text((*value).to_owned()),
     }
 }
 
-/// The whole document tree of a draft of `kind`.
+/// The whole document tree of a draft of `kind` (what `cp247_forms::decode` reads).
 pub fn document_node(kind: RequestKind, d: &Draft) -> Node {
-    let mut node = build_fields(kind.fields(), "", d);
-    if let Node::Object(entries) = &mut node {
-        entries.insert(0, ("kind".to_owned(), Node::Text(kind.as_str().to_owned())));
-    }
-    node
-}
-
-/// Every list of a draft starts with one item.
-fn default_counts(fields: &[F], parent: &str, d: &mut Draft) {
-    for f in fields {
-        let path = key_path(parent, f.key);
-        default_counts_spec(&f.spec, &path, d);
-    }
-}
-
-fn default_counts_spec(spec: &Spec, path: &str, d: &mut Draft) {
-    match spec {
-        Spec::Object(fields) => default_counts(fields, path, d),
-        Spec::List(item) => {
-            if !d.0.contains_key(&format!("{path}~n")) {
-                d.set(format!("{path}~n"), "1");
-            }
-            for i in 0..d.count(path) {
-                default_counts_spec(item, &format!("{path}[{i}]"), d);
-            }
-        }
-        Spec::Text
-        | Spec::Long
-        | Spec::Date
-        | Spec::Instant
-        | Spec::Bool
-        | Spec::Pick(_)
-        | Spec::Set(_)
-        | Spec::Fixed(..) => {}
-    }
+    let mut entries = form::build(kind.fields(), "", d, &mut |leaf, path| {
+        leaf_node(leaf, path, d)
+    });
+    entries.insert(0, ("kind".to_owned(), Node::Text(kind.as_str().to_owned())));
+    Node::Object(entries)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering: the spec and the draft as a flat list of items for the template.
+// Rendering: the fields and the draft as a flat list of items for the template.
 
 /// What an item of the form is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -797,17 +601,6 @@ pub enum ItemKind {
     Hidden,
 }
 
-/// One choice of a drop-down list.
-#[derive(Debug, Clone)]
-pub struct Choose {
-    /// Its value.
-    pub value: String,
-    /// Its label.
-    pub label: String,
-    /// Whether it is selected.
-    pub selected: bool,
-}
-
 /// One item of the form.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -824,7 +617,7 @@ pub struct Item {
     /// A hint shown under the label.
     pub hint: String,
     /// The choices of a drop-down list.
-    pub options: Vec<Choose>,
+    pub options: Vec<Offer>,
     /// Problems shown next to it (errors).
     pub errors: Vec<String>,
     /// Warnings shown next to it.
@@ -878,9 +671,10 @@ struct Renderer<'a> {
     tr: Tr,
     d: &'a Draft,
     items: Vec<Item>,
-    /// Field path → the item its problems are shown next to.
-    anchors: HashMap<String, usize>,
+    anchors: Anchors,
     depth: usize,
+    /// The choice item of each optional field being rendered, innermost last.
+    choices: Vec<usize>,
 }
 
 impl Renderer<'_> {
@@ -889,7 +683,7 @@ impl Renderer<'_> {
         let at = self.items.len();
         self.items.push(item);
         if let Some(path) = anchor {
-            self.anchors.entry(path.to_owned()).or_insert(at);
+            self.anchors.mark(path, at);
         }
         at
     }
@@ -909,121 +703,183 @@ impl Renderer<'_> {
         );
     }
 
-    fn fields(&mut self, fields: &[F], parent: &str) {
-        for f in fields {
-            let path = key_path(parent, f.key);
-            self.field(f, &path);
+    fn item_label(&self, f: &F, index: usize) -> String {
+        let number = (index + 1).to_string();
+        format!(
+            "{} — {}",
+            self.tr.t(f.label),
+            self.tr.t1("label-item-n", "n", &number)
+        )
+    }
+
+    fn select(&self, id: String, path: &str, label: String, options: Vec<Offer>) -> Item {
+        let mut item = Item::new(ItemKind::Select, id, path.to_owned(), label);
+        item.options = options;
+        item
+    }
+}
+
+impl Visit<Leaf> for Renderer<'_> {
+    fn begin_field(&mut self, f: &'static F, path: &str) {
+        if f.presence.is_required() {
+            return;
+        }
+        // A group: how the field is filled, its reason, and its value.
+        let label = self.tr.t(f.label);
+        let group_at = self.open(path, "-group", label.clone(), None);
+        let current = Way::parse(self.d.get(&self.d.way_name(path)));
+        let ways = f.presence.ways().iter().map(|w| {
+            let key = match w {
+                Way::Value => "web-compose-has-value",
+                Way::NotApplicable => "web-compose-not-applicable",
+                Way::Unknown => "web-compose-unknown",
+            };
+            (w.as_str().to_owned(), self.tr.t(key))
+        });
+        let how = self.select(
+            format!("{}-how", element_id(path)),
+            &self.d.way_name(path),
+            self.tr.t1("web-compose-how", "field", &label),
+            Offer::list(ways, |v| v == current.as_str()),
+        );
+        let choice_at = self.push(how, None);
+        let reason_name = self.d.reason_name(path);
+        let mut reason = Item::new(
+            ItemKind::Text,
+            format!("{}-why", element_id(path)),
+            reason_name.clone(),
+            self.tr.t1("web-compose-reason", "field", &label),
+        );
+        reason.value = self.d.get(&reason_name).to_owned();
+        reason.hint = self.tr.t("web-compose-reason-hint");
+        let reason_at = self.push(reason, None);
+        for which in ["not_applicable", "unknown"] {
+            for suffix in ["", ".reason"] {
+                self.anchors
+                    .mark(format!("{path}.{which}{suffix}"), reason_at);
+            }
+        }
+        if matches!(f.shape, Shape::Object(_)) {
+            self.anchors.mark(path, group_at);
+        }
+        self.choices.push(choice_at);
+    }
+
+    fn end_field(&mut self, f: &'static F, path: &str) {
+        if f.presence.is_required() {
+            return;
+        }
+        // Problems about the whole field (e.g. "unknown is not allowed here") go to the
+        // choice when no input of the value took them.
+        if let Some(choice_at) = self.choices.pop() {
+            self.anchors.mark(path, choice_at);
+        }
+        self.close();
+    }
+
+    fn begin_object(&mut self, f: &'static F, path: &str) {
+        // An optional object's fields go straight into its group (one legend, not two).
+        if f.presence.is_required() {
+            let label = self.tr.t(f.label);
+            let _ = self.open(path, "", label, Some(path));
         }
     }
 
-    fn field(&mut self, f: &F, path: &str) {
+    fn end_object(&mut self, f: &'static F, _path: &str) {
+        if f.presence.is_required() {
+            self.close();
+        }
+    }
+
+    fn begin_list(&mut self, f: &'static F, path: &str, count: usize) {
         let label = self.tr.t(f.label);
-        match f.opt {
-            Opt::Req => self.spec(&f.spec, path, label),
-            Opt::Field | Opt::Applicable => {
-                // A group: how the field is filled, its reason, and its value.
-                let group_at = self.open(path, "-group", label.clone(), None);
-                let how = format!("{path}~");
-                let mut choice = Item::new(
-                    ItemKind::Select,
-                    format!("{}-how", element_id(path)),
-                    how,
-                    self.tr.t1("web-compose-how", "field", &label),
-                );
-                let current = self.d.choice(path);
-                let mut ways = vec![
-                    ("value", "web-compose-has-value"),
-                    ("not_applicable", "web-compose-not-applicable"),
-                ];
-                if f.opt == Opt::Field {
-                    ways.push(("unknown", "web-compose-unknown"));
-                }
-                choice.options = ways
-                    .into_iter()
-                    .map(|(v, k)| Choose {
-                        value: v.to_owned(),
-                        label: self.tr.t(k),
-                        selected: v == current,
-                    })
-                    .collect();
-                let choice_at = self.push(choice, None);
-                let reason_name = format!("{path}~reason");
-                let mut reason = Item::new(
-                    ItemKind::Text,
-                    format!("{}-why", element_id(path)),
-                    reason_name.clone(),
-                    self.tr.t1("web-compose-reason", "field", &label),
-                );
-                reason.value = self.d.get(&reason_name).to_owned();
-                reason.hint = self.tr.t("web-compose-reason-hint");
-                let reason_at = self.push(reason, None);
-                for which in ["not_applicable", "unknown"] {
-                    for suffix in ["", ".reason"] {
-                        self.anchors
-                            .entry(format!("{path}.{which}{suffix}"))
-                            .or_insert(reason_at);
-                    }
-                }
-                match &f.spec {
-                    // An object's fields go straight into the group (one legend, not two).
-                    Spec::Object(inner) => {
-                        self.anchors.entry(path.to_owned()).or_insert(group_at);
-                        self.fields(inner, path);
-                    }
-                    other => self.spec(other, path, label),
-                }
-                // Problems about the whole field (e.g. "unknown is not allowed here") go to
-                // the choice when no input of the value took them.
-                self.anchors.entry(path.to_owned()).or_insert(choice_at);
-                self.close();
+        let _ = self.open(path, "", label, Some(path));
+        let mut n = Item::new(
+            ItemKind::Hidden,
+            String::new(),
+            self.d.count_name(path),
+            String::new(),
+        );
+        n.value = count.to_string();
+        self.push(n, None);
+    }
+
+    fn begin_entry(&mut self, f: &'static F, item: &'static Spec, path: &str, _: &str, i: usize) {
+        let label = self.item_label(f, i);
+        match item {
+            Shape::Object(_) => {
+                let _ = self.open(path, "", label, Some(path));
+            }
+            Shape::Leaf(_) | Shape::List(_) => {
+                let _ = self.open(path, "-group", label, None);
             }
         }
     }
 
-    fn spec(&mut self, spec: &Spec, path: &str, label: String) {
+    fn end_entry(&mut self, f: &'static F, _: &'static Spec, path: &str, list: &str, i: usize) {
+        let label = self.item_label(f, i);
+        self.push(
+            Item::new(
+                ItemKind::Remove,
+                format!("{}-remove", element_id(path)),
+                Op::remove(list, i),
+                self.tr.t1("web-compose-remove", "item", &label),
+            ),
+            None,
+        );
+        self.close();
+    }
+
+    fn end_list(&mut self, f: &'static F, path: &str, _count: usize) {
+        let label = self.tr.t(f.label);
+        self.push(
+            Item::new(
+                ItemKind::Add,
+                format!("{}-add", element_id(path)),
+                Op::add(path),
+                self.tr.t1("web-compose-add", "list", &label),
+            ),
+            None,
+        );
+        self.close();
+    }
+
+    fn leaf(&mut self, f: &'static F, leaf: &'static Leaf, path: &str, entry: Option<usize>) {
+        let label = match entry {
+            Some(i) => self.item_label(f, i),
+            None => self.tr.t(f.label),
+        };
         let id = element_id(path);
-        match spec {
-            Spec::Text | Spec::Long | Spec::Date | Spec::Instant => {
-                let kind = match spec {
-                    Spec::Long => ItemKind::Long,
-                    Spec::Date => ItemKind::Date,
+        let current = self.d.get(path);
+        match leaf {
+            Leaf::Text | Leaf::Long | Leaf::Date | Leaf::Instant => {
+                let kind = match leaf {
+                    Leaf::Long => ItemKind::Long,
+                    Leaf::Date => ItemKind::Date,
                     _ => ItemKind::Text,
                 };
                 let mut item = Item::new(kind, id, path.to_owned(), label);
-                item.value = self.d.get(path).to_owned();
-                item.hint = hint(self.tr, spec, path);
+                item.value = current.to_owned();
+                item.hint = hint(self.tr, leaf, path);
                 self.push(item, Some(path));
             }
-            Spec::Bool => {
-                let mut item = Item::new(ItemKind::Select, id, path.to_owned(), label);
-                let current = self.d.get(path);
-                item.options = [("true", "render-yes"), ("false", "render-no")]
+            Leaf::Bool => {
+                let yes_no = [("true", "render-yes"), ("false", "render-no")]
+                    .map(|(v, k)| (v.to_owned(), self.tr.t(k)));
+                let item = self.select(id, path, label, Offer::list(yes_no, |v| v == current));
+                self.push(item, Some(path));
+            }
+            Leaf::Pick(pick) => {
+                let none = (String::new(), self.tr.t("web-compose-choose"));
+                let wires = pick
+                    .wires()
                     .into_iter()
-                    .map(|(v, k)| Choose {
-                        value: v.to_owned(),
-                        label: self.tr.t(k),
-                        selected: v == current,
-                    })
-                    .collect();
+                    .map(|w| (w.to_owned(), pick.label(self.tr, w)));
+                let options = Offer::list(std::iter::once(none).chain(wires), |v| v == current);
+                let item = self.select(id, path, label, options);
                 self.push(item, Some(path));
             }
-            Spec::Pick(pick) => {
-                let mut item = Item::new(ItemKind::Select, id, path.to_owned(), label);
-                let current = self.d.get(path);
-                item.options = std::iter::once(Choose {
-                    value: String::new(),
-                    label: self.tr.t("web-compose-choose"),
-                    selected: current.is_empty(),
-                })
-                .chain(pick.wires().into_iter().map(|w| Choose {
-                    value: w.to_owned(),
-                    label: pick.label(self.tr, w),
-                    selected: w == current,
-                }))
-                .collect();
-                self.push(item, Some(path));
-            }
-            Spec::Set(pick) => {
+            Leaf::Set(pick) => {
                 let _ = self.open(path, "", label, Some(path));
                 for w in pick.wires() {
                     let name = format!("{path}~{w}");
@@ -1038,60 +894,7 @@ impl Renderer<'_> {
                 }
                 self.close();
             }
-            Spec::Object(fields) => {
-                let _ = self.open(path, "", label, Some(path));
-                self.fields(fields, path);
-                self.close();
-            }
-            Spec::List(item_spec) => {
-                let _ = self.open(path, "", label.clone(), Some(path));
-                let n = self.d.count(path);
-                let mut count = Item::new(
-                    ItemKind::Hidden,
-                    String::new(),
-                    format!("{path}~n"),
-                    String::new(),
-                );
-                count.value = n.to_string();
-                self.push(count, None);
-                for i in 0..n {
-                    let item_path = format!("{path}[{i}]");
-                    let number = (i + 1).to_string();
-                    let item_label =
-                        format!("{} — {}", label, self.tr.t1("label-item-n", "n", &number));
-                    match item_spec {
-                        Spec::Object(fields) => {
-                            let _ = self.open(&item_path, "", item_label.clone(), Some(&item_path));
-                            self.fields(fields, &item_path);
-                        }
-                        other => {
-                            let _ = self.open(&item_path, "-group", item_label.clone(), None);
-                            self.spec(other, &item_path, item_label.clone());
-                        }
-                    }
-                    self.push(
-                        Item::new(
-                            ItemKind::Remove,
-                            format!("{}-remove", element_id(&item_path)),
-                            format!("remove:{path}:{i}"),
-                            self.tr.t1("web-compose-remove", "item", &item_label),
-                        ),
-                        None,
-                    );
-                    self.close();
-                }
-                self.push(
-                    Item::new(
-                        ItemKind::Add,
-                        format!("{id}-add"),
-                        format!("add:{path}"),
-                        self.tr.t1("web-compose-add", "list", &label),
-                    ),
-                    None,
-                );
-                self.close();
-            }
-            Spec::Fixed(value, statement) => {
+            Leaf::Fixed(value, statement) => {
                 let mut item = Item::new(ItemKind::Statement, id, path.to_owned(), label);
                 item.value = (*value).to_owned();
                 item.hint = self.tr.t(statement);
@@ -1102,12 +905,12 @@ impl Renderer<'_> {
 }
 
 /// The format hint of an input.
-fn hint(tr: Tr, spec: &Spec, path: &str) -> String {
+fn hint(tr: Tr, leaf: &Leaf, path: &str) -> String {
     let last = path.rsplit('.').next().unwrap_or(path);
-    match spec {
-        Spec::Instant => tr.t("web-compose-hint-instant"),
-        Spec::Date => tr.t("web-compose-hint-date"),
-        Spec::Text | Spec::Long => match last {
+    match leaf {
+        Leaf::Instant => tr.t("web-compose-hint-instant"),
+        Leaf::Date => tr.t("web-compose-hint-date"),
+        Leaf::Text | Leaf::Long => match last {
             "phone" | "mobile" | "fax" => tr.t("web-compose-hint-phone"),
             "party" | "country" => tr.t("web-compose-hint-party"),
             "time_zone" | "zone" => tr.t("web-compose-hint-zone"),
@@ -1115,10 +918,7 @@ fn hint(tr: Tr, spec: &Spec, path: &str) -> String {
             "ticket_id" => tr.t("web-compose-hint-ticket"),
             _ => String::new(),
         },
-        Spec::Bool | Spec::Pick(_) | Spec::Set(_) | Spec::Object(_) | Spec::List(_) => {
-            String::new()
-        }
-        Spec::Fixed(..) => String::new(),
+        Leaf::Bool | Leaf::Pick(_) | Leaf::Set(_) | Leaf::Fixed(..) => String::new(),
     }
 }
 
@@ -1133,12 +933,6 @@ pub struct SummaryLine {
     pub message: String,
 }
 
-/// The parent of a field path (`a.b[2]` → `a.b`, `a.b` → `a`), if any.
-fn parent_path(path: &str) -> Option<&str> {
-    let cut = path.rfind(['.', '['])?;
-    Some(&path[..cut])
-}
-
 /// The items of the form for `d`, with `problems` placed next to their fields, and the
 /// summaries of errors and warnings.
 fn render_items(
@@ -1151,22 +945,14 @@ fn render_items(
         tr,
         d,
         items: Vec::new(),
-        anchors: HashMap::new(),
+        anchors: Anchors::default(),
         depth: 0,
+        choices: Vec::new(),
     };
-    r.fields(kind.fields(), "");
+    form::walk(kind.fields(), "", d, &mut r);
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     for p in problems {
-        let path = p.path().to_string();
-        let mut at = None;
-        let mut probe = Some(path.as_str());
-        while let Some(candidate) = probe {
-            if let Some(i) = r.anchors.get(candidate) {
-                at = Some(*i);
-                break;
-            }
-            probe = parent_path(candidate);
-        }
+        let at = r.anchors.find(&p.path().to_string());
         let message = p.message(tr.0);
         let line = match at.and_then(|i| r.items.get_mut(i)) {
             Some(item) => {
@@ -1274,7 +1060,7 @@ async fn first_draft(
     previous: Option<&TicketId>,
 ) -> Draft {
     let tr = Tr(p.lang);
-    let mut d = Draft::default();
+    let mut d = new_draft();
     let today = ctx
         .clock
         .now()
@@ -1284,7 +1070,7 @@ async fn first_draft(
     d.set("request_date", today.clone());
     d.set("authorising_official.date", today);
     d.set("urgency", "routine");
-    d.set("urgency_justification~", "value");
+    d.set_way("urgency_justification", Way::Value);
     d.set("request_confidential", "true");
     d.set("no_user_notification", "true");
     d.set("request_partial_traffic_disclosure", "true");
@@ -1315,13 +1101,11 @@ async fn first_draft(
 
     // The earlier request, from this node's own ticket when it has one.
     let earlier = |d: &mut Draft, field: &str, ticket: &TicketId, date: Option<String>| {
-        d.set(format!("{field}~"), "value");
+        d.set_way(field, Way::Value);
         d.set(format!("{field}.ticket_id"), ticket.as_str());
-        d.set(format!("{field}.counterpart_reference~"), "not_applicable");
-        d.set(
-            format!("{field}.counterpart_reference~reason"),
-            tr.t("web-compose-reason-by-ticket"),
-        );
+        let counterpart = format!("{field}.counterpart_reference");
+        d.set_way(&counterpart, Way::NotApplicable);
+        d.set_reason(&counterpart, tr.t("web-compose-reason-by-ticket"));
         if let Some(date) = date {
             d.set(format!("{field}.date"), date);
         }
@@ -1353,27 +1137,27 @@ async fn first_draft(
             earlier(&mut d, "previous_ticket", id, previous_date);
         }
         (RequestKind::Art29, _, _) => {
-            d.set("previous_ticket~", "not_applicable");
-            d.set("previous_ticket~reason", new_reason);
+            d.set_way("previous_ticket", Way::NotApplicable);
+            d.set_reason("previous_ticket", new_reason);
         }
         (RequestKind::Art31, "follow_up_preservation", Some(id)) => {
             earlier(&mut d, "previous_preservation", id, previous_date);
-            d.set("previous_mla~", "not_applicable");
+            d.set_way("previous_mla", Way::NotApplicable);
         }
         (RequestKind::Art31, "follow_up_mla", Some(id)) => {
             earlier(&mut d, "previous_mla", id, previous_date);
-            d.set("previous_preservation~", "not_applicable");
+            d.set_way("previous_preservation", Way::NotApplicable);
         }
         (RequestKind::Art31, "new", _) => {
             for field in ["previous_mla", "previous_preservation"] {
-                d.set(format!("{field}~"), "not_applicable");
-                d.set(format!("{field}~reason"), new_reason.clone());
+                d.set_way(field, Way::NotApplicable);
+                d.set_reason(field, new_reason.clone());
             }
         }
         (RequestKind::Art31, _, _) => {}
         (RequestKind::Art35, _, _) => {}
     }
-    default_counts(target.kind.fields(), "", &mut d);
+    d.open_lists(target.kind.fields(), "");
     d
 }
 
@@ -1414,10 +1198,10 @@ pub struct RecipientFacts {
 #[template(path = "compose.html")]
 struct ComposePage {
     c: Chrome,
-    kinds: Vec<Choose>,
+    kinds: Vec<Offer>,
     parties: Vec<PartyChoice>,
-    points: Vec<Choose>,
-    statuses: Vec<Choose>,
+    points: Vec<Offer>,
+    statuses: Vec<Offer>,
     previous: String,
     /// The composer proper (a Party and a kind are chosen).
     composing: bool,
@@ -1435,10 +1219,10 @@ struct ComposePage {
     send_error: String,
 }
 
-fn kind_choices(tr: Tr, current: Option<RequestKind>) -> Vec<Choose> {
+fn kind_choices(tr: Tr, current: Option<RequestKind>) -> Vec<Offer> {
     RequestKind::ALL
         .into_iter()
-        .map(|k| Choose {
+        .map(|k| Offer {
             value: k.as_str().to_owned(),
             label: tr.t(&format!("{}-short", k.as_str())),
             selected: Some(k) == current,
@@ -1511,7 +1295,7 @@ fn page(ctx: &NodeContext, p: &Person, input: PageInput<'_>) -> ComposePage {
         "follow_up_preservation",
     ]
     .into_iter()
-    .map(|s| Choose {
+    .map(|s| Offer {
         value: s.to_owned(),
         label: tr.t(&cp247_render::map::choice_key("value-status", s)),
         selected: s == input.status,
@@ -1522,7 +1306,7 @@ fn page(ctx: &NodeContext, p: &Person, input: PageInput<'_>) -> ComposePage {
         .map_or(ContactPointRole::Primary, |t| t.to.point);
     let points = [ContactPointRole::Primary, ContactPointRole::Alternate]
         .into_iter()
-        .map(|r| Choose {
+        .map(|r| Offer {
             value: r.as_str().to_owned(),
             label: tr.t(&format!("web-point-{}", r.as_str())),
             selected: r == point,
@@ -1691,51 +1475,42 @@ fn send_error_text(tr: Tr, e: &cp247_casework::Error) -> String {
 pub async fn compose_post(
     State(ctx): State<Arc<NodeContext>>,
     CaseWorker(p): CaseWorker,
-    Form(pairs): Form<Vec<(String, String)>>,
+    body: Bytes,
 ) -> Result<Response, WebRefusal> {
     let tr = Tr(p.lang);
-    let mut meta: HashMap<&str, String> = HashMap::new();
-    let mut draft = Draft::default();
-    for (k, v) in &pairs {
-        match k.as_str() {
-            "csrf" => {}
-            "op" | "~kind" | "~to" | "~point" | "~accept_warnings" => {
-                meta.insert(k.as_str(), v.clone());
-            }
-            _ => draft.set(k.clone(), v.clone()),
-        }
-    }
-    let get = |k: &str| meta.get(k).map_or("", String::as_str);
-    let Some(kind) = RequestKind::parse(get("~kind")) else {
+    let mut draft = match Draft::parse(&body, NAMING) {
+        Ok(d) => d,
+        Err(e) => return Ok(form::refused(p.lang, &e)),
+    };
+    let mut meta = |k: &str| draft.take(k).unwrap_or_default();
+    let (_, op, kind, to, point, accept) = (
+        meta("csrf"),
+        meta("op"),
+        meta("~kind"),
+        meta("~to"),
+        meta("~point"),
+        meta("~accept_warnings"),
+    );
+    let Some(kind) = RequestKind::parse(&kind) else {
         return Ok(bad_request(p.lang));
     };
-    let Some(party) = PartyCode::parse(get("~to"))
-        .ok()
-        .filter(|t| *t != ctx.me.party)
-    else {
+    let Some(party) = PartyCode::parse(&to).ok().filter(|t| *t != ctx.me.party) else {
         return Ok(bad_request(p.lang));
     };
-    let Some(point) = parse_point(Some(get("~point"))) else {
+    let Some(point) = parse_point(Some(&point)) else {
         return Ok(bad_request(p.lang));
     };
     let target = Target {
         kind,
         to: Address { party, point },
     };
-    let op = get("op");
-    let accept_warnings = !get("~accept_warnings").is_empty();
+    let op = Op::parse(&op);
+    let accept_warnings = !accept.is_empty();
     let status = draft.get("request_status").to_owned();
     let mut problems = Vec::new();
     let mut send_error = String::new();
-    if let Some(list) = op.strip_prefix("add:") {
-        draft.add(list);
-    } else if let Some(rest) = op.strip_prefix("remove:") {
-        if let Some((list, index)) = rest.rsplit_once(':')
-            && let Ok(index) = index.parse::<usize>()
-        {
-            draft.remove(list, index);
-        }
-    } else if op == "send" {
+    draft.apply(&op, kind.fields());
+    if op == Op::Send {
         let parsed = cp247_forms::decode(&document_node(kind, &draft));
         let warned = parsed.report.warnings().next().is_some();
         match parsed.document {
@@ -1811,34 +1586,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn removing_an_item_moves_the_later_ones_up() {
-        let mut d = Draft::default();
-        d.set("offences~n", "3");
-        for i in 0..3 {
-            d.set(format!("offences[{i}].name"), format!("o{i}"));
-        }
-        d.set("offences[1].max_penalty.text", "p1");
-        d.set("offences[10].name", "ignored: beyond the count");
-        d.remove("offences", 1);
-        assert_eq!(d.count("offences"), 2);
-        assert_eq!(d.get("offences[0].name"), "o0");
-        assert_eq!(d.get("offences[1].name"), "o2");
-        assert_eq!(d.get("offences[1].max_penalty.text"), "");
-        assert_eq!(d.get("offences[9].name"), "ignored: beyond the count");
-        d.add("offences");
-        assert_eq!(d.count("offences"), 3);
-    }
-
-    #[test]
     fn the_example_documents_survive_the_form() {
-        // Every example, flattened into form values the way the page names its inputs,
-        // decodes back into the same document: the form can express every field.
+        // Every example, typed into form values the way the page names its inputs, decodes
+        // back into the same document: the form can express every field.
         for kind in RequestKind::ALL {
             let doc = cp247_forms::examples::example(kind.kind()).unwrap();
             let json = cp247_forms::to_json_string(&doc);
             let node = Node::from_json(json.as_bytes()).unwrap();
-            let mut d = Draft::default();
-            flatten(kind.fields(), "", &node, &mut d);
+            let mut d = new_draft();
+            form::fill(kind.fields(), "", &node, &mut d, &mut type_leaf);
             let parsed = cp247_forms::decode(&document_node(kind, &d));
             assert!(
                 parsed.report.is_valid(),
@@ -1867,34 +1623,9 @@ mod tests {
         }
     }
 
-    fn flatten(fields: &[F], parent: &str, node: &Node, d: &mut Draft) {
-        for f in fields {
-            let path = key_path(parent, f.key);
-            let Some(v) = node.get(f.key) else { continue };
-            for which in ["not_applicable", "unknown"] {
-                if let Some(m) = v.get(which) {
-                    d.set(format!("{path}~"), which);
-                    if let Some(Node::String(r)) = m.get("reason") {
-                        d.set(format!("{path}~reason"), r.clone());
-                    }
-                }
-            }
-            if v.get("not_applicable").is_none() && v.get("unknown").is_none() {
-                flatten_spec(&f.spec, &path, v, d);
-            }
-        }
-    }
-
-    fn flatten_spec(spec: &Spec, path: &str, v: &Node, d: &mut Draft) {
-        match (spec, v) {
-            (Spec::Object(fields), _) => flatten(fields, path, v, d),
-            (Spec::List(item), Node::Array(items)) => {
-                d.set(format!("{path}~n"), items.len().to_string());
-                for (i, it) in items.iter().enumerate() {
-                    flatten_spec(item, &format!("{path}[{i}]"), it, d);
-                }
-            }
-            (Spec::Set(_), Node::Array(items)) => {
+    fn type_leaf(leaf: &'static Leaf, path: &str, v: &Node, d: &mut Draft) {
+        match (leaf, v) {
+            (Leaf::Set(_), Node::Array(items)) => {
                 for it in items {
                     if let Node::String(w) = it {
                         d.set(format!("{path}~{w}"), "on");
@@ -1910,9 +1641,9 @@ mod tests {
 
     #[test]
     fn problems_are_placed_next_to_their_inputs() {
-        let mut d = Draft::default();
-        default_counts(ART29, "", &mut d);
-        d.set("previous_ticket~", "not_applicable");
+        let mut d = new_draft();
+        d.open_lists(ART29, "");
+        d.set_way("previous_ticket", Way::NotApplicable);
         let parsed = cp247_forms::decode(&document_node(RequestKind::Art29, &d));
         let problems = parsed.report.problems().to_vec();
         assert!(!problems.is_empty());
@@ -1927,5 +1658,17 @@ mod tests {
             .find(|i| i.id == "f-previous_ticket-why")
             .unwrap();
         assert_eq!(reason.errors.len(), 1, "{reason:?}");
+    }
+
+    #[test]
+    fn list_buttons_act_on_the_lists_of_the_document_only() {
+        let mut d = new_draft();
+        d.open_lists(ART29, "");
+        d.apply(&Op::parse("add:data_items[0].identifiers"), ART29);
+        assert_eq!(d.get("data_items[0].identifiers~n"), "2");
+        d.apply(&Op::parse("add:summary_of_facts"), ART29);
+        d.apply(&Op::parse("add:nothing"), ART29);
+        assert_eq!(d.find("summary_of_facts~n"), None);
+        assert_eq!(d.find("nothing~n"), None);
     }
 }

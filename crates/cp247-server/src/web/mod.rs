@@ -18,6 +18,7 @@ use crate::throttle::{ClientAddresses, Throttle};
 pub mod alerts;
 pub mod case_pages;
 pub mod compose;
+pub mod form;
 pub mod pages;
 pub mod pdf;
 pub mod reply;

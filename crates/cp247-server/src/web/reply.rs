@@ -1,7 +1,8 @@
 //! The reply composer (`/cases/{ticket}/replies/{kind}`) and closing a case from its page
 //! (`/cases/{ticket}/close`).
 //!
-//! Each reply kind of `cp247-case` has a form described by a table of [`Part`]s: the same keys
+//! Each reply kind of `cp247-case` has a form described by a table of fields in the web form
+//! language of [`super::form`]: the same keys
 //! as the reply's JSON, so that a form field's name is the path the case crate reports a
 //! problem at (`items[1].status`, `grounds[0]`, `data_delivery.sha256`). Submitting builds the
 //! reply JSON and hands it to case work's `CaseWork::send_reply`, the function behind
@@ -31,15 +32,13 @@ use cp247_i18n::Lang;
 use cp247_store::{Actor, StoreError, Viewer};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::form::{self, Anchors, Draft, Field, Naming, Offer, Op, Presence, Shape, Visit};
 use super::pages::{Chrome, Tr, message_page, our_zone};
 use super::session::{CaseWorker, Person, WebRefusal};
 use crate::node::NodeContext;
 use cp247_casework::{Error as CaseWorkError, ErrorKind, ReplyInput};
-
-/// The most entries a list of the composer holds.
-const MAX_LIST: usize = 50;
 
 /// How a value is typed.
 #[derive(Debug, Clone, Copy)]
@@ -69,27 +68,42 @@ enum W {
 }
 
 /// Whether a value must be given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum P {
-    /// Always a value.
-    Req,
-    /// A value, or not applicable / unknown with a reason.
-    Field,
-    /// A value, or not applicable with a reason.
-    Appl,
+/// A field of a reply's form.
+type F = Field<W>;
+
+/// The form's input names: `P~mode` is the way an optional field is filled, `P~reason` its
+/// reason, `P~count` the number of entries of a list; check boxes repeat their name.
+const NAMING: Naming = Naming {
+    way: "~mode",
+    reason: "~reason",
+    count: "~count",
+};
+
+const fn one(key: &'static str, w: W, presence: Presence) -> F {
+    Field {
+        key,
+        label: "",
+        shape: Shape::Leaf(w),
+        presence,
+    }
 }
 
-/// One part of a reply's form.
-#[derive(Debug, Clone, Copy)]
-enum Part {
-    /// A value.
-    One(&'static str, W, P),
-    /// An object.
-    Group(&'static str, P, &'static [Part]),
-    /// A list of objects.
-    List(&'static str, P, &'static [Part]),
-    /// A list of values.
-    Values(&'static str, P, W),
+const fn group(key: &'static str, presence: Presence, inner: &'static [F]) -> F {
+    Field {
+        key,
+        label: "",
+        shape: Shape::Object(inner),
+        presence,
+    }
+}
+
+const fn list(key: &'static str, presence: Presence, item: &'static Shape<W>) -> F {
+    Field {
+        key,
+        label: "",
+        shape: Shape::List(item),
+        presence,
+    }
 }
 
 fn names<C: Choice>() -> Vec<&'static str> {
@@ -100,232 +114,231 @@ fn decisions() -> Vec<&'static str> {
     vec!["proceed", "withdraw", "modify"]
 }
 
-use P::{Appl, Field, Req};
-use Part::{Group, List, One, Values};
+use Presence::{Applicable as Appl, Optional as Opt, Required as Req};
 
-const PROVIDER: &[Part] = &[
-    One("name", W::Text, Req),
-    One("legal_entity", W::Text, Field),
-    One("country", W::Text, Field),
-    One("address", W::Long, Field),
-    One("service", W::Text, Field),
-    One("provider_reference", W::Text, Field),
-    One("contact", W::Text, Field),
+const PROVIDER: &[F] = &[
+    one("name", W::Text, Req),
+    one("legal_entity", W::Text, Opt),
+    one("country", W::Text, Opt),
+    one("address", W::Long, Opt),
+    one("service", W::Text, Opt),
+    one("provider_reference", W::Text, Opt),
+    one("contact", W::Text, Opt),
 ];
 
-const CONDITION: &[Part] = &[
-    One("kind", W::Choice(names::<ConditionKind>, "condition"), Req),
-    One("text", W::Long, Req),
-    One("basis", W::Text, Field),
+const CONDITION: &[F] = &[
+    one("kind", W::Choice(names::<ConditionKind>, "condition"), Req),
+    one("text", W::Long, Req),
+    one("basis", W::Text, Opt),
 ];
 
-const DELIVERY: &[Part] = &[
-    One("package_id", W::Text, Req),
-    One("sha256", W::Text, Req),
-    One("format", W::Text, Req),
-    One("size_bytes", W::Int, Req),
-    One("categories", W::Categories, Req),
-    One("chain_of_custody", W::Long, Field),
+const DELIVERY: &[F] = &[
+    one("package_id", W::Text, Req),
+    one("sha256", W::Text, Req),
+    one("format", W::Text, Req),
+    one("size_bytes", W::Int, Req),
+    one("categories", W::Categories, Req),
+    one("chain_of_custody", W::Long, Opt),
 ];
 
-const ITEM_STATUS: &[Part] = &[
-    One("item", W::Int, Req),
-    One(
+const ITEM_STATUS: &[F] = &[
+    one("item", W::Int, Req),
+    one(
         "status",
         W::Choice(names::<PreservationItemStatus>, "web-reply-status"),
         Req,
     ),
-    One("ground", W::ItemGround, Req),
-    One("note", W::Long, Field),
+    one("ground", W::ItemGround, Req),
+    one("note", W::Long, Opt),
 ];
 
-const NOT_EXECUTED: &[Part] = &[
-    One("item", W::Int, Appl),
-    One("ground", W::Ground, Req),
-    One("explanation", W::Long, Req),
+const NOT_EXECUTED: &[F] = &[
+    one("item", W::Int, Appl),
+    one("ground", W::Ground, Req),
+    one("explanation", W::Long, Req),
 ];
 
-const ANSWER: &[Part] = &[One("question", W::Int, Req), One("answer", W::Long, Req)];
+const ANSWER: &[F] = &[one("question", W::Int, Req), one("answer", W::Long, Req)];
 
-const TICKET_REF: &[Part] = &[
-    One("ticket_id", W::Text, Field),
-    One("counterpart_reference", W::Text, Field),
-    One("date", W::Date, Req),
-    One("channel", W::Choice(names::<Channel>, "channel"), Req),
-    One("requesting_contact", W::Long, Req),
-    One("executing_contact", W::Long, Field),
+const TICKET_REF: &[F] = &[
+    one("ticket_id", W::Text, Opt),
+    one("counterpart_reference", W::Text, Opt),
+    one("date", W::Date, Req),
+    one("channel", W::Choice(names::<Channel>, "channel"), Req),
+    one("requesting_contact", W::Long, Req),
+    one("executing_contact", W::Long, Opt),
 ];
 
 /// The form of each reply kind an officer writes (`None`: requests, and the escalation
 /// notice, which the scheduler sends).
-fn spec(kind: MessageKind) -> Option<&'static [Part]> {
-    let parts: &'static [Part] = match kind {
+fn spec(kind: MessageKind) -> Option<&'static [F]> {
+    let parts: &'static [F] = match kind {
         MessageKind::Acknowledgement => {
             const {
                 &[
-                    One("received_at", W::Instant, Req),
-                    One("receiver_reference", W::Text, Req),
-                    One("assigned_handler", W::Text, Field),
-                    One("next_step_eta", W::Instant, Field),
+                    one("received_at", W::Instant, Req),
+                    one("receiver_reference", W::Text, Req),
+                    one("assigned_handler", W::Text, Opt),
+                    one("next_step_eta", W::Instant, Opt),
                 ]
             }
         }
         MessageKind::RequestForInformation => {
             const {
                 &[
-                    Values("questions", Req, W::Long),
-                    One("blocking", W::Bool, Req),
-                    One("respond_by", W::Instant, Field),
+                    list("questions", Req, &Shape::Leaf(W::Long)),
+                    one("blocking", W::Bool, Req),
+                    one("respond_by", W::Instant, Opt),
                 ]
             }
         }
         MessageKind::InformationProvided => {
             const {
                 &[
-                    List("answers", Req, ANSWER),
-                    One("updated_request", W::Json, Appl),
+                    list("answers", Req, &Shape::Object(ANSWER)),
+                    one("updated_request", W::Json, Appl),
                 ]
             }
         }
         MessageKind::PreservationConfirmed => {
             const {
                 &[
-                    One("preserved_at", W::Instant, Req),
-                    One("preserved_until", W::Instant, Req),
-                    List("providers", Req, PROVIDER),
-                    List("items", Req, ITEM_STATUS),
-                    One("notes", W::Long, Field),
-                    One("traffic_disclosure", W::Json, Appl),
+                    one("preserved_at", W::Instant, Req),
+                    one("preserved_until", W::Instant, Req),
+                    list("providers", Req, &Shape::Object(PROVIDER)),
+                    list("items", Req, &Shape::Object(ITEM_STATUS)),
+                    one("notes", W::Long, Opt),
+                    one("traffic_disclosure", W::Json, Appl),
                 ]
             }
         }
         MessageKind::PreservationRiskNotice => {
             const {
                 &[
-                    One("risk", W::Choice(names::<RiskKind>, "web-reply-risk"), Req),
-                    One("details", W::Long, Req),
-                    One("decision_needed_by", W::Instant, Req),
+                    one("risk", W::Choice(names::<RiskKind>, "web-reply-risk"), Req),
+                    one("details", W::Long, Req),
+                    one("decision_needed_by", W::Instant, Req),
                 ]
             }
         }
         MessageKind::RequesterDecision => {
             const {
                 &[
-                    One("decision", W::Choice(decisions, "web-reply-decision"), Req),
-                    One("modification", W::Long, Appl),
-                    One("explanation", W::Long, Field),
+                    one("decision", W::Choice(decisions, "web-reply-decision"), Req),
+                    one("modification", W::Long, Appl),
+                    one("explanation", W::Long, Opt),
                 ]
             }
         }
-        MessageKind::PartialTrafficDisclosure => const { &[One("disclosure", W::Json, Req)] },
+        MessageKind::PartialTrafficDisclosure => const { &[one("disclosure", W::Json, Req)] },
         MessageKind::Executed => {
             const {
                 &[
-                    One("executed_at", W::Instant, Req),
-                    Group("data_delivery", Appl, DELIVERY),
-                    One("answer", W::Long, Appl),
-                    List("conditions", Field, CONDITION),
+                    one("executed_at", W::Instant, Req),
+                    group("data_delivery", Appl, DELIVERY),
+                    one("answer", W::Long, Appl),
+                    list("conditions", Opt, &Shape::Object(CONDITION)),
                 ]
             }
         }
         MessageKind::PartiallyExecuted => {
             const {
                 &[
-                    One("executed_at", W::Instant, Req),
-                    Group("data_delivery", Appl, DELIVERY),
-                    One("answer", W::Long, Appl),
-                    List("not_executed", Req, NOT_EXECUTED),
-                    List("conditions", Field, CONDITION),
+                    one("executed_at", W::Instant, Req),
+                    group("data_delivery", Appl, DELIVERY),
+                    one("answer", W::Long, Appl),
+                    list("not_executed", Req, &Shape::Object(NOT_EXECUTED)),
+                    list("conditions", Opt, &Shape::Object(CONDITION)),
                 ]
             }
         }
         MessageKind::Refused => {
             const {
                 &[
-                    Values("grounds", Req, W::Ground),
-                    One("explanation", W::Long, Req),
-                    One("alternatives", W::Long, Field),
+                    list("grounds", Req, &Shape::Leaf(W::Ground)),
+                    one("explanation", W::Long, Req),
+                    one("alternatives", W::Long, Opt),
                 ]
             }
         }
         MessageKind::Postponed => {
             const {
                 &[
-                    One("reason", W::Long, Req),
-                    One("expected_date", W::Date, Field),
+                    one("reason", W::Long, Req),
+                    one("expected_date", W::Date, Opt),
                 ]
             }
         }
         MessageKind::ConditionsProposed => {
             const {
                 &[
-                    List("conditions", Req, CONDITION),
-                    One("explanation", W::Long, Field),
+                    list("conditions", Req, &Shape::Object(CONDITION)),
+                    one("explanation", W::Long, Opt),
                 ]
             }
         }
         MessageKind::ConditionsResponse => {
             const {
                 &[
-                    One("accepted", W::Bool, Req),
-                    One("explanation", W::Long, Appl),
+                    one("accepted", W::Bool, Req),
+                    one("explanation", W::Long, Appl),
                 ]
             }
         }
         MessageKind::DelayNotice => {
-            const { &[One("reason", W::Long, Req), One("new_eta", W::Instant, Req)] }
+            const { &[one("reason", W::Long, Req), one("new_eta", W::Instant, Req)] }
         }
         MessageKind::ExtensionConfirmed => {
             const {
                 &[
-                    One("previous_preserved_until", W::Instant, Req),
-                    One("new_preserved_until", W::Instant, Req),
+                    one("previous_preserved_until", W::Instant, Req),
+                    one("new_preserved_until", W::Instant, Req),
                 ]
             }
         }
         MessageKind::MlaSubmittedNotice => {
             const {
                 &[
-                    Group("mla_ticket", Req, TICKET_REF),
-                    One("submitted_at", W::Instant, Req),
-                    One("channel", W::Choice(names::<Channel>, "channel"), Req),
-                    One("central_authority", W::Text, Req),
+                    group("mla_ticket", Req, TICKET_REF),
+                    one("submitted_at", W::Instant, Req),
+                    one("channel", W::Choice(names::<Channel>, "channel"), Req),
+                    one("central_authority", W::Text, Req),
                 ]
             }
         }
         MessageKind::PreservationExpiryWarning => {
             const {
                 &[
-                    One("warned_at", W::Instant, Req),
-                    One("expires_at", W::Instant, Req),
-                    One("days_left", W::Int, Req),
+                    one("warned_at", W::Instant, Req),
+                    one("expires_at", W::Instant, Req),
+                    one("days_left", W::Int, Req),
                 ]
             }
         }
         MessageKind::PreservationReleased => {
             const {
                 &[
-                    One(
+                    one(
                         "reason",
                         W::Choice(names::<ReleaseReason>, "web-reply-release"),
                         Req,
                     ),
-                    One("released_at", W::Instant, Req),
-                    One("explanation", W::Long, Field),
+                    one("released_at", W::Instant, Req),
+                    one("explanation", W::Long, Opt),
                 ]
             }
         }
         MessageKind::Referred => {
             const {
                 &[
-                    One("referred_to", W::Text, Req),
-                    One("referred_at", W::Instant, Req),
-                    One("contact", W::Long, Field),
-                    One("explanation", W::Long, Field),
+                    one("referred_to", W::Text, Req),
+                    one("referred_at", W::Instant, Req),
+                    one("contact", W::Long, Opt),
+                    one("explanation", W::Long, Opt),
                 ]
             }
         }
-        MessageKind::Withdrawn => const { &[One("reason", W::Long, Req)] },
+        MessageKind::Withdrawn => const { &[one("reason", W::Long, Req)] },
         MessageKind::PreservationRequest
         | MessageKind::ExtensionRequest
         | MessageKind::SubscriberInfoRequest
@@ -338,95 +351,6 @@ fn spec(kind: MessageKind) -> Option<&'static [Part]> {
 /// The kinds that have a composer.
 pub fn composable(kind: MessageKind) -> bool {
     spec(kind).is_some()
-}
-
-// ---------------------------------------------------------------------------------------------
-// The submitted form
-
-/// The fields of a submitted form, in order (names may repeat: check boxes).
-#[derive(Debug, Clone, Default)]
-struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    fn parse(body: &[u8]) -> Self {
-        Self(
-            url::form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().to_owned()
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn set(&mut self, name: &str, value: impl Into<String>) {
-        self.0.retain(|(k, _)| k != name);
-        self.0.push((name.to_owned(), value.into()));
-    }
-
-    fn push(&mut self, name: &str, value: impl Into<String>) {
-        self.0.push((name.to_owned(), value.into()));
-    }
-
-    /// The number of entries of list `name`.
-    fn count(&self, name: &str, p: P) -> usize {
-        self.get(&format!("{name}~count"))
-            .and_then(|c| c.parse::<usize>().ok())
-            .unwrap_or(usize::from(p == Req))
-            .min(MAX_LIST)
-    }
-
-    /// Removes entry `index` of list `name`; later entries move up by one.
-    fn remove(&mut self, name: &str, index: usize, p: P) {
-        let count = self.count(name, p);
-        if index >= count {
-            return;
-        }
-        let open = format!("{name}[");
-        let entry = |k: &str| -> Option<(usize, usize)> {
-            let rest = k.strip_prefix(&open)?;
-            let close = rest.find(']')?;
-            let n = rest.get(..close)?.parse::<usize>().ok()?;
-            Some((n, open.len() + close + 1))
-        };
-        let mut kept = Vec::with_capacity(self.0.len());
-        for (k, v) in std::mem::take(&mut self.0) {
-            match entry(&k) {
-                Some((n, _)) if n == index => {}
-                Some((n, end)) if n > index => {
-                    let tail = k.get(end..).unwrap_or_default();
-                    kept.push((format!("{name}[{}]{tail}", n - 1), v));
-                }
-                Some(_) | None => kept.push((k, v)),
-            }
-        }
-        self.0 = kept;
-        self.set(&format!("{name}~count"), (count - 1).to_string());
-    }
-}
-
-fn item_name(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{prefix}.{key}")
-    }
 }
 
 /// Everything the form needs to know about the case and the viewer.
@@ -468,15 +392,16 @@ fn ground_value(name: &str) -> Value {
 }
 
 /// A problem found while reading the form itself (a JSON document that does not parse).
+/// A problem found while reading the form itself (a JSON document that does not parse).
 type Local = (String, String);
 
-fn value_of(w: W, name: &str, form: &FormData, s: &Setting<'_>, local: &mut Vec<Local>) -> Value {
-    let typed = form.text(name);
-    match w {
+fn value_of(w: &W, name: &str, form: &Draft, s: &Setting<'_>, local: &mut Vec<Local>) -> Value {
+    let typed = form.get(name);
+    match *w {
         W::Text | W::Date | W::Choice(..) => Value::String(typed.trim().to_owned()),
         W::Long => Value::String(typed.replace("\r\n", "\n").trim().to_owned()),
-        W::Instant => instant_value(&typed, s.zone),
-        W::Bool => match typed.as_str() {
+        W::Instant => instant_value(typed, s.zone),
+        W::Bool => match typed {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
             other => Value::String(other.to_owned()),
@@ -496,7 +421,7 @@ fn value_of(w: W, name: &str, form: &FormData, s: &Setting<'_>, local: &mut Vec<
                 .map(|c| Value::String(c.to_owned()))
                 .collect(),
         ),
-        W::Json => match serde_json::from_str::<Value>(&typed) {
+        W::Json => match serde_json::from_str::<Value>(typed) {
             Ok(v) => v,
             Err(e) => {
                 local.push((
@@ -516,90 +441,19 @@ fn value_of(w: W, name: &str, form: &FormData, s: &Setting<'_>, local: &mut Vec<
     }
 }
 
-fn with_presence(p: P, name: &str, form: &FormData, value: impl FnOnce() -> Value) -> Value {
-    let reason = || json!({ "reason": form.text(&format!("{name}~reason")).trim() });
-    match (p, form.get(&format!("{name}~mode"))) {
-        (Field | Appl, Some("not_applicable")) => json!({ "not_applicable": reason() }),
-        (Field, Some("unknown")) => json!({ "unknown": reason() }),
-        (Req | Field | Appl, _) => value(),
-    }
-}
-
-fn build(
-    parts: &[Part],
-    prefix: &str,
-    form: &FormData,
-    s: &Setting<'_>,
-    local: &mut Vec<Local>,
-) -> Map<String, Value> {
-    let mut out = Map::new();
-    for part in parts {
-        let (key, value) = match *part {
-            One(key, w, p) => {
-                let name = item_name(prefix, key);
-                (
-                    key,
-                    with_presence(p, &name, form, || value_of(w, &name, form, s, local)),
-                )
-            }
-            Group(key, p, inner) => {
-                let name = item_name(prefix, key);
-                (
-                    key,
-                    with_presence(p, &name, form, || {
-                        Value::Object(build(inner, &name, form, s, local))
-                    }),
-                )
-            }
-            List(key, p, inner) => {
-                let name = item_name(prefix, key);
-                (
-                    key,
-                    with_presence(p, &name, form, || {
-                        Value::Array(
-                            (0..form.count(&name, p))
-                                .map(|i| {
-                                    Value::Object(build(
-                                        inner,
-                                        &format!("{name}[{i}]"),
-                                        form,
-                                        s,
-                                        local,
-                                    ))
-                                })
-                                .collect(),
-                        )
-                    }),
-                )
-            }
-            Values(key, p, w) => {
-                let name = item_name(prefix, key);
-                (
-                    key,
-                    with_presence(p, &name, form, || {
-                        Value::Array(
-                            (0..form.count(&name, p))
-                                .map(|i| value_of(w, &format!("{name}[{i}]"), form, s, local))
-                                .collect(),
-                        )
-                    }),
-                )
-            }
-        };
-        out.insert(key.to_owned(), value);
-    }
-    out
-}
-
 /// The reply JSON of `form`, or the problems of the form itself.
 fn reply_json(
     kind: MessageKind,
-    parts: &[Part],
-    form: &FormData,
+    parts: &'static [F],
+    form: &Draft,
     s: &Setting<'_>,
 ) -> Result<Value, Vec<Local>> {
     let mut local = Vec::new();
-    let mut body = build(parts, "", form, s, &mut local);
+    let mut body: serde_json::Map<String, Value> = form::build(parts, "", form, &mut |w, name| {
+        value_of(w, name, form, s, &mut local)
+    })
+    .into_iter()
+    .collect();
     if !local.is_empty() {
         return Err(local);
     }
@@ -609,17 +463,6 @@ fn reply_json(
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
-
-/// One choice of a select or of check boxes.
-#[derive(Debug, Clone)]
-pub struct Opt {
-    /// Wire name.
-    pub value: String,
-    /// Label.
-    pub label: String,
-    /// Chosen.
-    pub selected: bool,
-}
 
 /// One row of the composer: a field, the start or end of a group or list entry, or a list's
 /// "add" button.
@@ -640,7 +483,7 @@ pub struct Row {
     /// The value typed.
     pub value: String,
     /// Choices.
-    pub options: Vec<Opt>,
+    pub options: Vec<Offer>,
     /// A value, or not applicable (and unknown when `unknown`) with a reason.
     pub optional: bool,
     /// `unknown` is a choice.
@@ -684,9 +527,9 @@ fn choice_label(tr: Tr, prefix: &str, value: &str) -> String {
     }
 }
 
-fn options(w: W, chosen: &[&str], s: &Setting<'_>) -> Vec<Opt> {
+fn options(w: &W, chosen: &[&str], s: &Setting<'_>) -> Vec<Offer> {
     let tr = s.tr;
-    let list: Vec<(String, String)> = match w {
+    let list: Vec<(String, String)> = match *w {
         W::Choice(all, prefix) => all()
             .into_iter()
             .map(|v| (v.to_owned(), choice_label(tr, prefix, v)))
@@ -715,68 +558,8 @@ fn options(w: W, chosen: &[&str], s: &Setting<'_>) -> Vec<Opt> {
             .collect(),
         W::Text | W::Long | W::Instant | W::Date | W::Int | W::Json => Vec::new(),
     };
-    list.into_iter()
-        .map(|(value, label)| Opt {
-            selected: chosen.contains(&value.as_str()),
-            value,
-            label,
-        })
-        .collect()
+    Offer::list(list, |v| chosen.contains(&v))
 }
-
-/// Attaches each problem to the row whose name is the longest prefix of its path.
-struct Problems {
-    by_path: Vec<(String, String)>,
-}
-
-impl Problems {
-    fn take(&mut self, name: &str) -> Vec<String> {
-        let mut mine = Vec::new();
-        self.by_path.retain(|(path, message)| {
-            let hit = path == name
-                || path
-                    .strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with(['.', '[']));
-            if hit {
-                mine.push(message.clone());
-            }
-            !hit
-        });
-        mine
-    }
-}
-
-/// All names of `parts` under `prefix`, longest first (so that problems go to the deepest
-/// field).
-fn all_names(parts: &[Part], prefix: &str, form: &FormData, out: &mut Vec<String>) {
-    for part in parts {
-        match *part {
-            One(key, ..) => out.push(item_name(prefix, key)),
-            Group(key, _, inner) => {
-                let name = item_name(prefix, key);
-                all_names(inner, &name, form, out);
-                out.push(name);
-            }
-            List(key, p, inner) => {
-                let name = item_name(prefix, key);
-                for i in 0..form.count(&name, p) {
-                    let entry = format!("{name}[{i}]");
-                    all_names(inner, &entry, form, out);
-                    out.push(entry);
-                }
-                out.push(name);
-            }
-            Values(key, p, _) => {
-                let name = item_name(prefix, key);
-                for i in 0..form.count(&name, p) {
-                    out.push(format!("{name}[{i}]"));
-                }
-                out.push(name);
-            }
-        }
-    }
-}
-
 fn described(id: &str, hint: bool, errors: bool) -> String {
     let mut d = Vec::new();
     if hint {
@@ -788,182 +571,185 @@ fn described(id: &str, hint: bool, errors: bool) -> String {
     d.join(" ")
 }
 
-fn field_row(
-    name: &str,
-    label: String,
-    w: W,
-    p: P,
-    form: &FormData,
-    s: &Setting<'_>,
-    errors: &mut std::collections::HashMap<String, Vec<String>>,
-) -> Row {
-    let tr = s.tr;
-    let id = dom_id(name);
-    let widget = match w {
-        W::Text => "text",
-        W::Long => "textarea",
-        W::Instant => "datetime",
-        W::Date => "date",
-        W::Int => "number",
-        W::Choice(..) | W::Bool | W::Ground | W::ItemGround => "select",
-        W::Categories => "checkboxes",
-        W::Json => "json",
-    };
-    let hint = match w {
-        W::Instant => tr.t1(
-            "web-reply-hint-instant",
-            "zone",
-            s.zone.iana_name().unwrap_or("UTC"),
-        ),
-        W::Json => tr.t("web-reply-hint-json"),
-        W::Date => tr.t("web-reply-hint-date"),
-        W::Text
-        | W::Long
-        | W::Bool
-        | W::Int
-        | W::Choice(..)
-        | W::Ground
-        | W::ItemGround
-        | W::Categories => String::new(),
-    };
-    let value = form.text(name);
-    let chosen = form.all(name);
-    let errs = errors.remove(name).unwrap_or_default();
-    Row {
-        kind: "field",
-        described: described(&id, !hint.is_empty(), !errs.is_empty()),
-        name: name.to_owned(),
-        id,
-        label,
-        hint,
-        widget,
-        options: options(w, &chosen, s),
-        value,
-        optional: p != Req,
-        unknown: p == Field,
-        mode: form
-            .get(&format!("{name}~mode"))
-            .unwrap_or("value")
-            .to_owned(),
-        reason: form.text(&format!("{name}~reason")),
-        errors: errs,
-        ..Row::default()
-    }
+/// The rows of a reply's form, as the walk over its fields tells them.
+struct Rows<'a> {
+    form: &'a Draft,
+    s: &'a Setting<'a>,
+    rows: Vec<Row>,
+    anchors: Anchors,
 }
 
-fn open_row(
-    name: &str,
-    label: String,
-    p: P,
-    form: &FormData,
-    errors: &mut std::collections::HashMap<String, Vec<String>>,
-) -> Row {
-    let id = dom_id(name);
-    let errs = errors.remove(name).unwrap_or_default();
-    Row {
-        kind: "open",
-        described: described(&id, false, !errs.is_empty()),
-        name: name.to_owned(),
-        id,
-        label,
-        optional: p != Req,
-        unknown: p == Field,
-        mode: form
-            .get(&format!("{name}~mode"))
-            .unwrap_or("value")
-            .to_owned(),
-        reason: form.text(&format!("{name}~reason")),
-        errors: errs,
-        ..Row::default()
-    }
-}
-
-fn rows(
-    parts: &[Part],
-    prefix: &str,
-    form: &FormData,
-    s: &Setting<'_>,
-    errors: &mut std::collections::HashMap<String, Vec<String>>,
-    out: &mut Vec<Row>,
-) {
-    let tr = s.tr;
-    for part in parts {
-        match *part {
-            One(key, w, p) => {
-                let name = item_name(prefix, key);
-                out.push(field_row(
-                    &name,
-                    tr.t(&label_key(key)),
-                    w,
-                    p,
-                    form,
-                    s,
-                    errors,
-                ));
-            }
-            Group(key, p, inner) => {
-                let name = item_name(prefix, key);
-                out.push(open_row(&name, tr.t(&label_key(key)), p, form, errors));
-                rows(inner, &name, form, s, errors, out);
-                out.push(Row {
-                    kind: "close",
-                    ..Row::default()
-                });
-            }
-            List(key, p, _) | Values(key, p, _) => {
-                let name = item_name(prefix, key);
-                let count = form.count(&name, p);
-                let label = tr.t(&label_key(key));
-                let mut open = open_row(&name, label.clone(), p, form, errors);
-                open.list = true;
-                open.count = count;
-                out.push(open);
-                for i in 0..count {
-                    let entry = format!("{name}[{i}]");
-                    let n = (i + 1).to_string();
-                    let entry_label = tr.t1("web-reply-entry", "n", &n);
-                    match *part {
-                        List(_, _, inner) => {
-                            let errs = errors.remove(&entry).unwrap_or_default();
-                            out.push(Row {
-                                kind: "item",
-                                id: dom_id(&entry),
-                                label: entry_label.clone(),
-                                op: format!("remove:{name}:{i}"),
-                                button: tr.t1("web-reply-remove", "n", &n),
-                                errors: errs,
-                                ..Row::default()
-                            });
-                            rows(inner, &entry, form, s, errors, out);
-                            out.push(Row {
-                                kind: "close",
-                                ..Row::default()
-                            });
-                        }
-                        Values(_, _, w) => {
-                            let mut row = field_row(&entry, entry_label, w, Req, form, s, errors);
-                            row.op = format!("remove:{name}:{i}");
-                            row.list = true;
-                            row.button = tr.t1("web-reply-remove", "n", &n);
-                            out.push(row);
-                        }
-                        One(..) | Group(..) => {}
-                    }
-                }
-                if count < MAX_LIST {
-                    out.push(Row {
-                        kind: "add",
-                        op: format!("add:{name}"),
-                        button: tr.t1("web-reply-add", "list", &label),
-                        ..Row::default()
-                    });
-                }
-                out.push(Row {
-                    kind: "close",
-                    ..Row::default()
-                });
-            }
+impl Rows<'_> {
+    fn push(&mut self, row: Row, anchor: Option<&str>) {
+        if let Some(name) = anchor {
+            self.anchors.mark(name, self.rows.len());
         }
+        self.rows.push(row);
+    }
+
+    fn close(&mut self) {
+        self.push(
+            Row {
+                kind: "close",
+                ..Row::default()
+            },
+            None,
+        );
+    }
+
+    fn label(&self, f: &F) -> String {
+        self.s.tr.t(&label_key(f.key))
+    }
+
+    /// The row of a field or a list's entry.
+    fn field_row(&self, name: &str, label: String, w: &W, presence: Presence) -> Row {
+        let tr = self.s.tr;
+        let widget = match w {
+            W::Text => "text",
+            W::Long => "textarea",
+            W::Instant => "datetime",
+            W::Date => "date",
+            W::Int => "number",
+            W::Choice(..) | W::Bool | W::Ground | W::ItemGround => "select",
+            W::Categories => "checkboxes",
+            W::Json => "json",
+        };
+        let hint = match w {
+            W::Instant => tr.t1(
+                "web-reply-hint-instant",
+                "zone",
+                self.s.zone.iana_name().unwrap_or("UTC"),
+            ),
+            W::Json => tr.t("web-reply-hint-json"),
+            W::Date => tr.t("web-reply-hint-date"),
+            W::Text
+            | W::Long
+            | W::Bool
+            | W::Int
+            | W::Choice(..)
+            | W::Ground
+            | W::ItemGround
+            | W::Categories => String::new(),
+        };
+        Row {
+            kind: "field",
+            name: name.to_owned(),
+            id: dom_id(name),
+            label,
+            hint,
+            widget,
+            options: options(w, &self.form.all(name), self.s),
+            value: self.form.get(name).to_owned(),
+            ..self.presence_row(name, presence)
+        }
+    }
+
+    /// The presence part of a row (value, or not applicable / unknown with a reason).
+    fn presence_row(&self, name: &str, presence: Presence) -> Row {
+        Row {
+            optional: !presence.is_required(),
+            unknown: presence.allows_unknown(),
+            mode: self.form.way_typed(name).to_owned(),
+            reason: self.form.reason(name).to_owned(),
+            ..Row::default()
+        }
+    }
+
+    fn open_row(&self, name: &str, label: String, presence: Presence) -> Row {
+        Row {
+            kind: "open",
+            name: name.to_owned(),
+            id: dom_id(name),
+            label,
+            ..self.presence_row(name, presence)
+        }
+    }
+}
+
+impl Visit<W> for Rows<'_> {
+    fn leaf(&mut self, f: &'static F, w: &'static W, name: &str, entry: Option<usize>) {
+        let row = match entry {
+            None => self.field_row(name, self.label(f), w, f.presence),
+            Some(i) => {
+                let tr = self.s.tr;
+                let n = (i + 1).to_string();
+                let list = name
+                    .get(..name.rfind('[').unwrap_or(name.len()))
+                    .unwrap_or(name);
+                let mut row = self.field_row(
+                    name,
+                    tr.t1("web-reply-entry", "n", &n),
+                    w,
+                    Presence::Required,
+                );
+                row.op = Op::remove(list, i);
+                row.list = true;
+                row.button = tr.t1("web-reply-remove", "n", &n);
+                row
+            }
+        };
+        self.push(row, Some(name));
+    }
+
+    fn begin_object(&mut self, f: &'static F, name: &str) {
+        let row = self.open_row(name, self.label(f), f.presence);
+        self.push(row, Some(name));
+    }
+
+    fn end_object(&mut self, _: &'static F, _: &str) {
+        self.close();
+    }
+
+    fn begin_list(&mut self, f: &'static F, name: &str, count: usize) {
+        let mut open = self.open_row(name, self.label(f), f.presence);
+        open.list = true;
+        open.count = count;
+        self.push(open, Some(name));
+    }
+
+    fn begin_entry(
+        &mut self,
+        _: &'static F,
+        item: &'static Shape<W>,
+        entry: &str,
+        list: &str,
+        i: usize,
+    ) {
+        if let Shape::Object(_) = item {
+            let tr = self.s.tr;
+            let n = (i + 1).to_string();
+            let row = Row {
+                kind: "item",
+                id: dom_id(entry),
+                label: tr.t1("web-reply-entry", "n", &n),
+                op: Op::remove(list, i),
+                button: tr.t1("web-reply-remove", "n", &n),
+                ..Row::default()
+            };
+            self.push(row, Some(entry));
+        }
+    }
+
+    fn end_entry(&mut self, _: &'static F, item: &'static Shape<W>, _: &str, _: &str, _: usize) {
+        if let Shape::Object(_) = item {
+            self.close();
+        }
+    }
+
+    fn end_list(&mut self, f: &'static F, name: &str, count: usize) {
+        if count < form::MAX_ITEMS {
+            let button = self.s.tr.t1("web-reply-add", "list", &self.label(f));
+            self.push(
+                Row {
+                    kind: "add",
+                    op: Op::add(name),
+                    button,
+                    ..Row::default()
+                },
+                None,
+            );
+        }
+        self.close();
     }
 }
 
@@ -981,7 +767,7 @@ struct ComposerPage {
 }
 
 /// What the composer shows about the last submission: problems by path (shown next to the
-/// field of the longest matching name, else at the top) and messages for the top.
+/// field of their path or its nearest parent, else at the top) and messages for the top.
 #[derive(Debug, Default)]
 struct Feedback {
     by_path: Vec<(String, String)>,
@@ -994,8 +780,8 @@ fn composer(
     p: &Person,
     case: &Case,
     kind: MessageKind,
-    parts: &[Part],
-    form: &FormData,
+    parts: &'static [F],
+    form: &Draft,
     feedback: Feedback,
 ) -> ComposerPage {
     let Feedback { by_path, mut top } = feedback;
@@ -1010,20 +796,29 @@ fn composer(
             .filter(|g| g.check(ctx_reply.article, ctx_reply.offences).is_ok())
             .collect(),
     };
-    let mut names = Vec::new();
-    all_names(parts, "", form, &mut names);
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    let mut pending = Problems { by_path };
-    let mut errors = std::collections::HashMap::new();
-    for name in &names {
-        let mine = pending.take(name);
-        if !mine.is_empty() {
-            errors.insert(name.clone(), mine);
+    let mut out = Rows {
+        form,
+        s: &s,
+        rows: Vec::new(),
+        anchors: Anchors::default(),
+    };
+    form::walk(parts, "", form, &mut out);
+    let Rows {
+        mut rows, anchors, ..
+    } = out;
+    for (path, message) in by_path {
+        match anchors.find(&path).and_then(|i| rows.get_mut(i)) {
+            Some(row) => row.errors.push(message),
+            None => top.push(message),
         }
     }
-    top.extend(pending.by_path.into_iter().map(|(_, m)| m));
-    let mut out = Vec::new();
-    rows(parts, "", form, &s, &mut errors, &mut out);
+    for row in &mut rows {
+        row.described = match row.kind {
+            "field" => described(&row.id, !row.hint.is_empty(), !row.errors.is_empty()),
+            "open" => described(&row.id, false, !row.errors.is_empty()),
+            _ => String::new(),
+        };
+    }
     ComposerPage {
         c: Chrome::for_person(ctx, p, "web-reply-title"),
         ticket: case.ticket().to_string(),
@@ -1032,7 +827,7 @@ fn composer(
         state: case.state().label(p.lang),
         zone: zone.iana_name().unwrap_or("UTC").to_owned(),
         top,
-        rows: out,
+        rows,
     }
 }
 
@@ -1047,14 +842,14 @@ async fn initial(
     case: &Case,
     kind: MessageKind,
     now: Timestamp,
-) -> FormData {
+) -> Draft {
     let zone = our_zone(ctx);
     let at = |t: Timestamp| local_input(t, &zone);
     let days = |n: i64| {
         now.checked_add(jiff::SignedDuration::from_hours(24 * n))
             .unwrap_or(now)
     };
-    let mut f = FormData::default();
+    let mut f = Draft::new(NAMING);
     let items = case.reply_context().items;
     match kind {
         MessageKind::Acknowledgement => {
@@ -1076,10 +871,10 @@ async fn initial(
                 .iter()
                 .find(|r| r.answered_at.is_none())
                 .map_or(1, |r| r.questions.max(1));
-            let n = usize::from(questions).min(MAX_LIST);
+            let n = usize::from(questions).min(form::MAX_ITEMS);
             f.set("answers~count", n.to_string());
             for i in 0..n {
-                f.set(&format!("answers[{i}].question"), (i + 1).to_string());
+                f.set(format!("answers[{i}].question"), (i + 1).to_string());
             }
             f.set("updated_request~mode", "not_applicable");
         }
@@ -1091,12 +886,12 @@ async fn initial(
                 .max(60);
             f.set("preserved_at", at(now));
             f.set("preserved_until", at(days(period)));
-            let n = usize::from(items.max(1)).min(MAX_LIST);
+            let n = usize::from(items.max(1)).min(form::MAX_ITEMS);
             f.set("items~count", n.to_string());
             for i in 0..n {
-                f.set(&format!("items[{i}].item"), (i + 1).to_string());
-                f.set(&format!("items[{i}].status"), "preserved");
-                f.set(&format!("items[{i}].note~mode"), "not_applicable");
+                f.set(format!("items[{i}].item"), (i + 1).to_string());
+                f.set(format!("items[{i}].status"), "preserved");
+                f.set(format!("items[{i}].note~mode"), "not_applicable");
             }
             f.set("traffic_disclosure~mode", "not_applicable");
         }
@@ -1243,7 +1038,7 @@ async fn target(
     p: &Person,
     id: &str,
     kind: &str,
-) -> Result<(TicketId, Case, MessageKind, &'static [Part]), Response> {
+) -> Result<(TicketId, Case, MessageKind, &'static [F]), Response> {
     let Ok(id) = TicketId::parse(id) else {
         return Err(not_found(p.lang));
     };
@@ -1314,10 +1109,13 @@ pub async fn submit(
         Ok(t) => t,
         Err(page) => return Ok(page),
     };
-    let mut form = FormData::parse(&body);
-    let op = form.text("op");
-    form.0.retain(|(k, _)| k != "op" && k != "csrf");
-    let render = |form: &FormData, status: StatusCode, by_path, top| {
+    let mut form = match Draft::parse(&body, NAMING) {
+        Ok(form) => form,
+        Err(e) => return Ok(form::refused(p.lang, &e)),
+    };
+    let op = Op::parse(&form.take("op").unwrap_or_default());
+    let _ = form.take("csrf");
+    let render = |form: &Draft, status: StatusCode, by_path, top| {
         let feedback = Feedback { by_path, top };
         (
             status,
@@ -1325,23 +1123,8 @@ pub async fn submit(
         )
             .into_response()
     };
-    if let Some(list) = op.strip_prefix("add:") {
-        if let Some(presence) = list_presence(parts, list) {
-            let n = (form.count(list, presence) + 1).min(MAX_LIST);
-            form.set(&format!("{list}~count"), n.to_string());
-        }
-        return Ok(render(&form, StatusCode::OK, Vec::new(), Vec::new()));
-    }
-    if let Some(rest) = op.strip_prefix("remove:") {
-        if let Some((list, index)) = rest.rsplit_once(':')
-            && let (Some(presence), Ok(index)) =
-                (list_presence(parts, list), index.parse::<usize>())
-        {
-            form.remove(list, index, presence);
-        }
-        return Ok(render(&form, StatusCode::OK, Vec::new(), Vec::new()));
-    }
-    if op != "send" {
+    form.apply(&op, parts);
+    if op != Op::Send {
         return Ok(render(&form, StatusCode::OK, Vec::new(), Vec::new()));
     }
     let zone = our_zone(&ctx);
@@ -1417,18 +1200,6 @@ pub async fn submit(
     }
 }
 
-/// The presence of list `name` among `parts` (top level or inside a group).
-fn list_presence(parts: &[Part], name: &str) -> Option<P> {
-    parts.iter().find_map(|part| match *part {
-        List(key, p, _) | Values(key, p, _) if key == name => Some(p),
-        Group(key, _, inner) => name
-            .strip_prefix(key)
-            .and_then(|rest| rest.strip_prefix('.'))
-            .and_then(|rest| list_presence(inner, rest)),
-        One(..) | List(..) | Values(..) => None,
-    })
-}
-
 /// `POST /cases/{ticket}/close`: close a case that has its outcome, through the same path as
 /// the API; back to the case page.
 pub async fn close_page(
@@ -1460,58 +1231,14 @@ pub fn form_for(
     zone: &TimeZone,
 ) -> Option<Vec<(String, String)>> {
     let parts = spec(kind)?;
-    let mut form = FormData::default();
-    fill(parts, "", reply, zone, &mut form);
-    Some(form.0)
+    let mut form = Draft::new(NAMING);
+    form::fill(parts, "", reply, &mut form, &mut |w, name, v, form| {
+        fill_value(w, name, v, zone, form);
+    });
+    Some(form.into_pairs())
 }
 
-/// Types `value` (a reply's JSON under `parts`) into a form, as an officer would.
-fn fill(parts: &[Part], prefix: &str, value: &Value, zone: &TimeZone, form: &mut FormData) {
-    for part in parts {
-        let (key, p) = match *part {
-            One(key, _, p) | Group(key, p, _) | List(key, p, _) | Values(key, p, _) => (key, p),
-        };
-        let name = item_name(prefix, key);
-        let v = value.get(key).unwrap_or(&Value::Null);
-        if p != Req
-            && let Some((mode, inner)) = v.as_object().and_then(|o| {
-                ["not_applicable", "unknown"]
-                    .into_iter()
-                    .find_map(|m| o.get(m).map(|i| (m, i)))
-            })
-        {
-            form.set(&format!("{name}~mode"), mode);
-            form.set(
-                &format!("{name}~reason"),
-                inner["reason"].as_str().unwrap_or_default(),
-            );
-            if matches!(part, List(..)) {
-                form.set(&format!("{name}~count"), "0");
-            }
-            continue;
-        }
-        match *part {
-            One(_, w, _) => fill_value(w, &name, v, zone, form),
-            Group(_, _, inner) => fill(inner, &name, v, zone, form),
-            List(_, _, inner) => {
-                let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-                form.set(&format!("{name}~count"), items.len().to_string());
-                for (i, item) in items.iter().enumerate() {
-                    fill(inner, &format!("{name}[{i}]"), item, zone, form);
-                }
-            }
-            Values(_, _, w) => {
-                let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-                form.set(&format!("{name}~count"), items.len().to_string());
-                for (i, item) in items.iter().enumerate() {
-                    fill_value(w, &format!("{name}[{i}]"), item, zone, form);
-                }
-            }
-        }
-    }
-}
-
-fn fill_value(w: W, name: &str, v: &Value, zone: &TimeZone, form: &mut FormData) {
+fn fill_value(w: &W, name: &str, v: &Value, zone: &TimeZone, form: &mut Draft) {
     match w {
         W::Instant => {
             // Typed in the node's zone, without the offset.
@@ -1521,8 +1248,7 @@ fn fill_value(w: W, name: &str, v: &Value, zone: &TimeZone, form: &mut FormData)
                 Err(_) => form.set(name, text),
             }
         }
-        W::Ground => form.set(name, v["ground"].as_str().unwrap_or_default()),
-        W::ItemGround => form.set(name, v["ground"].as_str().unwrap_or_default()),
+        W::Ground | W::ItemGround => form.set(name, v["ground"].as_str().unwrap_or_default()),
         W::Categories => {
             for c in v.as_array().map(Vec::as_slice).unwrap_or_default() {
                 form.push(name, c.as_str().unwrap_or_default());
@@ -1563,7 +1289,10 @@ mod tests {
             };
             seen += 1;
             let example: Value = serde_json::from_str(examples::json(kind).unwrap()).unwrap();
-            let form = FormData(form_for(kind, &example, &zone).unwrap());
+            let mut form = Draft::new(NAMING);
+            for (k, v) in form_for(kind, &example, &zone).unwrap() {
+                form.push(k, v);
+            }
             let built = reply_json(kind, parts, &form, &setting(&zone)).unwrap();
             let ctx = examples::context(kind).unwrap();
             let bytes = serde_json::to_vec(&built).unwrap();
@@ -1604,45 +1333,9 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_list_entry_moves_the_later_ones_up() {
-        let mut f = FormData::default();
-        f.set("items~count", "3");
-        for i in 0..3 {
-            f.set(&format!("items[{i}].item"), (i + 1).to_string());
-            f.set(&format!("items[{i}].note~mode"), "value");
-        }
-        f.set("items10", "not an entry");
-        f.remove("items", 1, Req);
-        assert_eq!(f.count("items", Req), 2);
-        assert_eq!(f.get("items[0].item"), Some("1"));
-        assert_eq!(f.get("items[1].item"), Some("3"));
-        assert_eq!(f.get("items[1].note~mode"), Some("value"));
-        assert_eq!(f.get("items[2].item"), None);
-        assert_eq!(f.get("items10"), Some("not an entry"));
-        // Out of range: nothing changes.
-        f.remove("items", 5, Req);
-        assert_eq!(f.count("items", Req), 2);
-    }
-
-    #[test]
-    fn problems_go_to_the_deepest_field_of_their_path() {
-        let mut p = Problems {
-            by_path: vec![
-                ("grounds[0].ground".into(), "a".into()),
-                ("items".into(), "b".into()),
-                ("(document)".into(), "c".into()),
-            ],
-        };
-        assert_eq!(p.take("grounds[0]"), vec!["a".to_owned()]);
-        assert!(p.take("item").is_empty());
-        assert_eq!(p.take("items"), vec!["b".to_owned()]);
-        assert_eq!(p.by_path.len(), 1);
-    }
-
-    #[test]
     fn a_document_that_is_not_json_is_a_problem_of_its_field() {
         let zone = TimeZone::UTC;
-        let mut f = FormData::default();
+        let mut f = Draft::new(NAMING);
         f.set("disclosure", "{ not json");
         let parts = spec(MessageKind::PartialTrafficDisclosure).unwrap();
         let local = reply_json(
