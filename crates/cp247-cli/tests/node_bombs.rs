@@ -93,7 +93,8 @@ async fn bombard() -> Outcome {
         "bomb: {} bytes sealed, {inflated} bytes inflated",
         bomb.len()
     ));
-    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    // rPGP's default ZLIB level: about 240 KB armored, over 100 times smaller than inflated.
+    assert!(bomb.len() * 100 < inflated, "{}", bomb.len());
     assert!(inflated > 29_000_000);
 
     // Let the start-up settle, then take the resident size before the attack.

@@ -130,7 +130,8 @@ proptest! {
         let text = written.canonical_json();
         prop_assert!(reader.can_read(cp247_domain::Format::Receipt, written.version()));
         prop_assert_eq!(written.ack_due.is_some(), due.is_some() && reader.get() >= 2);
-        prop_assert!(String::from_utf8(text).unwrap().contains(&format!("cp247-receipt/{}", written.version())));
+        let marker = format!("cp247-receipt/{}", written.version());
+        prop_assert!(String::from_utf8(text).unwrap().contains(&marker));
     }
 }
 
