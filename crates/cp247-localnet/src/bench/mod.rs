@@ -176,6 +176,11 @@ impl BenchFile {
     pub fn len(&self) -> usize {
         self.0.as_ref().map_or(0, |b| b.len())
     }
+
+    /// No attachment (or an empty one).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl std::fmt::Debug for BenchFile {
