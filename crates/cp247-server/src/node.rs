@@ -16,7 +16,7 @@ use cp247_domain::{Address, Clock, TestClock};
 use cp247_federation::HttpsTransport;
 use cp247_federation::directory::DirectorySync;
 use cp247_federation::inbound::{Admission, Inbound};
-use cp247_federation::listen::{self, ListenMode, ServeLimits, SourceExemption};
+use cp247_federation::listen::{self, ListenMode, SourceExemption};
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
 use cp247_store::{Store, StoreOptions};
 use cp247_transport::{DirectoryHandle, Metrics, Transport};
