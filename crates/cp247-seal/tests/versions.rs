@@ -46,7 +46,7 @@ fn ack_due_makes_version_2_which_a_level_1_reader_refuses() {
     let dir = FakeDir::new().active(&md_key, md());
     let now = t(NOW);
     let due = Instant::utc(now + SignedDuration::from_hours(4));
-    let r = receipt(now, Some(due.clone()));
+    let r = receipt(now, Some(due));
     assert_eq!(r.version(), 2);
     let text = String::from_utf8(r.canonical_json()).unwrap();
     assert!(text.contains(r#""format":"cp247-receipt/2""#), "{text}");
@@ -124,7 +124,7 @@ proptest! {
     ) {
         let now = t(NOW);
         let due = with_due.then(|| Instant::utc(now + SignedDuration::from_secs(offset)));
-        let r = receipt(now, due.clone());
+        let r = receipt(now, due);
         let reader = level(reader);
         let written = r.for_reader(reader);
         let text = written.canonical_json();
