@@ -288,10 +288,7 @@ async fn a_level_1_node_and_level_2_nodes_work_together_one_receipt_version_each
     let t2 = send(&http, &de, &de_tok, "FR").await;
     let r2 = delivered_receipt(&http, &de, &de_tok, &t2).await;
     assert_eq!(r2.version(), 2);
-    let due = r2
-        .ack_due
-        .clone()
-        .expect("a level-2 receipt states ack_due");
+    let due = r2.ack_due.expect("a level-2 receipt states ack_due");
     assert!(
         due.timestamp() > r2.received_at.timestamp(),
         "{due} after {}",
