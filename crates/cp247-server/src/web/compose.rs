@@ -1681,6 +1681,59 @@ fn send_error_text(tr: Tr, e: &cp247_casework::Error) -> String {
     tr.t1(key, "code", e.code())
 }
 
+/// The composer form's fields: what to do and where to (`op`, `~kind`, `~to`, `~point`,
+/// `~accept_warnings`), and the draft (every other field but the CSRF token).
+fn read_pairs(pairs: &[(String, String)]) -> (HashMap<&str, String>, Draft) {
+    let mut meta: HashMap<&str, String> = HashMap::new();
+    let mut draft = Draft::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "csrf" => {}
+            "op" | "~kind" | "~to" | "~point" | "~accept_warnings" => {
+                meta.insert(k.as_str(), v.clone());
+            }
+            _ => draft.set(k.clone(), v.clone()),
+        }
+    }
+    (meta, draft)
+}
+
+/// Applies `add:LIST` or `remove:LIST:INDEX` to the draft; false for any other `op`.
+fn apply_list_op(draft: &mut Draft, op: &str) -> bool {
+    if let Some(list) = op.strip_prefix("add:") {
+        draft.add(list);
+        true
+    } else if let Some(rest) = op.strip_prefix("remove:") {
+        if let Some((list, index)) = rest.rsplit_once(':')
+            && let Ok(index) = index.parse::<usize>()
+        {
+            draft.remove(list, index);
+        }
+        true
+    } else {
+        false
+    }
+}
+
+/// Fuzz harness (`fuzz/`, and the seed replay in `tests/fuzz_seeds.rs`): any bytes as the
+/// body of `POST /compose`, read as the handler reads them (form decoding, the draft, its list
+/// operation, the document tree and its decoding) up to where the handler would send. Never
+/// panics, whatever the bytes.
+#[doc(hidden)]
+pub fn fuzz_compose_form(data: &[u8]) {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) else {
+        return;
+    };
+    let (meta, mut draft) = read_pairs(&pairs);
+    let get = |k: &str| meta.get(k).map_or("", String::as_str);
+    let kind = RequestKind::parse(get("~kind")).unwrap_or(RequestKind::Art29);
+    let _ = PartyCode::parse(get("~to"));
+    let _ = parse_point(Some(get("~point")));
+    apply_list_op(&mut draft, get("op"));
+    let parsed = cp247_forms::decode(&document_node(kind, &draft));
+    let _ = parsed.report.problems().len();
+}
+
 /// `POST /compose`: the draft, with what to do (`op`): add or remove a list item, update the
 /// form, or check and send. Problems re-render the form next to their fields; a valid
 /// document is sent as `POST /api/v1/requests` sends it, and the officer lands on the case.
@@ -1690,17 +1743,7 @@ pub async fn compose_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebRefusal> {
     let tr = Tr(p.lang);
-    let mut meta: HashMap<&str, String> = HashMap::new();
-    let mut draft = Draft::default();
-    for (k, v) in &pairs {
-        match k.as_str() {
-            "csrf" => {}
-            "op" | "~kind" | "~to" | "~point" | "~accept_warnings" => {
-                meta.insert(k.as_str(), v.clone());
-            }
-            _ => draft.set(k.clone(), v.clone()),
-        }
-    }
+    let (meta, mut draft) = read_pairs(&pairs);
     let get = |k: &str| meta.get(k).map_or("", String::as_str);
     let Some(kind) = RequestKind::parse(get("~kind")) else {
         return Ok(bad_request(p.lang));
@@ -1723,15 +1766,7 @@ pub async fn compose_post(
     let status = draft.get("request_status").to_owned();
     let mut problems = Vec::new();
     let mut send_error = String::new();
-    if let Some(list) = op.strip_prefix("add:") {
-        draft.add(list);
-    } else if let Some(rest) = op.strip_prefix("remove:") {
-        if let Some((list, index)) = rest.rsplit_once(':')
-            && let Ok(index) = index.parse::<usize>()
-        {
-            draft.remove(list, index);
-        }
-    } else if op == "send" {
+    if !apply_list_op(&mut draft, op) && op == "send" {
         let parsed = cp247_forms::decode(&document_node(kind, &draft));
         let warned = parsed.report.warnings().next().is_some();
         match parsed.document {
