@@ -443,6 +443,10 @@ async fn scenario(label: &str, de_db: Option<&PgDatabase>, md_db: Option<&PgData
 
     // A checkpoint not signed by the node's key is named.
     let fake_seq = now_log.last().unwrap().seq;
+    let genuine = db.sql(&format!(
+        "SELECT signature || '|' || signed_at_us FROM audit_checkpoints WHERE seq = {fake_seq}"
+    ));
+    let (genuine_signature, genuine_at) = genuine.rsplit_once('|').unwrap();
     db.sql(&format!(
         "DELETE FROM audit_checkpoints WHERE seq = {fake_seq}"
     ));
@@ -458,6 +462,17 @@ async fn scenario(label: &str, de_db: Option<&PgDatabase>, md_db: Option<&PgData
     db.sql(&format!(
         "DELETE FROM audit_checkpoints WHERE seq = {fake_seq}"
     ));
+    // Without it, the checkpoint entry has no signed checkpoint: named too.
+    assert_broken(
+        &verify(&md_config, None, &env),
+        &format!("audit entry {fake_seq} is a checkpoint entry, but no signed checkpoint"),
+    );
+    db.sql(&format!(
+        "INSERT INTO audit_checkpoints (seq, head_hash, signature, signed_at_us) VALUES \
+         ({fake_seq}, '{}', '{genuine_signature}', {genuine_at})",
+        now_log.last().unwrap().hash
+    ));
+    assert_intact(&verify(&md_config, None, &env));
 
     // Anchors that are not evidence are refused (exit 2): a changed hash no longer matches the
     // signed receipt; a line for another node's log; junk.
@@ -628,4 +643,95 @@ async fn audit_verify_names_tampering_on_postgres() {
         return;
     };
     scenario("postgres", Some(&de), Some(&fr)).await;
+}
+
+/// The attack of issue #10 point 5, as reported on a stopped demo node: the triggers dropped,
+/// the actor of entry 2 changed, the whole chain rehashed with the published formula, the head
+/// row moved along and every checkpoint row deleted. Before checkpoint entries were matched to
+/// signed checkpoints, `audit verify` called this log intact (exit 0, "no signed checkpoint
+/// yet"); now the checkpoint entries the chain still holds name the removal (exit 1).
+async fn rewritten_and_rehashed(db: Option<&PgDatabase>) {
+    let mut options = NodeOptions::sqlite("MD");
+    options.database_url = db.map(|d| d.url.clone());
+    let mut net = Network::new(vec![options]).await;
+    let md = net.node("MD");
+    md.start().await;
+    md.stop();
+    let config = md.config().to_path_buf();
+    let url = md.database_url();
+    let env: Vec<(String, String)> = Vec::new();
+    let log = entries(&url).await;
+    let checkpoints: Vec<u64> = log
+        .iter()
+        .filter(|e| e.action == AuditAction::Checkpoint)
+        .map(|e| e.seq)
+        .collect();
+    assert!(
+        checkpoints.iter().any(|s| *s > 2),
+        "the node signed a checkpoint after entry 2 when it started: {checkpoints:?}"
+    );
+    assert_intact(&verify(&config, None, &env));
+
+    let db = Db::of(&url);
+    db.drop_triggers();
+    let second = &log[1];
+    assert_eq!(second.seq, 2);
+    assert_ne!(second.actor.as_str(), "user:intruder");
+    db.sql("UPDATE audit_log SET actor = 'user:intruder' WHERE seq = 2");
+    let mut prev = cp247_store::GENESIS_HASH.to_owned();
+    for e in &log {
+        let actor = if e.seq == 2 {
+            "user:intruder"
+        } else {
+            e.actor.as_str()
+        };
+        let hash = cp247_store::entry_hash(
+            e.seq,
+            e.at.as_microsecond(),
+            actor,
+            e.action.as_str(),
+            e.ticket.as_ref().map(|t| t.as_str()),
+            e.result.as_str(),
+            &e.details,
+            &prev,
+        );
+        db.sql(&format!(
+            "UPDATE audit_log SET prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            e.seq
+        ));
+        prev = hash;
+    }
+    db.sql(&format!(
+        "UPDATE audit_head SET hash = '{prev}' WHERE id = 1"
+    ));
+    db.sql("DELETE FROM audit_checkpoints");
+
+    let run = verify(&config, None, &env);
+    for seq in &checkpoints {
+        assert_broken(
+            &run,
+            &format!(
+                "audit entry {seq} is a checkpoint entry, but no signed checkpoint is stored for it"
+            ),
+        );
+    }
+    assert!(
+        !run.stdout.contains("there is no signed checkpoint yet"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehashed_log_without_its_checkpoints_is_broken_on_sqlite() {
+    rewritten_and_rehashed(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehashed_log_without_its_checkpoints_is_broken_on_postgres() {
+    let Some(db) = pg_database("a_rehashed_log_without_its_checkpoints_is_broken_on_postgres")
+    else {
+        return;
+    };
+    rewritten_and_rehashed(Some(&db)).await;
 }

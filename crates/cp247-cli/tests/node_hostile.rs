@@ -3,8 +3,8 @@
 
 //! Hostile messages posted over HTTP to a running node: a forged sender, an unknown signer, a
 //! message for another node, a replay inside the window (the original receipt) and after it,
-//! a suspended and a revoked sender. Each is refused with its status and stable code, leaves
-//! an audit entry, and changes nothing else.
+//! a suspended and a revoked sender. Each is refused with its status and stable code, is
+//! counted in an audit entry of its source, code and interval, and changes nothing else.
 
 mod node_harness;
 
@@ -86,9 +86,11 @@ async fn hostile_messages_are_refused_with_their_code_and_audited() {
     )
     .await;
     // MD keeps a short message-age window so that a replay can outlive it in this test.
+    // Refusals are counted over 1 s intervals here, so that each is written soon.
     net.node("MD").env = vec![
         ("CP247__LIMITS__MAX_MESSAGE_AGE".into(), "8s".into()),
         ("CP247__DELIVERY__GIVE_UP_AFTER".into(), "6s".into()),
+        ("CP247__AUDIT__REFUSAL_INTERVAL".into(), "1s".into()),
     ];
     net.node("MD").start().await;
     let md_url = net.node("MD").url.clone();
@@ -223,6 +225,8 @@ async fn hostile_messages_are_refused_with_their_code_and_audited() {
         .unwrap();
     assert_eq!(tickets["items"].as_array().unwrap().len(), 1, "{tickets}");
     let db = md.database_url();
+    // The last refusals' interval ends; the node writes its counts at the latest when it stops.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     md.stop();
     let store = Store::connect(&db, Default::default()).await.unwrap();
     let entries = store.audit_entries(0, 500).await.unwrap();
@@ -232,13 +236,15 @@ async fn hostile_messages_are_refused_with_their_code_and_audited() {
         .map(|e| {
             let details: Value = serde_json::from_str(&e.details).unwrap();
             assert!(e.actor.as_str().starts_with("unverified:"), "{}", e.actor);
-            assert!(details["sealed_sha256"].is_string());
+            assert!(details["first"]["sealed_sha256"].is_string(), "{details}");
+            assert_eq!(details["count"], 1, "{details}");
+            assert_eq!(details["source"], "127.0.0.1", "{details}");
             details["code"].as_str().unwrap().to_owned()
         })
         .collect();
     assert_eq!(
         rejected, expected_codes,
-        "one audit entry per refusal, in order"
+        "one audit entry per refusal code and interval (each here counts one), in order"
     );
     let received = entries
         .iter()

@@ -42,6 +42,10 @@ pub mod model;
 pub mod status;
 pub mod text;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use accept::{
     Acceptance, AcceptancePolicy, AcceptedDirectory, DirectoryHealth, DirectoryState,
     PinnedAuthority, Refusal, SignedDirectory, TrafficDirectory, TrafficRefusal,

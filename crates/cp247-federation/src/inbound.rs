@@ -4,8 +4,11 @@
 //! signed receipt. A replay gets the original receipt.
 //!
 //! Every refusal has a stable code and an HTTP status ([`cp247_transport::refusal::CODES`])
-//! and leaves an audit entry, except `inbound_busy`, which refuses no message but asks the
-//! sender to come back (it is counted in the metrics).
+//! and is counted in the audit log: one entry per (source, code) and interval with its count,
+//! at most [`RefusalPolicy::max_tallies`] of them per interval plus one overflow entry
+//! (`cp247_store::Store::tally_refusal`, ADR 0026), so a stranger cannot grow the log without
+//! bound; [`flush_task`] writes the tallies of intervals that are over. `inbound_busy` refuses
+//! no message but asks the sender to come back: it is only counted in the metrics.
 //!
 //! Opening is expensive and a stranger can ask for it: at most [`Admission`]'s number of
 //! messages are opened at once (the excess is `inbound_busy`, 503 with `Retry-After`), each on
@@ -18,12 +21,13 @@ use std::time::Duration;
 use cp247_directory::DirectoryState;
 use cp247_domain::{Address, Clock, MessageId};
 use cp247_seal::{Limits, NodeKey, OpenPolicy, Verified};
-use cp247_store::{Actor, AuditAction, AuditRecord, AuditResult, Store};
+use cp247_store::{RefusalPolicy, Refused, Store};
 use cp247_transport::{Accepted, Arrival, ChannelKind, Inbox, Metrics, Refusal};
 use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 /// The default number of inbound messages opened at once.
 pub const DEFAULT_MAX_OPENING: usize = 4;
@@ -99,7 +103,13 @@ pub struct Inbound {
     pub metrics: Arc<Metrics>,
     /// How many messages are opened at once.
     pub admission: Admission,
+    /// How refusals are counted in the audit log.
+    pub refusals: RefusalPolicy,
 }
+
+/// The source of a post whose network address is not known (a caller other than the
+/// listener).
+pub const UNKNOWN_SOURCE: &str = "unknown";
 
 impl Inbound {
     /// Runs the pipeline on `bytes` with the directory `directory` (a snapshot). A refusal is
@@ -109,6 +119,17 @@ impl Inbound {
         &self,
         bytes: Vec<u8>,
         directory: Arc<DirectoryState>,
+    ) -> Result<Accepted, Refusal> {
+        self.receive_from(bytes, directory, UNKNOWN_SOURCE).await
+    }
+
+    /// [`Inbound::receive`] for a post from `source` (an IPv4 address or an IPv6 /64 prefix):
+    /// its refusal is counted under that source.
+    pub async fn receive_from(
+        &self,
+        bytes: Vec<u8>,
+        directory: Arc<DirectoryState>,
+        source: &str,
     ) -> Result<Accepted, Refusal> {
         let now = self.clock.now();
         let mut claimed = None;
@@ -126,7 +147,7 @@ impl Inbound {
             }
             Err(refusal) => {
                 self.metrics.inbox(refusal.code, true);
-                self.audit_refusal(&sha256, size, claimed.as_ref(), refusal, now)
+                self.audit_refusal(&sha256, size, claimed.as_ref(), refusal, source, now)
                     .await;
             }
         }
@@ -204,18 +225,13 @@ impl Inbound {
         size: usize,
         claimed: Option<&(Address, MessageId)>,
         refusal: &Refusal,
+        source: &str,
         now: Timestamp,
     ) {
-        let actor = match claimed {
-            Some((sender, _)) => Actor::parse(&format!("unverified:{sender}")),
-            None => Actor::parse("unverified:unknown"),
-        };
-        let Ok(actor) = actor else { return };
-        let record = AuditRecord {
-            actor,
-            action: AuditAction::Reject,
-            ticket: None,
-            result: AuditResult::Denied,
+        let refused = Refused {
+            source,
+            code: refusal.code,
+            at: now,
             details: json!({
                 "code": refusal.code,
                 "reason": refusal.message,
@@ -224,16 +240,62 @@ impl Inbound {
                 "sealed_sha256": hex::encode(sealed_sha256),
                 "size": size,
             }),
-            at: now,
         };
-        if let Err(e) = self.store.append_audit(&record).await {
-            tracing::error!(error = %e, code = refusal.code, "could not audit a refused message");
+        if let Err(e) = self.store.tally_refusal(&refused, &self.refusals).await {
+            tracing::error!(error = %e, code = refusal.code, "could not count a refused message");
+        }
+        // Tallies of intervals that are over are written now (the task does it too).
+        if let Err(e) = self.store.flush_refusals(now).await {
+            tracing::error!(error = %e, "could not write counted refusals to the audit log");
         }
         tracing::warn!(
             code = refusal.code,
             claimed_sender = ?claimed.map(|(s, _)| s.to_string()),
             "incoming message refused"
         );
+    }
+}
+
+/// How often [`flush_task`] looks at the clock: a tenth of the interval, between 100 ms and
+/// 1 min.
+fn flush_poll(interval: jiff::SignedDuration) -> Duration {
+    Duration::try_from(interval)
+        .unwrap_or(Duration::from_secs(60))
+        .checked_div(10)
+        .unwrap_or_default()
+        .clamp(Duration::from_millis(100), Duration::from_secs(60))
+}
+
+/// Writes the refusal tallies of intervals that are over (on `clock`) to the audit log, until
+/// `stop`, and once more then.
+pub async fn flush_task(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    policy: RefusalPolicy,
+    stop: CancellationToken,
+) {
+    let poll = flush_poll(policy.interval);
+    loop {
+        match store.flush_refusals(clock.now()).await {
+            Ok(written) if !written.is_empty() => {
+                tracing::info!(
+                    entries = written.len(),
+                    "counted refusals written to the audit log"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "could not write counted refusals; retrying later")
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+    // Intervals that ended while the node was stopping are written before it stops.
+    if let Err(e) = store.flush_refusals(clock.now()).await {
+        tracing::error!(error = %e, "could not write counted refusals at shutdown");
     }
 }
 

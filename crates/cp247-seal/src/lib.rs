@@ -185,4 +185,7 @@ pub use receipt::{
 };
 
 #[cfg(feature = "fuzzing")]
-pub use fuzzing::{fuzz_open, fuzz_payload};
+pub use fuzzing::{
+    FUZZ_KEY_PASSPHRASE, fuzz_cert, fuzz_detached, fuzz_open, fuzz_open_verify, fuzz_payload,
+    fuzz_receipt, fuzz_seeds, split_at_nul,
+};

@@ -668,16 +668,45 @@ pub struct AuditSection {
     /// the last is older than this.
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: Period,
+    /// Refused posts to the federation endpoint are counted per source and refusal code over
+    /// intervals of this length; each count becomes one audit entry when its interval is over
+    /// (ADR 0026). 1s to 1d; default 10 minutes.
+    #[serde(default = "default_refusal_interval")]
+    pub refusal_interval: Period,
+    /// The most (source, code) counts per interval; refusals beyond are counted in one
+    /// overflow entry. 1 to 10 000; default 100.
+    #[serde(default = "default_refusal_counts")]
+    pub refusal_counts_per_interval: u32,
 }
 
 fn default_checkpoint_every() -> Period {
     Period::secs(3600)
 }
 
+fn default_refusal_interval() -> Period {
+    Period::secs(600)
+}
+
+fn default_refusal_counts() -> u32 {
+    100
+}
+
+impl AuditSection {
+    /// How refused posts are counted.
+    pub fn refusal_policy(&self) -> cp247_store::RefusalPolicy {
+        cp247_store::RefusalPolicy {
+            interval: self.refusal_interval.signed(),
+            max_tallies: self.refusal_counts_per_interval,
+        }
+    }
+}
+
 impl Default for AuditSection {
     fn default() -> Self {
         Self {
             checkpoint_every: default_checkpoint_every(),
+            refusal_interval: default_refusal_interval(),
+            refusal_counts_per_interval: default_refusal_counts(),
         }
     }
 }
@@ -1210,6 +1239,19 @@ impl ConfigFile {
                 "it must be 1s to 7d: a longer interval leaves the end of the audit log unprotected for too long",
             ));
         }
+        let interval = self.audit.refusal_interval.duration();
+        if interval < Duration::from_secs(1) || interval > Duration::from_secs(86_400) {
+            return Err(invalid(
+                "audit.refusal_interval",
+                "it must be 1s to 1d: refused posts are written to the audit log once their interval is over",
+            ));
+        }
+        if !(1..=10_000).contains(&self.audit.refusal_counts_per_interval) {
+            return Err(invalid(
+                "audit.refusal_counts_per_interval",
+                "it must be 1 to 10000: it bounds the audit entries strangers cause per interval",
+            ));
+        }
         self.cases
             .ack_limit
             .check()
@@ -1701,6 +1743,34 @@ mod tests {
                 Err(e) => {
                     assert!(!ok, "{text}: {e}");
                     assert!(e.to_string().contains("audit.checkpoint_every"), "{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refusal_counting_is_bounded() {
+        let base = std::path::Path::new("/srv/cp247");
+        assert_eq!(
+            sample().audit.refusal_policy(),
+            cp247_store::RefusalPolicy::default()
+        );
+        for (interval, counts, ok, key) in [
+            ("1s", 1, true, ""),
+            ("1d", 10_000, true, ""),
+            ("500ms", 100, false, "audit.refusal_interval"),
+            ("2d", 100, false, "audit.refusal_interval"),
+            ("10m", 0, false, "audit.refusal_counts_per_interval"),
+            ("10m", 10_001, false, "audit.refusal_counts_per_interval"),
+        ] {
+            let mut file = sample();
+            file.audit.refusal_interval = interval.parse().unwrap();
+            file.audit.refusal_counts_per_interval = counts;
+            match file.resolve(base) {
+                Ok(_) => assert!(ok, "{interval} {counts} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{interval} {counts}: {e}");
+                    assert!(e.to_string().contains(key), "{e}");
                 }
             }
         }

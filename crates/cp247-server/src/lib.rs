@@ -37,3 +37,11 @@ pub mod secrets;
 pub mod throttle;
 pub mod tokens;
 pub mod web;
+
+/// Fuzz harnesses for the form bodies a stranger (or a signed-in person) posts: used by
+/// `fuzz/` and by the seed replay test. Not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::web::compose::fuzz_compose_form;
+    pub use crate::web::pages::fuzz_sign_in_form;
+}

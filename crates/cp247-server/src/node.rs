@@ -386,6 +386,7 @@ pub async fn start_with_alerts(
         policy: open_policy,
         metrics: metrics.clone(),
         admission: Admission::new(config.file.limits.max_inbound_opening),
+        refusals: config.file.audit.refusal_policy(),
     };
     let d = &config.file.delivery;
     let settings = OutboxSettings {
@@ -535,6 +536,12 @@ pub async fn start_with_alerts(
         key,
         context.clock.clone(),
         checkpoint_every,
+        shutdown.clone(),
+    ));
+    tasks.spawn(cp247_federation::inbound::flush_task(
+        context.store.clone(),
+        context.clock.clone(),
+        context.inbound.refusals,
         shutdown.clone(),
     ));
     tasks.spawn(cp247_casework::scheduler::run(work, shutdown.clone()));

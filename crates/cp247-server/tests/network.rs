@@ -948,3 +948,80 @@ async fn a_configured_acknowledgement_limit_decides_when_the_scheduler_escalates
     stop(fr).await;
     stop(md).await;
 }
+
+/// Issue #10: every refused unauthenticated post used to add its own audit entry, so a
+/// stranger could grow the evidence log without bound. A thousand junk posts from one address
+/// now leave one tally (no entry) while their interval lasts, and one audit entry with the
+/// count 1 000 once the node's (injected) clock has passed the interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_refused_posts_from_one_address_are_one_audit_entry_with_their_count() {
+    use cp247_domain::ManualClock;
+    use cp247_store::AuditAction;
+    let net = Net::build(&["MD"], false);
+    let start_at = cp247_store::truncate_to_micros(now());
+    let clock = Arc::new(ManualClock::new(start_at));
+    let config = ConfigFile::load(net.config(0), &[]).unwrap();
+    let interval = config.file.audit.refusal_policy().interval;
+    let md = node::start(config, Passphrase::new(PASS.into()), clock.clone())
+        .await
+        .unwrap();
+    let store = md.context.store.clone();
+    let rejects = || async {
+        let mut found = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.audit_entries(after, 500).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            found.extend(page.into_iter().filter(|e| e.action == AuditAction::Reject));
+        }
+        found
+    };
+    let before = store.audit_head().await.unwrap().seq;
+    let http = client();
+    let junk = b"-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n".to_vec();
+    for _ in 0..1000 {
+        let r = http
+            .post(format!("{}/federation/v1/messages", base(&md)))
+            .header("content-type", "application/pgp-encrypted")
+            .body(junk.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+    }
+    // Nothing written to the log by the strangers while the interval lasts; one tally.
+    assert!(rejects().await.is_empty());
+    let pending = store.pending_refusals().await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(
+        (pending[0].source.as_str(), pending[0].code.as_str()),
+        ("127.0.0.1", "malformed")
+    );
+    assert_eq!(pending[0].count, 1000);
+    let grown = store.audit_head().await.unwrap().seq - before;
+    assert!(grown <= 1, "the log grew by {grown} entries");
+
+    // The interval is over on the node's clock: the next refusal writes the tally's entry
+    // before it is answered (the node's task would too).
+    clock.set(start_at + interval);
+    let r = http
+        .post(format!("{}/federation/v1/messages", base(&md)))
+        .header("content-type", "application/pgp-encrypted")
+        .body(junk.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let written = rejects().await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    let details: Value = serde_json::from_str(&written[0].details).unwrap();
+    assert_eq!(details["count"], 1000, "{details}");
+    assert_eq!(details["code"], "malformed");
+    assert_eq!(written[0].actor.as_str(), "unverified:127.0.0.1");
+    let pending = store.pending_refusals().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].count, 1, "the new interval's tally");
+    assert!(store.verify_chain(&[]).await.unwrap().is_intact());
+    stop(md).await;
+}

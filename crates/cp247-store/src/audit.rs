@@ -10,6 +10,7 @@
 //! armored signature as a [`Checkpoint`]; it carries the current head in each receipt it
 //! issues, so peers hold [`Anchor`]s too.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use cp247_domain::{Address, TicketId};
@@ -388,6 +389,27 @@ pub enum ChainFault {
         anchor: u64,
         /// The anchor.
         by: AnchorSource,
+    },
+    /// A checkpoint entry of the chain has no signed checkpoint: the signature row was removed
+    /// (typically with the chain rewritten and rehashed, which only the checkpoint's signature
+    /// would have shown).
+    #[error(
+        "audit entry {seq} is a checkpoint entry, but no signed checkpoint is stored for it: \
+         the signed checkpoint was removed, and the entries before it may have been rewritten"
+    )]
+    CheckpointMissing {
+        /// The checkpoint entry.
+        seq: u64,
+    },
+    /// A signed checkpoint is stored for an entry that is not a checkpoint entry: the node
+    /// signs only its own checkpoint entries, so the entry or the checkpoint was replaced.
+    #[error(
+        "a signed checkpoint is stored for audit entry {seq}, which is not a checkpoint entry: \
+         the entry or the checkpoint was replaced"
+    )]
+    CheckpointExtra {
+        /// The entry the checkpoint names.
+        seq: u64,
     },
     /// The entry at an anchor's seq has another hash.
     #[error(
@@ -777,7 +799,10 @@ impl Store {
     /// Walks the whole chain from the first entry and reports every fault: altered, moved,
     /// removed or truncated entries, each named by its sequence number. Checked anchors: the
     /// ones given (e.g. head hashes peers hold from our receipts), every stored checkpoint
-    /// (verify their signatures separately), and the head row.
+    /// (verify their signatures separately), and the head row. Every `checkpoint` entry of the
+    /// chain must have a stored checkpoint and every stored checkpoint must name a `checkpoint`
+    /// entry, so a chain rewritten and rehashed with its checkpoint rows deleted is still
+    /// caught by the checkpoint entries it contains.
     ///
     /// The walk reads pages of 1 000 entries, so memory stays bounded; it is not subject to
     /// the per-operation time limit, since a long chain takes long to read.
@@ -790,8 +815,12 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(StoreError::db(op))?;
+        // The sequence numbers of the stored checkpoints: every checkpoint entry of the chain
+        // must have one, and each must name a checkpoint entry.
+        let mut signed: BTreeSet<u64> = BTreeSet::new();
         for row in &rows {
             let c = checkpoint_from_row(row)?;
+            signed.insert(c.seq);
             all.push(Anchor {
                 seq: c.seq,
                 hash: c.head_hash,
@@ -878,6 +907,14 @@ impl Store {
                     false
                 };
                 prev_faulty = faulty;
+                let is_checkpoint_entry = e.action == AuditAction::Checkpoint;
+                match (is_checkpoint_entry, signed.contains(&e.seq)) {
+                    (true, false) => {
+                        push(&mut faults, ChainFault::CheckpointMissing { seq: e.seq })
+                    }
+                    (false, true) => push(&mut faults, ChainFault::CheckpointExtra { seq: e.seq }),
+                    (true, true) | (false, false) => {}
+                }
                 while let Some(a) = all.get(anchor_idx).filter(|a| a.seq <= e.seq) {
                     if a.seq == e.seq && a.hash != e.hash {
                         push(

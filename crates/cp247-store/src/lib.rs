@@ -79,6 +79,7 @@ mod migrate;
 mod options;
 mod outbox;
 mod peers;
+mod refusals;
 mod store;
 mod throttles;
 mod tickets;
@@ -107,6 +108,7 @@ pub use migrate::latest_version;
 pub use options::{Backend, Page, Paged, StoreOptions};
 pub use outbox::{Claim, DeliveryEvent, DeliveryState, DeliveryStatus, TransitionError, WorkerId};
 pub use peers::PeerState;
+pub use refusals::{OVERFLOW, RefusalPolicy, RefusalTally, Refused, Tallied};
 pub use store::{Diagnostics, Health, Store, Tx};
 pub use throttles::{
     Admission, SignInStep, ThrottleAttempt, ThrottlePolicy, ThrottleRow, ThrottleScope,

@@ -48,6 +48,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sign_in_throttles",
         include_str!("../migrations/sqlite/0008_sign_in_throttles.sql"),
     ),
+    (
+        9,
+        "refusal_tallies",
+        include_str!("../migrations/sqlite/0009_refusal_tallies.sql"),
+    ),
 ];
 
 /// `(version, description, SQL)` of each PostgreSQL migration.
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "sign_in_throttles",
         include_str!("../migrations/postgres/0008_sign_in_throttles.sql"),
+    ),
+    (
+        9,
+        "refusal_tallies",
+        include_str!("../migrations/postgres/0009_refusal_tallies.sql"),
     ),
 ];
 

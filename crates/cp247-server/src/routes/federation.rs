@@ -1,17 +1,20 @@
 //! The federation endpoint: peers post sealed messages; anyone may read the node's identity.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cp247_domain::Instant;
+use cp247_federation::listen::ClientAddr;
 use cp247_federation::wire::{AcceptedBody, ErrorBody, IdentityBody, Outcome, SEALED_MEDIA_TYPE};
 use cp247_transport::{Accepted, Refusal};
 
 use crate::node::NodeContext;
+use crate::throttle::Source;
 
 fn refusal_response(refusal: &Refusal, busy_retry_after_secs: u64) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -51,6 +54,7 @@ fn plain_refusal(status: StatusCode, code: &'static str, message: String) -> Res
 /// `POST /federation/v1/messages`: the body is the sealed message (armored OpenPGP).
 pub async fn post_message(
     State(ctx): State<Arc<NodeContext>>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -87,7 +91,17 @@ pub async fn post_message(
         }
     };
     let directory = ctx.directory.snapshot();
-    match ctx.inbound.receive(Vec::from(bytes), directory).await {
+    // Refusals are counted per source (ADR 0026): the TCP peer, or the address a trusted
+    // proxy wrote ([web]); an IPv6 source counts by its /64.
+    let source = match client {
+        Some(Extension(c)) => Source::of(ctx.web.client_addresses.client(c.0.ip(), &headers)),
+        None => Source::of(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+    };
+    match ctx
+        .inbound
+        .receive_from(Vec::from(bytes), directory, source.as_str())
+        .await
+    {
         Ok(received) => {
             let outcome = match &received {
                 Accepted::New { .. } => Outcome::Accepted,

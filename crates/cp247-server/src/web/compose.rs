@@ -1469,6 +1469,25 @@ fn send_error_text(tr: Tr, e: &cp247_casework::Error) -> String {
     tr.t1(key, "code", e.code())
 }
 
+/// Fuzz harness (`fuzz/`, and the seed replay in `tests/fuzz_seeds.rs`): any bytes as the
+/// body of `POST /compose`, read as the handler reads them (form decoding, the draft, its list
+/// operation, the document tree and its decoding) up to where the handler would send. Never
+/// panics, whatever the bytes.
+#[doc(hidden)]
+pub fn fuzz_compose_form(data: &[u8]) {
+    let Ok(mut draft) = Draft::parse(data, NAMING) else {
+        return;
+    };
+    let mut meta = |k: &str| draft.take(k).unwrap_or_default();
+    let (op, kind, to, point) = (meta("op"), meta("~kind"), meta("~to"), meta("~point"));
+    let kind = RequestKind::parse(&kind).unwrap_or(RequestKind::Art29);
+    let _ = PartyCode::parse(&to);
+    let _ = parse_point(Some(&point));
+    draft.apply(&Op::parse(&op), kind.fields());
+    let parsed = cp247_forms::decode(&document_node(kind, &draft));
+    let _ = parsed.report.problems().len();
+}
+
 /// `POST /compose`: the draft, with what to do (`op`): add or remove a list item, update the
 /// form, or check and send. Problems re-render the form next to their fields; a valid
 /// document is sent as `POST /api/v1/requests` sends it, and the officer lands on the case.

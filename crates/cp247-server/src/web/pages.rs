@@ -186,6 +186,21 @@ impl std::fmt::Debug for SignInForm {
     }
 }
 
+/// Fuzz harness (`fuzz/`, and the seed replay in `tests/fuzz_seeds.rs`): any bytes as the
+/// body of the sign-in form and of the second-factor form, decoded as the handlers' `Form`
+/// extractor decodes them. Never panics, whatever the bytes.
+#[doc(hidden)]
+pub fn fuzz_sign_in_form(data: &[u8]) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<SignInForm>(data) {
+        let shown: String = form.username.chars().take(80).collect();
+        assert!(shown.chars().count() <= 80);
+        let _ = form.password.len();
+    }
+    if let Ok(form) = serde_urlencoded::from_bytes::<CodeForm>(data) {
+        let _ = form.code.trim().len();
+    }
+}
+
 /// The answer to an attempt the throttle did not admit: `429` with the seconds to wait
 /// (`until`: when the delay ends; `None`: the throttle's table is full, try in a minute). The
 /// same whether or not the name is an account's.

@@ -421,7 +421,107 @@ on_both!(tampering_with_any_entry_is_named, anywhere);
 async fn drop_trigger_if_exists(ctx: &Ctx, name: &str) {
     let sql = match ctx.backend {
         Backend::Sqlite => format!("DROP TRIGGER IF EXISTS {name}"),
-        Backend::Postgres => format!("DROP TRIGGER IF EXISTS {name} ON audit_log"),
+        Backend::Postgres => {
+            let table = ["audit_head", "audit_checkpoints"]
+                .into_iter()
+                .find(|t| name.starts_with(t))
+                .unwrap_or("audit_log");
+            format!("DROP TRIGGER IF EXISTS {name} ON {table}")
+        }
     };
     ctx.exec(&sql).await.unwrap();
 }
+
+/// Rewrites the whole chain from entry 1 with the published hash formula, as an attacker with
+/// database access and the triggers dropped would, and moves the head row to the new last hash.
+async fn rehash_everything(ctx: &Ctx, store: &Store) -> anyhow::Result<()> {
+    let entries = store.audit_entries(0, 1000).await?;
+    let mut prev = GENESIS_HASH.to_owned();
+    for e in &entries {
+        let hash = entry_hash(
+            e.seq,
+            e.at.as_microsecond(),
+            e.actor.as_str(),
+            e.action.as_str(),
+            e.ticket.as_ref().map(|t| t.as_str()),
+            e.result.as_str(),
+            &e.details,
+            &prev,
+        );
+        ctx.exec(&format!(
+            "UPDATE audit_log SET prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            e.seq
+        ))
+        .await?;
+        prev = hash;
+    }
+    ctx.exec(&format!(
+        "UPDATE audit_head SET hash = '{prev}' WHERE id = 1"
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn checkpoint_entries(ctx: Ctx) -> anyhow::Result<()> {
+    let store = ctx.store().await;
+    fill(&store, 3).await;
+    // Entry 4 is a checkpoint entry with its signed checkpoint, as the node makes them.
+    let four = store
+        .append_audit(&audit(AuditAction::Checkpoint, None, at(3)))
+        .await?;
+    store
+        .record_checkpoint(&Checkpoint {
+            seq: four.seq,
+            head_hash: four.hash.clone(),
+            signature: "-----BEGIN PGP SIGNATURE-----\n...".to_owned(),
+            signed_at: at(3),
+        })
+        .await?;
+    fill(&store, 2).await;
+    assert!(store.verify_chain(&[]).await?.is_intact());
+
+    // The attack of issue #10: triggers dropped, entry 2's actor changed, the chain rehashed,
+    // the checkpoint rows deleted. The checkpoint entry remains and names the removal.
+    for t in [
+        "audit_log_no_update",
+        "audit_head_moves_forward",
+        "audit_checkpoints_no_delete",
+    ] {
+        drop_trigger_if_exists(&ctx, t).await;
+    }
+    ctx.exec("UPDATE audit_log SET actor = 'user:someone-else' WHERE seq = 2")
+        .await?;
+    rehash_everything(&ctx, &store).await?;
+    ctx.exec("DELETE FROM audit_checkpoints").await?;
+    let report = store.verify_chain(&[]).await?;
+    assert_eq!(report.faults, [ChainFault::CheckpointMissing { seq: 4 }]);
+    assert_eq!(
+        report.faults[0].to_string(),
+        "audit entry 4 is a checkpoint entry, but no signed checkpoint is stored for it: the \
+         signed checkpoint was removed, and the entries before it may have been rewritten"
+    );
+
+    // A checkpoint row over an entry that is not a checkpoint entry is named too (its hash is
+    // the entry's, so only the kind of entry gives it away).
+    let five = store.audit_entries(4, 1).await?.remove(0);
+    assert_eq!(five.action, AuditAction::View);
+    ctx.exec(&format!(
+        "INSERT INTO audit_checkpoints (seq, head_hash, signature, signed_at_us) VALUES \
+         (5, '{}', 'sig', 0)",
+        five.hash
+    ))
+    .await?;
+    let report = store.verify_chain(&[]).await?;
+    assert_eq!(
+        report.faults,
+        [
+            ChainFault::CheckpointMissing { seq: 4 },
+            ChainFault::CheckpointExtra { seq: 5 }
+        ]
+    );
+    Ok(())
+}
+on_both!(
+    every_checkpoint_entry_has_its_signed_checkpoint,
+    checkpoint_entries
+);

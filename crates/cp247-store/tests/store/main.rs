@@ -16,6 +16,7 @@ mod connect;
 mod inbox;
 mod misc;
 mod outbox;
+mod refusals;
 mod schema;
 mod throttles;
 mod tickets;

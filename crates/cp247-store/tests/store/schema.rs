@@ -247,7 +247,7 @@ async fn snapshot(ctx: Ctx) -> anyhow::Result<()> {
     let pool = ctx.raw().await;
     let schema = dump(&pool, ctx.backend).await;
     pool.close().await;
-    assert_eq!(schema.tables.len(), 21, "{:?}", schema.tables.keys());
+    assert_eq!(schema.tables.len(), 22, "{:?}", schema.tables.keys());
     match ctx.backend {
         Backend::Sqlite => insta::assert_snapshot!("schema_sqlite", schema.render()),
         Backend::Postgres => {
