@@ -69,8 +69,11 @@ mod encode;
 mod error;
 pub mod examples;
 pub mod field;
+pub mod grounds;
+pub mod kind;
 pub mod node;
 pub mod problem;
+pub mod reply;
 pub mod schemas;
 pub mod shared;
 #[cfg(feature = "strategies")]
@@ -86,6 +89,9 @@ pub use documents::{
 pub use encode::{encode, to_json_string};
 pub use error::FormsError;
 pub use field::{Applicable, Field, NonEmpty, Reason, ReasonError};
+pub use grounds::{GroundKind, OffenceScope, RefusalGround};
+pub use kind::{Article, MessageKind, Role};
 pub use node::{MAX_DEPTH, MAX_DOCUMENT_BYTES, Node};
 pub use problem::{Code, FieldPath, Problem, Report, Severity};
+pub use reply::{Message, ParsedMessage, ParsedReply, Reply, ReplyContext};
 pub use shared::DateTimeTz;
