@@ -1629,3 +1629,58 @@ fn json_keys_and_values_are_snake_case_and_stable() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Generated replies against the published reply schemas (the examples are in schema_agreement)
+
+#[test]
+fn generated_replies_are_accepted_by_both_reply_schemas() {
+    use proptest::test_runner::TestRunner;
+    let schema: serde_json::Value =
+        serde_json::from_str(cp247_forms::schemas::REPLY_JSON_SCHEMA).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let xmllint = std::process::Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !xmllint {
+        eprintln!("\n*** WARNING: xmllint is not installed: the XSD half is SKIPPED ***\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xsd = dir.path().join("cp247-replies.xsd");
+    std::fs::write(&xsd, cp247_forms::schemas::REPLY_XSD).unwrap();
+    // xmllint is a process per reply: a few dozen cases here; the round trip runs many more.
+    let mut runner = TestRunner::new(ProptestConfig::with_cases(32));
+    runner
+        .run(&reply(), |(_, reply)| {
+            let json: serde_json::Value = serde_json::from_str(&to_json_string(&reply)).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&json)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            prop_assert!(
+                errors.is_empty(),
+                "the reply JSON Schema refuses a valid {}: {errors:#?}\n{json:#}",
+                reply.kind()
+            );
+            if xmllint {
+                let xml = reply_to_xml_string(&reply);
+                let file = dir.path().join("reply.xml");
+                std::fs::write(&file, &xml).unwrap();
+                let out = std::process::Command::new("xmllint")
+                    .args(["--noout", "--nonet", "--schema"])
+                    .arg(&xsd)
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                prop_assert!(
+                    out.status.success(),
+                    "the reply XSD refuses a valid {}:\n{}\n{xml}",
+                    reply.kind(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -46,6 +46,15 @@ pub fn decode_reply(node: &Node, ctx: &ReplyContext) -> ParsedReply {
     finish(c, reply)
 }
 
+/// Decodes a reply without the case it belongs to (a file given on the command line): every
+/// rule is checked except those that depend on the request it answers (reply kinds and refusal
+/// grounds per article, item numbers, the requested period, extension or not).
+pub fn decode_reply_without_case(node: &Node) -> ParsedReply {
+    let mut c = Ctx::new();
+    let reply = reply(&mut c, node, None, None);
+    finish(c, reply)
+}
+
 /// Reads a JSON message body for an envelope whose header names `message_type`.
 pub fn parse_message_json(
     message_type: &str,

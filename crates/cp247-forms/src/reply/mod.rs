@@ -45,7 +45,9 @@ use crate::kind::{Article, MessageKind};
 use crate::problem::Report;
 use crate::shared::choice;
 
-pub use decode::{decode_message, decode_reply, parse_message_json, parse_reply_json};
+pub use decode::{
+    decode_message, decode_reply, decode_reply_without_case, parse_message_json, parse_reply_json,
+};
 pub use encode::{encode_reply, to_json_string};
 
 /// What a reply is checked against: facts of the request it answers.
