@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Drafting aid: writes cp247-forms.xsd and cp247-forms.schema.json (beside this file) from one
-table of the document model, so that the two schemas agree with each other.
+"""Drafting aid: writes cp247-forms.xsd and cp247-forms.schema.json (request documents) and
+cp247-replies.xsd and cp247-replies.schema.json (replies, which share the request types), beside
+this file, from one table of the document model, so that the schemas agree with each other.
 
 The committed schemas are the reviewed artefacts. After a change to the model, update the table
 below, run `python3 crates/cp247-forms/schemas/draft_schemas.py`, read the diff of both schemas
-like code, and run `cargo test -p cp247-forms --test schema_agreement`."""
+like code, and run `cargo test -p cp247-forms --test schema_agreement --test replies`."""
 import json
 import os
 import re

@@ -1,7 +1,10 @@
 //! cp247 request documents: the Art. 29 preservation request (with the Art. 30 ask), the
 //! Art. 30 partial disclosure of traffic data, the Art. 31 subscriber information request and
 //! the Art. 35 assistance request — typed model, decoding with a complete problem report, and
-//! canonical JSON.
+//! canonical JSON — and every reply on a case ([`reply`]: acknowledgement, refusal,
+//! preservation confirmed, …, named by its [`MessageKind`]), read and written by the same
+//! machinery, with the same conventions, codes ([`Code::REPLY`] for the rules only replies
+//! have) and paths, as JSON and as XML (ADR 0023).
 //!
 //! # Representation conventions (JSON; XML follows the same tree)
 //!
