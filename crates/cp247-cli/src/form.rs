@@ -268,7 +268,7 @@ fn serialise(valid: &Valid, format: Format) -> String {
 
 /// What was read: a request document, or a reply (checked with or without its case).
 #[allow(clippy::large_enum_variant)] // one value per command
-enum Read {
+enum Readout {
     Request(Parsed),
     Reply {
         parsed: ParsedReply,
@@ -276,24 +276,24 @@ enum Read {
     },
 }
 
-impl Read {
+impl Readout {
     fn report(&self) -> &Report {
         match self {
-            Read::Request(p) => &p.report,
-            Read::Reply { parsed, .. } => &parsed.report,
+            Readout::Request(p) => &p.report,
+            Readout::Reply { parsed, .. } => &parsed.report,
         }
     }
 
     fn valid(&self) -> Option<Valid> {
         match self {
-            Read::Request(p) => p.document.clone().map(Valid::Request),
-            Read::Reply { parsed, .. } => parsed.reply.clone().map(Valid::Reply),
+            Readout::Request(p) => p.document.clone().map(Valid::Request),
+            Readout::Reply { parsed, .. } => parsed.reply.clone().map(Valid::Reply),
         }
     }
 
     /// Says on standard error which rules a reply read without its case skipped.
     fn note(&self) {
-        if let Read::Reply {
+        if let Readout::Reply {
             with_case: false, ..
         } = self
         {
@@ -346,7 +346,7 @@ fn reply_kind(node: &Node) -> Option<MessageKind> {
 
 /// Reads and decodes FILE: a request document, or a reply (against the request in REQUEST
 /// when given).
-fn read_document(file: &Path, request: Option<&Path>) -> Result<(Format, Read), Unreadable> {
+fn read_document(file: &Path, request: Option<&Path>) -> Result<(Format, Readout), Unreadable> {
     let (format, node) = read_node(file)?;
     if reply_kind(&node).is_none() {
         if request.is_some() {
@@ -355,13 +355,13 @@ fn read_document(file: &Path, request: Option<&Path>) -> Result<(Format, Read), 
                 file.display()
             );
         }
-        return Ok((format, Read::Request(cp247_forms::decode(&node))));
+        return Ok((format, Readout::Request(cp247_forms::decode(&node))));
     }
     let Some(request) = request else {
         let parsed = reply::decode_reply_without_case(&node);
         return Ok((
             format,
-            Read::Reply {
+            Readout::Reply {
                 parsed,
                 with_case: false,
             },
@@ -370,7 +370,7 @@ fn read_document(file: &Path, request: Option<&Path>) -> Result<(Format, Read), 
     let ctx = request_context(request)?;
     Ok((
         format,
-        Read::Reply {
+        Readout::Reply {
             parsed: reply::decode_reply(&node, &ctx),
             with_case: true,
         },
@@ -438,7 +438,7 @@ fn print_problems(report: &Report, lang: Lang) {
     }
 }
 
-fn summary(file: &Path, read: &Read) -> String {
+fn summary(file: &Path, read: &Readout) -> String {
     let report = read.report();
     let errors = report.errors().count();
     let warnings = report.warnings().count();
@@ -460,8 +460,8 @@ fn summary(file: &Path, read: &Read) -> String {
             "{}: not a valid {} ({}, {})",
             file.display(),
             match read {
-                Read::Request(_) => "document",
-                Read::Reply { .. } => "reply",
+                Readout::Request(_) => "document",
+                Readout::Reply { .. } => "reply",
             },
             plural(errors, "error"),
             plural(warnings, "warning")
@@ -604,7 +604,11 @@ fn reply_date(r: &Reply) -> jiff::civil::Date {
         match node {
             Node::String(s) | Node::Text(s) => {
                 if let Ok(i) = cp247_domain::Instant::parse(s) {
-                    return Some(i.timestamp().to_zoned(jiff::tz::TimeZone::UTC).date());
+                    return Some(
+                        i.timestamp()
+                            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                            .date(),
+                    );
                 }
                 s.parse::<jiff::civil::Date>()
                     .ok()
@@ -618,7 +622,7 @@ fn reply_date(r: &Reply) -> jiff::civil::Date {
     first(&reply::encode_reply(r)).unwrap_or_else(|| {
         cp247_domain::SystemClock
             .now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .date()
     })
 }
