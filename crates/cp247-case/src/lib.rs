@@ -5,15 +5,14 @@
 //!
 //! # Map
 //!
-//! * [`kind`] — the two sides ([`Role`]), the articles ([`Article`]) and every message kind
-//!   with its wire name ([`MessageKind::name`] / [`MessageKind::from_name`], the
-//!   `message_type` of the envelope header).
-//! * [`reply`] — every reply of fields.md §10.12 that concerns a Convention request, as a
-//!   typed document with canonical JSON ([`reply::encode_reply`]) and a decoder that reports
-//!   every problem with a stable code and a path ([`reply::decode_reply`],
-//!   [`reply::decode_message`]), in the conventions of the `cp247_forms` crate.
-//! * [`grounds`] — refusal grounds and where each is legally available (the closed lists of
-//!   Arts. 29(4)–(5) and 30(2)).
+//! * [`kind`], [`reply`], [`grounds`], [`problem`] — re-exported from the `cp247_forms` crate,
+//!   where reply documents live beside request documents with one document machinery (ADR
+//!   0023): the two sides ([`Role`]), the articles ([`Article`]), every message kind with its
+//!   wire name ([`MessageKind::name`] / [`MessageKind::from_name`], the `message_type` of the
+//!   envelope header), every reply of fields.md §10.12 as a typed document with canonical
+//!   JSON and XML and a decoder that reports every problem with a stable code and a path
+//!   ([`reply::decode_reply`], [`reply::decode_message`]), and the refusal grounds with where
+//!   each is legally available (the closed lists of Arts. 29(4)–(5) and 30(2)).
 //! * [`state`] — [`CaseState`], [`CaseEvent`] and the total transition function [`apply`].
 //! * [`case`] — [`Case`]: state plus the facts deadlines need, changed only by
 //!   [`Case::record`] (all or nothing), rebuilt by [`Case::replay`].
@@ -62,24 +61,20 @@ pub mod case;
 pub mod chain;
 pub mod deadline;
 pub mod escalation;
-pub mod grounds;
-pub mod kind;
-pub mod problem;
-mod read;
-pub mod reply;
 pub mod state;
-mod write;
+
+pub use cp247_forms::{grounds, kind, problem, reply};
 
 pub use calendar::{Limit, OfficeCalendar};
 pub use case::{Case, OpenError, Opening};
 pub use chain::{Chain, ChainLink, order_chain};
+pub use cp247_forms::{
+    Article, Code, GroundKind, Message, MessageKind, OffenceScope, ParsedMessage, ParsedReply,
+    Problem, RefusalGround, Reply, ReplyContext, Report, Role,
+};
 pub use deadline::{
     Calendars, DeadlinePolicy, Due, DueKind, Reminder, ReminderKey, ReminderKind, due_items,
     pending, reminders,
 };
 pub use escalation::{Escalation, EscalationTarget, escalation_due};
-pub use grounds::{GroundKind, OffenceScope, RefusalGround};
-pub use kind::{Article, MessageKind, Role};
-pub use problem::{Code, Problem, ProblemCode, Report};
-pub use reply::{Message, ParsedMessage, ParsedReply, Reply, ReplyContext};
 pub use state::{CaseEvent, CaseState, Msg, Outcome, TransitionError, apply};

@@ -1,12 +1,20 @@
-//! `cp247 form`: request documents on the command line.
+//! `cp247 form`: request documents and replies on the command line.
 //!
 //! | command | exit 0 | exit 1 | exit 2 |
 //! |---|---|---|---|
 //! | `example KIND [--format json\|xml]` | printed | — | — |
-//! | `validate FILE [--lang en\|fr]` | valid (warnings printed) | well-formed but invalid: one line per problem | cannot be read, not well-formed, DTD or entity declaration, too large or too deep |
-//! | `convert FILE --to json\|xml [-o OUT]` | converted | invalid (problems printed, nothing written) | as for `validate` |
-//! | `schema --xsd \| --json-schema` | printed | — | — |
-//! | `render FILE --lang en\|fr --format html\|pdf\|text -o OUT` | written to OUT | invalid (problems printed, nothing written) | as for `validate` |
+//! | `validate FILE [--request REQ] [--lang en\|fr]` | valid (warnings printed) | well-formed but invalid: one line per problem | cannot be read, not well-formed, DTD or entity declaration, too large or too deep |
+//! | `convert FILE --to json\|xml [-o OUT] [--request REQ]` | converted | invalid (problems printed, nothing written) | as for `validate` |
+//! | `schema --xsd \| --json-schema [--replies]` | printed | — | — |
+//! | `render FILE --lang en\|fr --format html\|pdf\|text -o OUT [--request REQ]` | written to OUT | invalid (problems printed, nothing written) | as for `validate` |
+//!
+//! KIND is a request document (`art29`, `art30`, `art31`, `art35`) or a reply, named by its
+//! message type (`acknowledgement`, `refused`, `preservation_confirmed`, …: the
+//! `cp247_case::MessageKind` wire names). A FILE is a request or a reply by its `kind` (JSON)
+//! or root element (XML). A reply is checked against the request it answers when `--request`
+//! names that request's file; without it, the rules that depend on the case (reply kinds and
+//! refusal grounds per article, item numbers, the requested period) are not checked, and a
+//! note says so.
 //!
 //! The format of FILE is told by its extension (`.json`, `.xml`). Problems are printed on
 //! standard output as `CODE PATH: message`, in English unless `--lang fr`; a one-line summary
@@ -19,8 +27,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use cp247_forms::{Document, FormsError, Kind, MAX_DOCUMENT_BYTES, Parsed, Report, examples};
+use cp247_domain::Clock;
+use cp247_forms::reply::{self, ParsedReply, Reply, ReplyContext};
+use cp247_forms::{
+    Document, FormsError, Kind, MAX_DOCUMENT_BYTES, MessageKind, Node, Parsed, Report, examples,
+};
 use cp247_i18n::Lang;
+use cp247_render::generic::{MessageHead, message_view};
 
 /// `cp247 form …`
 #[derive(Debug, Args)]
@@ -31,10 +44,12 @@ pub struct FormArgs {
 
 #[derive(Debug, Subcommand)]
 enum FormCommand {
-    /// Print a complete, valid, realistic example document.
+    /// Print a complete, valid, realistic example document or reply.
     Example {
-        /// Which document.
-        kind: KindArg,
+        /// Which document: art29, art30, art31, art35, or a reply by its message type
+        /// (acknowledgement, refused, preservation_confirmed, …).
+        #[arg(value_parser = parse_doc_kind)]
+        kind: DocKind,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -42,16 +57,24 @@ enum FormCommand {
     /// Check a document (.json or .xml): exit 0 when valid (warnings are printed), 1 when
     /// invalid (every problem is printed), 2 when the file cannot be read as JSON or XML.
     Validate {
-        /// The document.
+        /// The document or reply.
         file: PathBuf,
+        /// For a reply: the request it answers (.json or .xml), to check the rules that depend
+        /// on the case.
+        #[arg(long, value_name = "REQUEST")]
+        request: Option<PathBuf>,
         /// Language of the messages.
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
     },
-    /// Convert a valid document between JSON and XML.
+    /// Convert a valid document or reply between JSON and XML.
     Convert {
-        /// The document (.json or .xml).
+        /// The document or reply (.json or .xml).
         file: PathBuf,
+        /// For a reply: the request it answers (.json or .xml), to check the rules that depend
+        /// on the case.
+        #[arg(long, value_name = "REQUEST")]
+        request: Option<PathBuf>,
         /// Target format.
         #[arg(long, value_enum)]
         to: Format,
@@ -62,11 +85,15 @@ enum FormCommand {
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
     },
-    /// Render a valid document (.json or .xml) for people, as HTML, PDF or plain text, in
-    /// English or French, following the sections of its T-CY template.
+    /// Render a valid document or reply (.json or .xml) for people, as HTML, PDF or plain
+    /// text, in English or French (a document follows the sections of its T-CY template).
     Render {
-        /// The document (.json or .xml).
+        /// The document or reply (.json or .xml).
         file: PathBuf,
+        /// For a reply: the request it answers (.json or .xml), to check the rules that depend
+        /// on the case.
+        #[arg(long, value_name = "REQUEST")]
+        request: Option<PathBuf>,
         /// Language of the rendered document (and of the messages).
         #[arg(long, value_enum, default_value_t = LangArg::En)]
         lang: LangArg,
@@ -77,7 +104,7 @@ enum FormCommand {
         #[arg(short, long)]
         out: PathBuf,
     },
-    /// Print the published schema of the documents.
+    /// Print the published schema of the documents (or, with --replies, of the replies).
     #[command(group(ArgGroup::new("which").required(true).args(["xsd", "json_schema"])))]
     Schema {
         /// The XML Schema (XSD 1.0).
@@ -86,29 +113,38 @@ enum FormCommand {
         /// The JSON Schema (draft 2020-12).
         #[arg(long)]
         json_schema: bool,
+        /// The schema of replies instead of request documents.
+        #[arg(long)]
+        replies: bool,
     },
 }
 
-/// A document kind, as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum KindArg {
-    /// Art. 29 preservation request (with the Art. 30 ask).
-    Art29,
-    /// Art. 30 partial disclosure of traffic data.
-    Art30,
-    /// Art. 31 subscriber information request.
-    Art31,
-    /// Art. 35 technical or legal assistance request.
-    Art35,
+/// A document kind, as typed on the command line: a request document, or a reply named by
+/// its message type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocKind {
+    /// art29, art30, art31, art35.
+    Request(Kind),
+    /// A reply (never a request message kind).
+    Reply(MessageKind),
 }
 
-impl KindArg {
-    fn kind(self) -> Kind {
-        match self {
-            KindArg::Art29 => Kind::Art29,
-            KindArg::Art30 => Kind::Art30,
-            KindArg::Art31 => Kind::Art31,
-            KindArg::Art35 => Kind::Art35,
+fn parse_doc_kind(text: &str) -> Result<DocKind, String> {
+    if let Ok(kind) = text.parse::<Kind>() {
+        return Ok(DocKind::Request(kind));
+    }
+    match MessageKind::from_name(text) {
+        Some(k) if !k.is_request() => Ok(DocKind::Reply(k)),
+        _ => {
+            let replies: Vec<&str> = MessageKind::ALL
+                .iter()
+                .filter(|k| !k.is_request())
+                .map(|k| k.name())
+                .collect();
+            Err(format!(
+                "not a document kind: use art29, art30, art31, art35, or a reply: {}",
+                replies.join(", ")
+            ))
         }
     }
 }
@@ -170,42 +206,109 @@ const UNREADABLE: u8 = 2;
 /// Runs `cp247 form …`.
 pub fn run(args: FormArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        FormCommand::Example { kind, format } => example(kind.kind(), format),
-        FormCommand::Validate { file, lang } => validate(&file, lang.lang()),
+        FormCommand::Example { kind, format } => example(kind, format),
+        FormCommand::Validate {
+            file,
+            request,
+            lang,
+        } => validate(&file, request.as_deref(), lang.lang()),
         FormCommand::Convert {
             file,
+            request,
             to,
             out,
             lang,
-        } => convert(&file, to, out.as_deref(), lang.lang()),
-        FormCommand::Schema { xsd, json_schema } => schema(xsd, json_schema),
+        } => convert(&file, request.as_deref(), to, out.as_deref(), lang.lang()),
+        FormCommand::Schema {
+            xsd,
+            json_schema,
+            replies,
+        } => schema(xsd, json_schema, replies),
         FormCommand::Render {
             file,
+            request,
             lang,
             format,
             out,
-        } => render(&file, lang.lang(), format, &out),
+        } => render(&file, request.as_deref(), lang.lang(), format, &out),
     }
 }
 
-fn example(kind: Kind, format: Format) -> anyhow::Result<ExitCode> {
-    let doc = examples::example(kind)?;
-    print!("{}", serialise(&doc, format));
+fn example(kind: DocKind, format: Format) -> anyhow::Result<ExitCode> {
+    let text = match kind {
+        DocKind::Request(kind) => serialise(&Valid::Request(examples::example(kind)?), format),
+        DocKind::Reply(kind) => {
+            let parsed = reply::examples::example(kind)?;
+            let reply = parsed
+                .reply
+                .with_context(|| format!("the built-in {kind} example is not valid"))?;
+            serialise(&Valid::Reply(reply), format)
+        }
+    };
+    print!("{text}");
     Ok(ExitCode::from(VALID))
 }
 
-fn serialise(doc: &Document, format: Format) -> String {
-    match format {
-        Format::Json => cp247_forms::to_json_string(doc),
-        Format::Xml => cp247_forms::xml::to_xml_string(doc),
+/// A valid document or reply.
+// A request document is about 1.5 KB; one value per command.
+#[allow(clippy::large_enum_variant)]
+enum Valid {
+    Request(Document),
+    Reply(Reply),
+}
+
+fn serialise(valid: &Valid, format: Format) -> String {
+    match (valid, format) {
+        (Valid::Request(doc), Format::Json) => cp247_forms::to_json_string(doc),
+        (Valid::Request(doc), Format::Xml) => cp247_forms::xml::to_xml_string(doc),
+        (Valid::Reply(r), Format::Json) => reply::to_json_string(r),
+        (Valid::Reply(r), Format::Xml) => cp247_forms::xml::reply_to_xml_string(r),
+    }
+}
+
+/// What was read: a request document, or a reply (checked with or without its case).
+#[allow(clippy::large_enum_variant)] // one value per command
+enum Readout {
+    Request(Parsed),
+    Reply {
+        parsed: ParsedReply,
+        with_case: bool,
+    },
+}
+
+impl Readout {
+    fn report(&self) -> &Report {
+        match self {
+            Readout::Request(p) => &p.report,
+            Readout::Reply { parsed, .. } => &parsed.report,
+        }
+    }
+
+    fn valid(&self) -> Option<Valid> {
+        match self {
+            Readout::Request(p) => p.document.clone().map(Valid::Request),
+            Readout::Reply { parsed, .. } => parsed.reply.clone().map(Valid::Reply),
+        }
+    }
+
+    /// Says on standard error which rules a reply read without its case skipped.
+    fn note(&self) {
+        if let Readout::Reply {
+            with_case: false, ..
+        } = self
+        {
+            eprintln!(
+                "cp247: note: this reply was checked without its case: the rules that depend on the request it answers (reply kinds and refusal grounds per article, item numbers, the requested period) were not checked; give --request REQUEST to check them"
+            );
+        }
     }
 }
 
 /// Why FILE could not be read as a document (exit 2).
 struct Unreadable(String);
 
-/// Reads and decodes FILE, bounded by [`MAX_DOCUMENT_BYTES`].
-fn read_document(file: &Path) -> Result<(Format, Parsed), Unreadable> {
+/// Reads FILE as a neutral tree, bounded by [`MAX_DOCUMENT_BYTES`].
+fn read_node(file: &Path) -> Result<(Format, Node), Unreadable> {
     let shown = file.display();
     let extension = file
         .extension()
@@ -221,13 +324,76 @@ fn read_document(file: &Path) -> Result<(Format, Parsed), Unreadable> {
         }
     };
     let bytes = read_bounded(file).map_err(|e| Unreadable(format!("{shown}: {e}")))?;
-    let parsed = match format {
-        Format::Json => cp247_forms::parse_json(&bytes),
-        Format::Xml => cp247_forms::xml::parse_xml(&bytes),
+    let node = match format {
+        Format::Json => Node::from_json(&bytes),
+        Format::Xml => {
+            cp247_forms::xml::to_node(&bytes).map_err(|e| cp247_forms::xml::forms_error(&e))
+        }
     };
-    parsed
-        .map(|p| (format, p))
+    node.map(|n| (format, n))
         .map_err(|e| Unreadable(format!("{shown}: {}", describe(&e, format))))
+}
+
+/// The reply kind a tree names, if it names one (JSON `kind`, XML root element).
+fn reply_kind(node: &Node) -> Option<MessageKind> {
+    match node.get("kind") {
+        Some(Node::String(k) | Node::Text(k)) => {
+            MessageKind::from_name(k.trim()).filter(|k| !k.is_request())
+        }
+        _ => None,
+    }
+}
+
+/// Reads and decodes FILE: a request document, or a reply (against the request in REQUEST
+/// when given).
+fn read_document(file: &Path, request: Option<&Path>) -> Result<(Format, Readout), Unreadable> {
+    let (format, node) = read_node(file)?;
+    if reply_kind(&node).is_none() {
+        if request.is_some() {
+            eprintln!(
+                "cp247: note: --request is for replies; {} is not one",
+                file.display()
+            );
+        }
+        return Ok((format, Readout::Request(cp247_forms::decode(&node))));
+    }
+    let Some(request) = request else {
+        let parsed = reply::decode_reply_without_case(&node);
+        return Ok((
+            format,
+            Readout::Reply {
+                parsed,
+                with_case: false,
+            },
+        ));
+    };
+    let ctx = request_context(request)?;
+    Ok((
+        format,
+        Readout::Reply {
+            parsed: reply::decode_reply(&node, &ctx),
+            with_case: true,
+        },
+    ))
+}
+
+/// The context of replies to the request document in FILE, which must be valid.
+fn request_context(file: &Path) -> Result<ReplyContext, Unreadable> {
+    let shown = file.display();
+    let (_, node) = read_node(file)?;
+    let parsed = cp247_forms::decode(&node);
+    let Some(doc) = parsed.document else {
+        return Err(Unreadable(format!(
+            "{shown}: the request is not a valid document ({} errors; run cp247 form validate on it)",
+            parsed.report.errors().count()
+        )));
+    };
+    ReplyContext::for_request(&doc).ok_or_else(|| {
+        Unreadable(format!(
+            "{shown}: a {} document is not a request a reply can answer (use the Art. 29, 31 or 35 request)",
+            doc.kind()
+        ))
+    })
 }
 
 fn describe(e: &FormsError, format: Format) -> String {
@@ -272,61 +438,81 @@ fn print_problems(report: &Report, lang: Lang) {
     }
 }
 
-fn summary(file: &Path, parsed: &Parsed) -> String {
-    let errors = parsed.report.errors().count();
-    let warnings = parsed.report.warnings().count();
+fn summary(file: &Path, read: &Readout) -> String {
+    let report = read.report();
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    match &parsed.document {
-        Some(doc) => format!(
+    match read.valid() {
+        Some(Valid::Request(doc)) => format!(
             "{}: a valid {} document ({})",
             file.display(),
             doc.kind(),
             plural(warnings, "warning")
         ),
-        None => format!(
-            "{}: not a valid document ({}, {})",
+        Some(Valid::Reply(r)) => format!(
+            "{}: a valid {} reply ({})",
             file.display(),
+            r.kind(),
+            plural(warnings, "warning")
+        ),
+        None => format!(
+            "{}: not a valid {} ({}, {})",
+            file.display(),
+            match read {
+                Readout::Request(_) => "document",
+                Readout::Reply { .. } => "reply",
+            },
             plural(errors, "error"),
             plural(warnings, "warning")
         ),
     }
 }
 
-fn validate(file: &Path, lang: Lang) -> anyhow::Result<ExitCode> {
-    let (_, parsed) = match read_document(file) {
+fn validate(file: &Path, request: Option<&Path>, lang: Lang) -> anyhow::Result<ExitCode> {
+    let (_, read) = match read_document(file, request) {
         Ok(ok) => ok,
         Err(Unreadable(why)) => {
             eprintln!("cp247: {why}");
             return Ok(ExitCode::from(UNREADABLE));
         }
     };
-    print_problems(&parsed.report, lang);
-    eprintln!("cp247: {}", summary(file, &parsed));
-    Ok(ExitCode::from(if parsed.document.is_some() {
+    print_problems(read.report(), lang);
+    read.note();
+    eprintln!("cp247: {}", summary(file, &read));
+    Ok(ExitCode::from(if read.valid().is_some() {
         VALID
     } else {
         INVALID
     }))
 }
 
-fn convert(file: &Path, to: Format, out: Option<&Path>, lang: Lang) -> anyhow::Result<ExitCode> {
-    let (_, parsed) = match read_document(file) {
+fn convert(
+    file: &Path,
+    request: Option<&Path>,
+    to: Format,
+    out: Option<&Path>,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let (_, read) = match read_document(file, request) {
         Ok(ok) => ok,
         Err(Unreadable(why)) => {
             eprintln!("cp247: {why}");
             return Ok(ExitCode::from(UNREADABLE));
         }
     };
-    let Some(doc) = &parsed.document else {
-        print_problems(&parsed.report, lang);
-        eprintln!("cp247: {}; nothing was converted", summary(file, &parsed));
+    let Some(valid) = read.valid() else {
+        print_problems(read.report(), lang);
+        read.note();
+        eprintln!("cp247: {}; nothing was converted", summary(file, &read));
         return Ok(ExitCode::from(INVALID));
     };
     // Warnings do not stop a conversion; they go to standard error so the output stays clean.
-    for p in parsed.report.warnings() {
+    for p in read.report().warnings() {
         eprintln!("{}", p.line(lang));
     }
-    let text = serialise(doc, to);
+    read.note();
+    let text = serialise(&valid, to);
     match out {
         None => print!("{text}"),
         Some(path) => write_atomically(path, text.as_bytes())?,
@@ -357,38 +543,100 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn render(file: &Path, lang: Lang, format: RenderFormat, out: &Path) -> anyhow::Result<ExitCode> {
-    let (_, parsed) = match read_document(file) {
+fn render(
+    file: &Path,
+    request: Option<&Path>,
+    lang: Lang,
+    format: RenderFormat,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let (_, read) = match read_document(file, request) {
         Ok(ok) => ok,
         Err(Unreadable(why)) => {
             eprintln!("cp247: {why}");
             return Ok(ExitCode::from(UNREADABLE));
         }
     };
-    let Some(doc) = &parsed.document else {
-        print_problems(&parsed.report, lang);
-        eprintln!("cp247: {}; nothing was rendered", summary(file, &parsed));
+    let Some(valid) = read.valid() else {
+        print_problems(read.report(), lang);
+        read.note();
+        eprintln!("cp247: {}; nothing was rendered", summary(file, &read));
         return Ok(ExitCode::from(INVALID));
     };
-    for p in parsed.report.warnings() {
+    for p in read.report().warnings() {
         eprintln!("{}", p.line(lang));
     }
-    let bytes = match format {
-        RenderFormat::Html => cp247_render::render_html(doc, lang).into_bytes(),
-        RenderFormat::Text => cp247_render::render_text(doc, lang).into_bytes(),
-        RenderFormat::Pdf => cp247_render::render_pdf(doc, lang)
-            .with_context(|| format!("{}: the PDF could not be produced", file.display()))?,
+    read.note();
+    let failed = || format!("{}: the PDF could not be produced", file.display());
+    let bytes = match &valid {
+        Valid::Request(doc) => match format {
+            RenderFormat::Html => cp247_render::render_html(doc, lang).into_bytes(),
+            RenderFormat::Text => cp247_render::render_text(doc, lang).into_bytes(),
+            RenderFormat::Pdf => cp247_render::render_pdf(doc, lang).with_context(failed)?,
+        },
+        Valid::Reply(r) => {
+            // The renderer's generic message view, as the node's web pages print replies.
+            let title = r.kind().label(lang);
+            let head = MessageHead {
+                title: title.clone(),
+                meta: Vec::new(),
+                running_head: title,
+            };
+            let view = message_view(head, &reply::encode_reply(r), lang);
+            match format {
+                RenderFormat::Html => cp247_render::html::page(&view).into_bytes(),
+                RenderFormat::Text => cp247_render::text::layout(&view).into_bytes(),
+                RenderFormat::Pdf => {
+                    cp247_render::render_view_pdf(&view, reply_date(r)).with_context(failed)?
+                }
+            }
+        }
     };
     write_atomically(out, &bytes)?;
     Ok(ExitCode::from(VALID))
 }
 
-fn schema(xsd: bool, json_schema: bool) -> anyhow::Result<ExitCode> {
-    // clap's group makes exactly one of the two flags present.
-    if xsd {
-        print!("{}", cp247_forms::schemas::XSD);
-    } else if json_schema {
-        print!("{}", cp247_forms::schemas::JSON_SCHEMA);
+/// The date a reply's PDF records: that of the first instant or date it holds, so the same
+/// reply gives the same bytes; a reply that holds none (a refusal, a withdrawal, …) takes
+/// today's date in UTC.
+fn reply_date(r: &Reply) -> jiff::civil::Date {
+    fn first(node: &Node) -> Option<jiff::civil::Date> {
+        match node {
+            Node::String(s) | Node::Text(s) => {
+                if let Ok(i) = cp247_domain::Instant::parse(s) {
+                    return Some(
+                        i.timestamp()
+                            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                            .date(),
+                    );
+                }
+                s.parse::<jiff::civil::Date>()
+                    .ok()
+                    .filter(|_| s.len() == 10)
+            }
+            Node::Object(entries) => entries.iter().find_map(|(_, v)| first(v)),
+            Node::Array(items) => items.iter().find_map(first),
+            Node::Bool(_) | Node::Number(_) | Node::Null => None,
+        }
     }
+    first(&reply::encode_reply(r)).unwrap_or_else(|| {
+        cp247_domain::SystemClock
+            .now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+    })
+}
+
+fn schema(xsd: bool, json_schema: bool, replies: bool) -> anyhow::Result<ExitCode> {
+    use cp247_forms::schemas::{JSON_SCHEMA, REPLY_JSON_SCHEMA, REPLY_XSD, XSD};
+    // clap's group makes exactly one of the two flags present.
+    let text = match (xsd, json_schema, replies) {
+        (true, _, false) => XSD,
+        (true, _, true) => REPLY_XSD,
+        (false, true, false) => JSON_SCHEMA,
+        (false, true, true) => REPLY_JSON_SCHEMA,
+        (false, false, _) => "",
+    };
+    print!("{text}");
     Ok(ExitCode::from(VALID))
 }

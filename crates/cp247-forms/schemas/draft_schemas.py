@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Drafting aid: writes cp247-forms.xsd and cp247-forms.schema.json (beside this file) from one
-table of the document model, so that the two schemas agree with each other.
+"""Drafting aid: writes cp247-forms.xsd and cp247-forms.schema.json (request documents) and
+cp247-replies.xsd and cp247-replies.schema.json (replies, which share the request types), beside
+this file, from one table of the document model, so that the schemas agree with each other.
 
 The committed schemas are the reviewed artefacts. After a change to the model, update the table
 below, run `python3 crates/cp247-forms/schemas/draft_schemas.py`, read the diff of both schemas
-like code, and run `cargo test -p cp247-forms --test schema_agreement`."""
+like code, and run `cargo test -p cp247-forms --test schema_agreement --test replies`."""
 import json
 import os
 import re
@@ -250,10 +251,6 @@ DOCS["art35"] = ("AssistanceRequest", "Request for technical or legal assistance
     ("request_confidential", "boolean", "req"), ("authorising_official", "AuthorisingOfficial", "req")])
 
 
-def is_struct(t):
-    return t in S
-
-
 def xtype(t):
     if t == "boolean":
         return "Boolean"
@@ -263,199 +260,181 @@ def xtype(t):
 
 
 # ---------------------------------------------------------------- XSD
-out = []
-w = out.append
-w('<?xml version="1.0" encoding="UTF-8"?>')
-w('<!--')
-w('  cp247-forms.xsd: the XML form of cp247 request documents (Art. 29, 30, 31 and 35 of the')
-w('  Budapest Convention on Cybercrime). XML Schema 1.0, namespace ' + NS + '.')
-w('')
-w('  Conventions (the same tree as the JSON form, see cp247-forms.schema.json):')
-w('  * The root element names the document kind: art29, art30, art31 or art35.')
-w('  * Every field is present, in the order given here (cp247 itself accepts any order).')
-w('  * A list is a container element whose entries are all <item> elements.')
-w('  * An optional field holds its value, or <not_applicable reason="..."/>, or (where the')
-w('    author may not know) <unknown reason="..."/>. The reason is a sentence.')
-w('  * Attributes are used only for that reason; no DTD, no entity, no processing instruction.')
-w('')
-w('  What XML Schema 1.0 cannot say, and cp247 checks (see the JSON Schema for some of it):')
-w('  * the text of an optional scalar field (mixed content: either text or a marker element;')
-w('    the value is checked by cp247 and by the JSON Schema, not here);')
-w('  * rules between fields: the tickets that request_status requires, the justification that')
-w('    urgency requires, identifier values that must match their kind, time-range order, the')
-w('    offset of an instant against its zone, a period of at least 60 days, calendar validity of')
-w('    dates, the placeholder phrases ("not applicable", "see above", ...) as reasons.')
-w('-->')
-w(f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:c="{NS}"')
-w(f'           targetNamespace="{NS}" elementFormDefault="qualified"')
-w('           attributeFormDefault="unqualified" version="1">')
-w('')
-w('  <!-- ===================================================== documents -->')
-for kind, (tname, doc, _) in DOCS.items():
-    w(f'  <xs:element name="{kind}" type="c:{tname}">')
-    w(f'    <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>')
-    w('  </xs:element>')
-w('')
-w('  <!-- ===================================================== markers -->')
-w('  <xs:complexType name="Marker">')
-w('    <xs:annotation><xs:documentation>not_applicable or unknown: why the field has no value.</xs:documentation></xs:annotation>')
-w('    <xs:attribute name="reason" type="c:Reason" use="required"/>')
-w('  </xs:complexType>')
-w('')
-
-
-def emit_field_element(key, t, mode, indent):
-    """One child element of a structure."""
-    pad = " " * indent
-    if mode == "req":
-        w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}"/>')
-    elif mode in ("field", "app"):
-        w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}{"Field" if mode == "field" else "Applicable"}"/>')
-    elif mode == "list":
-        w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}List"/>')
-    elif mode == "set":
-        w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}List">')
-        w(f'{pad}  <xs:unique name="unique_{key}"><xs:selector xpath="c:item"/><xs:field xpath="."/></xs:unique>')
-        w(f'{pad}</xs:element>')
-    elif mode == "optlist":
-        w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}ListField"/>')
-
-
-wanted = {"Field": set(), "Applicable": set(), "List": set(), "ListField": set()}
-for name, fields in list(S.items()) + [(v[0], v[2]) for v in DOCS.values()]:
-    for key, t, mode in fields:
-        if mode == "field":
-            wanted["Field"].add(t)
-        elif mode == "app":
-            wanted["Applicable"].add(t)
-        elif mode in ("list", "set"):
-            wanted["List"].add(t)
-        elif mode == "optlist":
-            wanted["ListField"].add(t)
-
-w('  <!-- ===================================================== document types -->')
-for kind, (tname, doc, fields) in DOCS.items():
-    w(f'  <xs:complexType name="{tname}">')
-    w('    <xs:sequence>')
-    for key, t, mode in fields:
-        emit_field_element(key, t, mode, 6)
-    w('    </xs:sequence>')
-    w('  </xs:complexType>')
-w('')
-w('  <!-- ===================================================== structures -->')
-for name, fields in S.items():
-    w(f'  <xs:group name="{name}Fields">')
-    w('    <xs:sequence>')
-    for key, t, mode in fields:
-        emit_field_element(key, t, mode, 6)
-    w('    </xs:sequence>')
-    w('  </xs:group>')
-    w(f'  <xs:complexType name="{name}">')
-    w(f'    <xs:group ref="c:{name}Fields"/>')
-    w('  </xs:complexType>')
-    for suffix, markers in (("Field", ["not_applicable", "unknown"]), ("Applicable", ["not_applicable"])):
-        if name in wanted[suffix]:
-            w(f'  <xs:complexType name="{name}{suffix}">')
-            w('    <xs:choice>')
-            w(f'      <xs:group ref="c:{name}Fields"/>')
-            for m in markers:
-                w(f'      <xs:element name="{m}" type="c:Marker"/>')
-            w('    </xs:choice>')
-            w('  </xs:complexType>')
-w('')
-w('  <!-- ===================================================== lists -->')
-for t in sorted(wanted["List"] | wanted["ListField"]):
-    w(f'  <xs:complexType name="{xtype(t)}List">')
-    w('    <xs:sequence>')
-    w(f'      <xs:element name="item" type="c:{xtype(t)}" maxOccurs="{MAX_ITEMS}"/>')
-    w('    </xs:sequence>')
-    w('  </xs:complexType>')
-    if t in wanted["ListField"]:
-        w(f'  <xs:complexType name="{xtype(t)}ListField">')
-        w('    <xs:choice>')
-        w(f'      <xs:element name="item" type="c:{xtype(t)}" maxOccurs="{MAX_ITEMS}"/>')
-        w('      <xs:element name="not_applicable" type="c:Marker"/>')
-        w('      <xs:element name="unknown" type="c:Marker"/>')
-        w('    </xs:choice>')
-        w('  </xs:complexType>')
-w('')
-w('  <!-- ===================================================== optional scalars -->')
-w('  <!-- XML Schema 1.0 cannot offer "text of type T, or one marker element": these types')
-w('       accept either, and leave the text to cp247 (and to the JSON Schema for JSON). -->')
-scalar_opt = sorted(t for t in (wanted["Field"] | wanted["Applicable"]) if not is_struct(t))
-for t in scalar_opt:
-    for suffix, markers in (("Field", ["not_applicable", "unknown"]), ("Applicable", ["not_applicable"])):
-        if t in wanted[suffix]:
-            w(f'  <xs:complexType name="{xtype(t)}{suffix}" mixed="true">')
-            w('    <xs:choice minOccurs="0">')
-            for m in markers:
-                w(f'      <xs:element name="{m}" type="c:Marker"/>')
-            w('    </xs:choice>')
-            w('  </xs:complexType>')
-w('')
-w('  <!-- ===================================================== scalars -->')
-w('  <xs:simpleType name="Boolean">')
-w('    <xs:annotation><xs:documentation>true or false (1 and 0 are accepted too).</xs:documentation></xs:annotation>')
-w('    <xs:restriction base="xs:boolean"/>')
-w('  </xs:simpleType>')
-w('  <xs:simpleType name="True">')
-w('    <xs:annotation><xs:documentation>Always true: the statement is required (Art. 29(2)(f)).</xs:documentation></xs:annotation>')
-w('    <xs:restriction base="xs:boolean"><xs:pattern value="true|1"/></xs:restriction>')
-w('  </xs:simpleType>')
-
-
-def esc(v):
-    return v.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-for name, (doc, facets, _) in SCALARS.items():
-    w(f'  <xs:simpleType name="{name}">')
-    w(f'    <xs:annotation><xs:documentation>{esc(doc)}</xs:documentation></xs:annotation>')
-    if facets and facets[0][0] == "enumeration" and len(facets) > 20:
-        w('    <xs:restriction base="xs:string">')
-        line = "     "
-        for _, v in facets:
-            item = f' <xs:enumeration value="{v}"/>'
-            if len(line) + len(item) > 100:
-                w(line)
-                line = "     "
-            line += item
+def write_xsd(fname, header, roots, doc_types, structs, scalars, ints):
+    """roots: (element name, type name, documentation); doc_types: (type name, fields);
+    structs: name -> fields (each gets a group, a type and, where used, Field/Applicable)."""
+    out = []
+    w = out.append
+    unique_names = set()
+    w('<?xml version="1.0" encoding="UTF-8"?>')
+    for line in header:
         w(line)
-        w('    </xs:restriction>')
-    else:
-        w('    <xs:restriction base="xs:string">')
-        for f, v in facets:
-            w(f'      <xs:{f} value="{esc(v)}"/>')
-        w('    </xs:restriction>')
+    w(f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:c="{NS}"')
+    w(f'           targetNamespace="{NS}" elementFormDefault="qualified"')
+    w('           attributeFormDefault="unqualified" version="1">')
+    w('')
+    w('  <!-- ===================================================== documents -->')
+    for kind, tname, doc in roots:
+        w(f'  <xs:element name="{kind}" type="c:{tname}">')
+        w(f'    <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>')
+        w('  </xs:element>')
+    w('')
+    w('  <!-- ===================================================== markers -->')
+    w('  <xs:complexType name="Marker">')
+    w('    <xs:annotation><xs:documentation>not_applicable or unknown: why the field has no value.</xs:documentation></xs:annotation>')
+    w('    <xs:attribute name="reason" type="c:Reason" use="required"/>')
+    w('  </xs:complexType>')
+    w('')
+
+
+    def emit_field_element(key, t, mode, indent):
+        """One child element of a structure."""
+        pad = " " * indent
+        if mode == "req":
+            w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}"/>')
+        elif mode in ("field", "app"):
+            w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}{"Field" if mode == "field" else "Applicable"}"/>')
+        elif mode == "list":
+            w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}List"/>')
+        elif mode == "set":
+            w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}List">')
+            # Identity constraints are global in a schema: a second one on the same key is numbered.
+            uname = f"unique_{key}"
+            n = 2
+            while uname in unique_names:
+                uname = f"unique_{key}_{n}"
+                n += 1
+            unique_names.add(uname)
+            w(f'{pad}  <xs:unique name="{uname}"><xs:selector xpath="c:item"/><xs:field xpath="."/></xs:unique>')
+            w(f'{pad}</xs:element>')
+        elif mode == "any":
+            w(f'{pad}<xs:any namespace="##targetNamespace" processContents="lax" minOccurs="0" maxOccurs="unbounded"/>')
+        elif mode == "optlist":
+            w(f'{pad}<xs:element name="{key}" type="c:{xtype(t)}ListField"/>')
+
+
+    wanted = {"Field": set(), "Applicable": set(), "List": set(), "ListField": set()}
+    for name, fields in list(structs.items()) + list(doc_types):
+        for key, t, mode in fields:
+            if mode == "field":
+                wanted["Field"].add(t)
+            elif mode == "app":
+                wanted["Applicable"].add(t)
+            elif mode in ("list", "set"):
+                wanted["List"].add(t)
+            elif mode == "optlist":
+                wanted["ListField"].add(t)
+
+    w('  <!-- ===================================================== document types -->')
+    for tname, fields in doc_types:
+        w(f'  <xs:complexType name="{tname}">')
+        w('    <xs:sequence>')
+        for key, t, mode in fields:
+            emit_field_element(key, t, mode, 6)
+        w('    </xs:sequence>')
+        w('  </xs:complexType>')
+    w('')
+    w('  <!-- ===================================================== structures -->')
+    for name, fields in structs.items():
+        w(f'  <xs:group name="{name}Fields">')
+        w('    <xs:sequence>')
+        for key, t, mode in fields:
+            emit_field_element(key, t, mode, 6)
+        w('    </xs:sequence>')
+        w('  </xs:group>')
+        w(f'  <xs:complexType name="{name}">')
+        w(f'    <xs:group ref="c:{name}Fields"/>')
+        w('  </xs:complexType>')
+        for suffix, markers in (("Field", ["not_applicable", "unknown"]), ("Applicable", ["not_applicable"])):
+            if name in wanted[suffix]:
+                w(f'  <xs:complexType name="{name}{suffix}">')
+                w('    <xs:choice>')
+                w(f'      <xs:group ref="c:{name}Fields"/>')
+                for m in markers:
+                    w(f'      <xs:element name="{m}" type="c:Marker"/>')
+                w('    </xs:choice>')
+                w('  </xs:complexType>')
+    w('')
+    w('  <!-- ===================================================== lists -->')
+    for t in sorted(wanted["List"] | wanted["ListField"]):
+        w(f'  <xs:complexType name="{xtype(t)}List">')
+        w('    <xs:sequence>')
+        w(f'      <xs:element name="item" type="c:{xtype(t)}" maxOccurs="{MAX_ITEMS}"/>')
+        w('    </xs:sequence>')
+        w('  </xs:complexType>')
+        if t in wanted["ListField"]:
+            w(f'  <xs:complexType name="{xtype(t)}ListField">')
+            w('    <xs:choice>')
+            w(f'      <xs:element name="item" type="c:{xtype(t)}" maxOccurs="{MAX_ITEMS}"/>')
+            w('      <xs:element name="not_applicable" type="c:Marker"/>')
+            w('      <xs:element name="unknown" type="c:Marker"/>')
+            w('    </xs:choice>')
+            w('  </xs:complexType>')
+    w('')
+    w('  <!-- ===================================================== optional scalars -->')
+    w('  <!-- XML Schema 1.0 cannot offer "text of type T, or one marker element": these types')
+    w('       accept either, and leave the text to cp247 (and to the JSON Schema for JSON). -->')
+    scalar_opt = sorted(t for t in (wanted["Field"] | wanted["Applicable"]) if t not in structs)
+    for t in scalar_opt:
+        for suffix, markers in (("Field", ["not_applicable", "unknown"]), ("Applicable", ["not_applicable"])):
+            if t in wanted[suffix]:
+                w(f'  <xs:complexType name="{xtype(t)}{suffix}" mixed="true">')
+                w('    <xs:choice minOccurs="0">')
+                for m in markers:
+                    w(f'      <xs:element name="{m}" type="c:Marker"/>')
+                w('    </xs:choice>')
+                w('  </xs:complexType>')
+    w('')
+    w('  <!-- ===================================================== scalars -->')
+    w('  <xs:simpleType name="Boolean">')
+    w('    <xs:annotation><xs:documentation>true or false (1 and 0 are accepted too).</xs:documentation></xs:annotation>')
+    w('    <xs:restriction base="xs:boolean"/>')
     w('  </xs:simpleType>')
-for name, (doc, base, lo, hi) in INTS.items():
-    w(f'  <xs:simpleType name="{name}">')
-    w(f'    <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>')
-    w(f'    <xs:restriction base="{base}">')
-    w('      <xs:pattern value="[0-9]+"/>')
-    w(f'      <xs:minInclusive value="{lo}"/>')
-    w(f'      <xs:maxInclusive value="{hi}"/>')
-    w('    </xs:restriction>')
+    w('  <xs:simpleType name="True">')
+    w('    <xs:annotation><xs:documentation>Always true: the statement is required (Art. 29(2)(f)).</xs:documentation></xs:annotation>')
+    w('    <xs:restriction base="xs:boolean"><xs:pattern value="true|1"/></xs:restriction>')
     w('  </xs:simpleType>')
-w('</xs:schema>')
-open(os.path.join(HERE, 'cp247-forms.xsd'), 'w').write("\n".join(out) + "\n")
+
+
+    def esc(v):
+        return v.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+    for name, (doc, facets, _) in scalars.items():
+        w(f'  <xs:simpleType name="{name}">')
+        w(f'    <xs:annotation><xs:documentation>{esc(doc)}</xs:documentation></xs:annotation>')
+        if facets and facets[0][0] == "enumeration" and len(facets) > 20:
+            w('    <xs:restriction base="xs:string">')
+            line = "     "
+            for _, v in facets:
+                item = f' <xs:enumeration value="{v}"/>'
+                if len(line) + len(item) > 100:
+                    w(line)
+                    line = "     "
+                line += item
+            w(line)
+            w('    </xs:restriction>')
+        else:
+            w('    <xs:restriction base="xs:string">')
+            for f, v in facets:
+                w(f'      <xs:{f} value="{esc(v)}"/>')
+            w('    </xs:restriction>')
+        w('  </xs:simpleType>')
+    for name, (doc, base, lo, hi) in ints.items():
+        w(f'  <xs:simpleType name="{name}">')
+        w(f'    <xs:annotation><xs:documentation>{doc}</xs:documentation></xs:annotation>')
+        w(f'    <xs:restriction base="{base}">')
+        w('      <xs:pattern value="[0-9]+"/>')
+        w(f'      <xs:minInclusive value="{lo}"/>')
+        w(f'      <xs:maxInclusive value="{hi}"/>')
+        w('    </xs:restriction>')
+        w('  </xs:simpleType>')
+    w('</xs:schema>')
+    open(os.path.join(HERE, fname), 'w').write("\n".join(out) + "\n")
+
+
 
 # ---------------------------------------------------------------- JSON Schema
-defs = OrderedDict()
-defs["Reason"] = None  # placeholder to keep order: filled below
-defs["NotApplicable"] = {
-    "description": "The field does not apply, and why.",
-    "type": "object", "properties": {"not_applicable": {"$ref": "#/$defs/ReasonObject"}},
-    "required": ["not_applicable"], "additionalProperties": False}
-defs["Unknown"] = {
-    "description": "The field applies but its value is not known, and why.",
-    "type": "object", "properties": {"unknown": {"$ref": "#/$defs/ReasonObject"}},
-    "required": ["unknown"], "additionalProperties": False}
-defs["ReasonObject"] = {"type": "object", "properties": {"reason": {"$ref": "#/$defs/Reason"}},
-                        "required": ["reason"], "additionalProperties": False}
-del defs["Reason"]
-
-
 def jref(t):
     if t == "boolean":
         return {"type": "boolean"}
@@ -508,58 +487,288 @@ def ticket_rules(status_key, rules):
 URGENCY_RULE = {"if": {"properties": {"urgency": {"enum": ["urgent", "emergency"]}}, "required": ["urgency"]},
                 "then": {"properties": {"urgency_justification": {"$ref": "#/$defs/LongText"}}}}
 
-top = []
-for kind, (tname, doc, fields) in DOCS.items():
-    o = jobject(fields, {"kind": {"const": kind}})
-    o = OrderedDict([("description", doc)] + list(o.items()))
-    rules = [URGENCY_RULE] if any(k == "urgency" for k, _, _ in fields) else []
-    if kind == "art29":
-        rules += ticket_rules("request_status", [("new", [], ["previous_ticket"]),
-                                                 ("extension", ["previous_ticket"], [])])
-    if kind == "art31":
-        rules += ticket_rules("request_status", [("new", [], ["previous_mla", "previous_preservation"]),
-                                                 ("follow_up_mla", ["previous_mla"], []),
-                                                 ("follow_up_preservation", ["previous_preservation"], [])])
-    if rules:
-        o["allOf"] = rules
-    defs[tname] = o
-    top.append({"$ref": f"#/$defs/{tname}"})
-
 IDENT_VALUE = {"ipv4": IPV4_X, "ipv6": IPV6_X, "email": EMAIL_X, "phone": PHONE_X, "url": URL_X,
                "domain_name": DOMAIN_J, "imei": "[0-9]{15,16}", "imsi": "[0-9]{6,15}",
                "iccid": "89[0-9]{16,20}",
                "mac": "[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){5}"}
-for name, fields in S.items():
-    o = jobject(fields)
-    if name == "TicketRef":
-        o["anyOf"] = [{"properties": {"ticket_id": {"$ref": "#/$defs/TicketId"}}},
-                      {"properties": {"counterpart_reference": {"$ref": "#/$defs/Text"}}}]
-    if name == "Identifier":
-        o["allOf"] = [{"if": {"properties": {"kind": {"const": k}}, "required": ["kind"]},
-                       "then": {"properties": {"value": {"pattern": pat_json(p)}}}}
-                      for k, p in IDENT_VALUE.items()]
-        # A connection (port, protocol, direction) has a value only for IP addresses.
-        o["allOf"].append({"if": {"properties": {"kind": {"not": {"enum": ["ipv4", "ipv6"]}}}, "required": ["kind"]},
-                           "then": {"properties": {"connection": {"anyOf": [{"$ref": "#/$defs/NotApplicable"}, {"$ref": "#/$defs/Unknown"}]}}}})
-    defs[name] = o
-for name, (doc, _, js) in SCALARS.items():
-    d = OrderedDict([("description", doc)])
-    d.update(js)
-    defs[name] = d
-for name, (doc, _, lo, hi) in INTS.items():
-    defs[name] = OrderedDict([("description", doc), ("type", "integer"), ("minimum", lo), ("maximum", hi)])
 
-schema = OrderedDict()
-schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-schema["$id"] = "urn:cp247:forms:1:schema.json"
-schema["title"] = "cp247 request document"
-schema["description"] = (
+def write_json(fname, schema_id, title, description, docs, top_kinds, structs, scalars, ints,
+               rules_of=None):
+    """docs: kind -> (type name, documentation, fields), all defined; top_kinds: the kinds a
+    document may be (the others are there to be embedded)."""
+    defs = OrderedDict()
+    defs["Reason"] = None  # placeholder to keep order: filled below
+    defs["NotApplicable"] = {
+        "description": "The field does not apply, and why.",
+        "type": "object", "properties": {"not_applicable": {"$ref": "#/$defs/ReasonObject"}},
+        "required": ["not_applicable"], "additionalProperties": False}
+    defs["Unknown"] = {
+        "description": "The field applies but its value is not known, and why.",
+        "type": "object", "properties": {"unknown": {"$ref": "#/$defs/ReasonObject"}},
+        "required": ["unknown"], "additionalProperties": False}
+    defs["ReasonObject"] = {"type": "object", "properties": {"reason": {"$ref": "#/$defs/Reason"}},
+                            "required": ["reason"], "additionalProperties": False}
+    del defs["Reason"]
+
+    top = []
+    for kind, (tname, doc, fields) in docs.items():
+        o = jobject(fields, {"kind": {"const": kind}})
+        o = OrderedDict([("description", doc)] + list(o.items()))
+        rules = [URGENCY_RULE] if any(k == "urgency" for k, _, _ in fields) else []
+        if kind == "art29":
+            rules += ticket_rules("request_status", [("new", [], ["previous_ticket"]),
+                                                     ("extension", ["previous_ticket"], [])])
+        if kind == "art31":
+            rules += ticket_rules("request_status", [("new", [], ["previous_mla", "previous_preservation"]),
+                                                     ("follow_up_mla", ["previous_mla"], []),
+                                                     ("follow_up_preservation", ["previous_preservation"], [])])
+        if rules:
+            o["allOf"] = rules
+        defs[tname] = o
+        if kind in top_kinds:
+            top.append({"$ref": f"#/$defs/{tname}"})
+
+    for name, fields in structs.items():
+        if name in JSON_ALIASES:
+            defs[name] = JSON_ALIASES[name]
+            continue
+        o = jobject(fields)
+        if name == "TicketRef":
+            o["anyOf"] = [{"properties": {"ticket_id": {"$ref": "#/$defs/TicketId"}}},
+                          {"properties": {"counterpart_reference": {"$ref": "#/$defs/Text"}}}]
+        if name == "Identifier":
+            o["allOf"] = [{"if": {"properties": {"kind": {"const": k}}, "required": ["kind"]},
+                           "then": {"properties": {"value": {"pattern": pat_json(p)}}}}
+                          for k, p in IDENT_VALUE.items()]
+            # A connection (port, protocol, direction) has a value only for IP addresses.
+            o["allOf"].append({"if": {"properties": {"kind": {"not": {"enum": ["ipv4", "ipv6"]}}}, "required": ["kind"]},
+                               "then": {"properties": {"connection": {"anyOf": [{"$ref": "#/$defs/NotApplicable"}, {"$ref": "#/$defs/Unknown"}]}}}})
+        defs[name] = o
+    for name, (doc, _, js) in scalars.items():
+        d = OrderedDict([("description", doc)])
+        d.update(js)
+        defs[name] = d
+    for name, (doc, _, lo, hi) in ints.items():
+        defs[name] = OrderedDict([("description", doc), ("type", "integer"), ("minimum", lo), ("maximum", hi)])
+
+    if rules_of:
+        for tname, extra in rules_of(defs).items():
+            defs[tname].setdefault("allOf", []).extend(extra)
+
+    schema = OrderedDict()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = schema_id
+    schema["title"] = title
+    schema["description"] = description
+    schema["oneOf"] = top
+    schema["$defs"] = defs
+    open(os.path.join(HERE, fname), 'w').write(
+        json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------- request documents
+REQUEST_HEADER = [
+    '<!--',
+    '  cp247-forms.xsd: the XML form of cp247 request documents (Art. 29, 30, 31 and 35 of the',
+    '  Budapest Convention on Cybercrime). XML Schema 1.0, namespace ' + NS + '.',
+    '',
+    '  Conventions (the same tree as the JSON form, see cp247-forms.schema.json):',
+    '  * The root element names the document kind: art29, art30, art31 or art35.',
+    '  * Every field is present, in the order given here (cp247 itself accepts any order).',
+    '  * A list is a container element whose entries are all <item> elements.',
+    '  * An optional field holds its value, or <not_applicable reason="..."/>, or (where the',
+    '    author may not know) <unknown reason="..."/>. The reason is a sentence.',
+    '  * Attributes are used only for that reason; no DTD, no entity, no processing instruction.',
+    '',
+    '  What XML Schema 1.0 cannot say, and cp247 checks (see the JSON Schema for some of it):',
+    '  * the text of an optional scalar field (mixed content: either text or a marker element;',
+    '    the value is checked by cp247 and by the JSON Schema, not here);',
+    '  * rules between fields: the tickets that request_status requires, the justification that',
+    '    urgency requires, identifier values that must match their kind, time-range order, the',
+    '    offset of an instant against its zone, a period of at least 60 days, calendar validity of',
+    '    dates, the placeholder phrases ("not applicable", "see above", ...) as reasons.',
+    '-->',
+]
+write_xsd("cp247-forms.xsd", REQUEST_HEADER, [(k, t, d) for k, (t, d, _) in DOCS.items()],
+          [(t, f) for t, _, f in DOCS.values()], S, SCALARS, INTS)
+JSON_ALIASES = {}
+write_json(
+    "cp247-forms.schema.json", "urn:cp247:forms:1:schema.json", "cp247 request document",
     "The JSON form of cp247 request documents (Art. 29, 30, 31 and 35 of the Budapest Convention). "
     "Every field is present; an optional field holds its value or {\"not_applicable\": {\"reason\": \"...\"}} "
     "or {\"unknown\": {\"reason\": \"...\"}}; lists are never empty. Rules this schema cannot express "
     "(time-range order, offset against zone, a period of at least 60 days, calendar validity, "
-    "ticket ids naming a real Party, check digits) are checked by cp247.")
-schema["oneOf"] = top
-schema["$defs"] = defs
-open(os.path.join(HERE, 'cp247-forms.schema.json'), 'w').write(
-    json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    "ticket ids naming a real Party, check digits) are checked by cp247.",
+    DOCS, set(DOCS), S, SCALARS, INTS)
+
+# ---------------------------------------------------------------- replies
+# Replies are written with the same conventions and the same shared types; a reply schema is
+# self-contained (it carries the request types, for the documents a reply embeds).
+RSCALARS = OrderedDict(SCALARS)
+RINTS = OrderedDict(INTS)
+UUID7_X = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+MEDIA_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&\-^_.+]{0,126}"
+MEDIA_X = MEDIA_NAME + "/" + MEDIA_NAME
+RSCALARS["MessageId"] = ("A cp247 message id: a UUID version 7, hyphenated, lower case.",
+                         [("pattern", UUID7_X)], {"type": "string", "pattern": pat_json(UUID7_X)})
+RSCALARS["MediaType"] = ("A media type type/subtype without parameters, e.g. application/zip.",
+                         [("maxLength", "255"), ("pattern", MEDIA_X)],
+                         {"type": "string", "maxLength": 255, "pattern": pat_json(MEDIA_X)})
+
+
+def renum(name, doc, values):
+    RSCALARS[name] = (doc, [("enumeration", v) for v in values], {"enum": values})
+
+
+GROUNDS = OrderedDict([
+    ("political_offence", "legal"), ("essential_interests", "legal"),
+    ("dual_criminality_reservation", "legal"), ("domestic_law_or_treaty_ground", "legal"),
+    ("prejudice_to_domestic_proceedings", "legal"), ("reservation_tool_not_applied", "legal"),
+    ("missing_judicial_authorisation", "legal"), ("data_not_held", "impossibility"),
+    ("data_deleted", "impossibility"), ("provider_not_in_jurisdiction", "impossibility"),
+    ("insufficient_identifiers", "impossibility"), ("overly_broad", "impossibility"),
+    ("other", "other")])
+renum("RefusalGround", "A ground for refusing or not executing (which grounds an article allows is checked by cp247).",
+      list(GROUNDS))
+renum("GroundKind", "Whether a ground is legal, an impossibility, or other: the ground's own kind.",
+      ["legal", "impossibility", "other"])
+renum("PreservationItemStatus", "What happened to one item of a preservation request.",
+      ["preserved", "partially_preserved", "not_found", "already_deleted", "not_in_jurisdiction", "refused"])
+renum("RiskKind", "Why preservation is risky (Art. 29(6)).",
+      ["availability_not_ensured", "confidentiality_threatened", "investigation_prejudiced"])
+renum("ReleaseReason", "Why preserved data are released.",
+      ["no_longer_needed", "lapsed", "mla_executed", "mla_refused"])
+renum("DecisionName", "The requester's decision after a risk notice.", ["proceed", "withdraw", "modify"])
+renum("Art30Kind", "The kind of an embedded Art. 30 disclosure.", ["art30"])
+renum("RequestKind", "The kind of an embedded request document.", ["art29", "art31", "art35"])
+RINTS["ItemNumber"] = ("The number of an item of the request, from 1.", "xs:unsignedShort", 1, 65535)
+RINTS["QuestionNumber"] = ("The number of a question, from 1.", "xs:unsignedShort", 1, MAX_ITEMS)
+RINTS["SizeBytes"] = ("A size in bytes, 1 to 2^53 - 1.", "xs:unsignedLong", 1, 9007199254740991)
+RINTS["DaysLeft"] = ("Whole days left, 0 to 3650.", "xs:unsignedShort", 0, 3650)
+
+RS = OrderedDict(S)
+RS["Ground"] = [("ground", "RefusalGround", "req"), ("kind", "GroundKind", "req")]
+RS["Answer"] = [("question", "QuestionNumber", "req"), ("answer", "LongText", "req")]
+RS["ItemStatus"] = [("item", "ItemNumber", "req"), ("status", "PreservationItemStatus", "req"),
+                    ("ground", "Ground", "app"), ("note", "LongText", "field")]
+RS["DataDelivery"] = [("package_id", "Text", "req"), ("sha256", "Sha256", "req"),
+                      ("format", "MediaType", "req"), ("size_bytes", "SizeBytes", "req"),
+                      ("categories", "DataCategory", "set"), ("chain_of_custody", "LongText", "field")]
+RS["NotExecuted"] = [("item", "ItemNumber", "app"), ("ground", "Ground", "req"),
+                     ("explanation", "LongText", "req")]
+# An embedded Art. 30 disclosure: its kind, then the fields of the document.
+RS["Art30Document"] = [("kind", "Art30Kind", "req")] + DOCS["art30"][2]
+# An embedded request (art29, art31 or art35): XML Schema 1.0 cannot choose the fields by the
+# kind, so the XSD checks the kind and leaves the fields to cp247 and the JSON Schema.
+RS["RequestDocument"] = [("kind", "RequestKind", "req"), ("fields", "", "any")]
+
+REPLIES = OrderedDict()
+REPLIES["acknowledgement"] = ("Acknowledgement", "A person of the requested Party acknowledges the request (Arts. 25(3), 35).", [
+    ("received_at", "Instant", "req"), ("receiver_reference", "Text", "req"),
+    ("assigned_handler", "Text", "field"), ("next_step_eta", "Instant", "field")])
+REPLIES["request_for_information"] = ("RequestForInformation", "The request is incomplete or unclear (Art. 27(6)).", [
+    ("questions", "LongText", "list"), ("blocking", "boolean", "req"), ("respond_by", "Instant", "field")])
+REPLIES["information_provided"] = ("InformationProvided", "The answers to a request for information.", [
+    ("answers", "Answer", "list"), ("updated_request", "RequestDocument", "app")])
+REPLIES["preservation_confirmed"] = ("PreservationConfirmed", "The data are preserved (Art. 29(3), (7)).", [
+    ("preserved_at", "Instant", "req"), ("preserved_until", "Instant", "req"),
+    ("providers", "ProviderRef", "list"), ("items", "ItemStatus", "list"),
+    ("notes", "LongText", "field"), ("traffic_disclosure", "Art30Document", "app")])
+REPLIES["preservation_risk_notice"] = ("PreservationRiskNotice", "Preservation will not ensure availability or threatens the investigation (Art. 29(6)).", [
+    ("risk", "RiskKind", "req"), ("details", "LongText", "req"), ("decision_needed_by", "Instant", "req")])
+REPLIES["requester_decision"] = ("RequesterDecision", "The requester's decision after a risk notice (Art. 29(6)).", [
+    ("decision", "DecisionName", "req"), ("modification", "LongText", "app"),
+    ("explanation", "LongText", "field")])
+REPLIES["partial_traffic_disclosure"] = ("PartialTrafficDisclosure", "Expedited disclosure of preserved traffic data (Art. 30).", [
+    ("disclosure", "Art30Document", "req")])
+REPLIES["executed"] = ("Executed", "The request is executed (Art. 27(7)).", [
+    ("executed_at", "Instant", "req"), ("data_delivery", "DataDelivery", "app"),
+    ("answer", "LongText", "app"), ("conditions", "Condition", "optlist")])
+REPLIES["partially_executed"] = ("PartiallyExecuted", "Part of the request is executed (Art. 27(6)-(7)).", [
+    ("executed_at", "Instant", "req"), ("data_delivery", "DataDelivery", "app"),
+    ("answer", "LongText", "app"), ("not_executed", "NotExecuted", "list"),
+    ("conditions", "Condition", "optlist")])
+REPLIES["refused"] = ("Refused", "The request is refused (Arts. 27(4), 29(4)-(5), 30(2)).", [
+    ("grounds", "Ground", "list"), ("explanation", "LongText", "req"),
+    ("alternatives", "LongText", "field")])
+REPLIES["postponed"] = ("Postponed", "Execution is postponed (Art. 27(5)).", [
+    ("reason", "LongText", "req"), ("expected_date", "Date", "field")])
+REPLIES["conditions_proposed"] = ("ConditionsProposed", "Execution subject to conditions (Arts. 27(6), 28(2)).", [
+    ("conditions", "Condition", "list"), ("explanation", "LongText", "field")])
+REPLIES["conditions_response"] = ("ConditionsResponse", "The requester's answer to conditions (Art. 28(3)).", [
+    ("accepted", "boolean", "req"), ("explanation", "LongText", "app")])
+REPLIES["delay_notice"] = ("DelayNotice", "A significant delay is likely (Art. 27(7)).", [
+    ("reason", "LongText", "req"), ("new_eta", "Instant", "req")])
+REPLIES["extension_confirmed"] = ("ExtensionConfirmed", "An extension request is granted.", [
+    ("previous_preserved_until", "Instant", "req"), ("new_preserved_until", "Instant", "req")])
+REPLIES["mla_submitted_notice"] = ("MlaSubmittedNotice", "The request for mutual assistance is submitted (Art. 29(7)).", [
+    ("mla_ticket", "TicketRef", "req"), ("submitted_at", "Instant", "req"),
+    ("channel", "Channel", "req"), ("central_authority", "Text", "req")])
+REPLIES["preservation_expiry_warning"] = ("PreservationExpiryWarning", "A preservation expires soon.", [
+    ("warned_at", "Instant", "req"), ("expires_at", "Instant", "req"), ("days_left", "DaysLeft", "req")])
+REPLIES["preservation_released"] = ("PreservationReleased", "The preserved data are released.", [
+    ("reason", "ReleaseReason", "req"), ("released_at", "Instant", "req"),
+    ("explanation", "LongText", "field")])
+REPLIES["referred"] = ("Referred", "Forwarded to the competent authority (Art. 27(9)(c)).", [
+    ("referred_to", "Text", "req"), ("referred_at", "Instant", "req"),
+    ("contact", "LongText", "field"), ("explanation", "LongText", "field")])
+REPLIES["withdrawn"] = ("Withdrawn", "The requester withdraws the request.", [("reason", "LongText", "req")])
+REPLIES["escalation_notice"] = ("EscalationNotice", "An urgent request was not acknowledged in time: the request again, for the other contact point.", [
+    ("original_message", "MessageId", "req"), ("original_sent_at", "Instant", "req"),
+    ("acknowledgement_due_at", "Instant", "req"), ("escalated_at", "Instant", "req"),
+    ("urgency", "Urgency", "req"), ("request", "RequestDocument", "req")])
+
+REPLY_HEADER = [
+    '<!--',
+    '  cp247-replies.xsd: the XML form of cp247 replies (every reply of a case on a request under',
+    '  Art. 29, 31 or 35 of the Budapest Convention on Cybercrime). XML Schema 1.0, namespace',
+    '  ' + NS + ', the namespace of request documents (cp247-forms.xsd).',
+    '',
+    '  Conventions: those of request documents (see cp247-forms.xsd and cp247-replies.schema.json).',
+    '  * The root element names the reply kind, the message_type of the envelope: acknowledgement,',
+    '    refused, preservation_confirmed, ...',
+    '  * A request document embedded in a reply (an Art. 30 disclosure, the request of an',
+    '    escalation notice, an updated request) is an element whose first child is <kind>.',
+    '',
+    '  What XML Schema 1.0 cannot say, and cp247 checks: what request documents leave to cp247;',
+    '  the fields of an embedded art29/art31/art35 request (the XSD checks its kind only; the JSON',
+    '  Schema checks them); that a ground has its own kind; the rules that depend on the case',
+    '  (reply kinds and refusal grounds per article, item numbers, the requested period); the',
+    '  60-day minimum of Art. 29(7); instants in order; days_left against the two instants.',
+    '-->',
+]
+write_xsd("cp247-replies.xsd", REPLY_HEADER, [(k, t, d) for k, (t, d, _) in REPLIES.items()],
+          [(t, f) for t, _, f in REPLIES.values()], RS, RSCALARS, RINTS)
+
+JSON_ALIASES = {
+    "Art30Document": {"$ref": "#/$defs/TrafficDisclosure"},
+    "RequestDocument": {"oneOf": [{"$ref": "#/$defs/PreservationRequest"},
+                                  {"$ref": "#/$defs/SubscriberInfoRequest"},
+                                  {"$ref": "#/$defs/AssistanceRequest"}]},
+}
+
+
+def reply_rules(defs):
+    """The rules between fields of replies that if/then can say."""
+    ground = [{"if": {"properties": {"ground": {"enum": [g for g, k in GROUNDS.items() if k == kind]}},
+                      "required": ["ground"]},
+               "then": {"properties": {"kind": {"const": kind}}}}
+              for kind in ["legal", "impossibility", "other"]]
+    decision = [{"if": {"properties": {"decision": {"const": "modify"}}, "required": ["decision"]},
+                 "then": {"properties": {"modification": {"$ref": "#/$defs/LongText"}}},
+                 "else": {"properties": {"modification": {"$ref": "#/$defs/NotApplicable"}}}}]
+    cannot = [{"if": {"properties": {"accepted": {"const": False}}, "required": ["accepted"]},
+               "then": {"properties": {"explanation": {"$ref": "#/$defs/LongText"}}}}]
+    return {"Ground": ground, "RequesterDecision": decision, "ConditionsResponse": cannot}
+
+
+ALL_DOCS = OrderedDict(list(DOCS.items()) + list(REPLIES.items()))
+write_json(
+    "cp247-replies.schema.json", "urn:cp247:forms:1:replies.schema.json", "cp247 reply",
+    "The JSON form of cp247 replies, with the conventions of request documents: {\"kind\": "
+    "\"<message type>\", ...fields}; every field is present; an optional field holds its value or "
+    "{\"not_applicable\": {\"reason\": \"...\"}} or {\"unknown\": {\"reason\": \"...\"}}; lists are never "
+    "empty. The rules that depend on the case (reply kinds and refusal grounds per article, item "
+    "numbers, the requested period) and those this schema cannot express (the 60-day minimum of "
+    "Art. 29(7), instants in order) are checked by cp247.",
+    ALL_DOCS, set(REPLIES), RS, RSCALARS, RINTS, rules_of=reply_rules)

@@ -9,7 +9,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use cp247_domain::{
-    Channel, Instant, InstantError, PartyCode, PartyCodeError, TicketId, Urgency, ZoneName,
+    Channel, Instant, InstantError, MessageId, PartyCode, PartyCodeError, TicketId, Urgency,
+    ZoneName,
 };
 use jiff::civil::Date;
 
@@ -66,16 +67,23 @@ pub fn decode(node: &Node) -> Parsed {
     }
 }
 
-struct Ctx {
-    report: Report,
+/// The decoding context: the report being built. Shared by request and reply decoding.
+pub(crate) struct Ctx {
+    pub(crate) report: Report,
 }
 
 impl Ctx {
-    fn problem(&mut self, code: Code, path: FieldPath) {
+    pub(crate) fn new() -> Self {
+        Self {
+            report: Report::new(),
+        }
+    }
+
+    pub(crate) fn problem(&mut self, code: Code, path: FieldPath) {
         self.report.push(Problem::new(code, path));
     }
 
-    fn push(&mut self, problem: Problem) {
+    pub(crate) fn push(&mut self, problem: Problem) {
         self.report.push(problem);
     }
 
@@ -88,7 +96,7 @@ impl Ctx {
     }
 
     /// Opens an object (an empty XML element counts as an empty object).
-    fn object<'n>(&mut self, node: &'n Node, path: &FieldPath) -> Option<Obj<'n>> {
+    pub(crate) fn object<'n>(&mut self, node: &'n Node, path: &FieldPath) -> Option<Obj<'n>> {
         let entries: &'n [(String, Node)] = match node {
             Node::Object(entries) => entries,
             Node::Text(t) if t.trim().is_empty() => &[],
@@ -112,7 +120,7 @@ impl Ctx {
     }
 
     /// Reads a list (an empty XML element counts as an empty list), bounded.
-    fn list<'n>(&mut self, node: &'n Node, path: &FieldPath) -> Option<&'n [Node]> {
+    pub(crate) fn list<'n>(&mut self, node: &'n Node, path: &FieldPath) -> Option<&'n [Node]> {
         let items: &'n [Node] = match node {
             Node::Array(items) => items,
             Node::Text(t) if t.trim().is_empty() => &[],
@@ -133,13 +141,13 @@ impl Ctx {
 }
 
 /// The fields of one object being decoded; keys not taken are reported as unknown.
-struct Obj<'n> {
-    path: FieldPath,
+pub(crate) struct Obj<'n> {
+    pub(crate) path: FieldPath,
     entries: Vec<(&'n str, &'n Node, bool)>,
 }
 
 impl<'n> Obj<'n> {
-    fn take(&mut self, c: &mut Ctx, key: &str) -> Option<(&'n Node, FieldPath)> {
+    pub(crate) fn take(&mut self, c: &mut Ctx, key: &str) -> Option<(&'n Node, FieldPath)> {
         let path = self.path.key(key);
         match self.entries.iter_mut().find(|(k, _, _)| *k == key) {
             Some(entry) => {
@@ -154,7 +162,7 @@ impl<'n> Obj<'n> {
     }
 
     /// A mandatory field: a real value.
-    fn req<T>(
+    pub(crate) fn req<T>(
         &mut self,
         c: &mut Ctx,
         key: &str,
@@ -169,7 +177,7 @@ impl<'n> Obj<'n> {
     }
 
     /// An optional field: value, not_applicable or unknown.
-    fn field<T>(
+    pub(crate) fn field<T>(
         &mut self,
         c: &mut Ctx,
         key: &str,
@@ -180,7 +188,7 @@ impl<'n> Obj<'n> {
     }
 
     /// An optional field whose author always knows: value or not_applicable.
-    fn applicable<T>(
+    pub(crate) fn applicable<T>(
         &mut self,
         c: &mut Ctx,
         key: &str,
@@ -198,7 +206,7 @@ impl<'n> Obj<'n> {
     }
 
     /// A mandatory list with at least one element.
-    fn list<T>(
+    pub(crate) fn list<T>(
         &mut self,
         c: &mut Ctx,
         key: &str,
@@ -208,7 +216,7 @@ impl<'n> Obj<'n> {
     }
 
     /// An optional list: a non-empty list, or not_applicable/unknown.
-    fn opt_list<T>(
+    pub(crate) fn opt_list<T>(
         &mut self,
         c: &mut Ctx,
         key: &str,
@@ -219,7 +227,7 @@ impl<'n> Obj<'n> {
         })
     }
 
-    fn finish(self, c: &mut Ctx) {
+    pub(crate) fn finish(self, c: &mut Ctx) {
         for (k, _, used) in self.entries {
             if !used {
                 c.problem(Code::UnknownField, self.path.key(k));
@@ -343,7 +351,7 @@ fn choice_set<C: Choice + PartialEq>(
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-fn string<'n>(c: &mut Ctx, node: &'n Node, path: &FieldPath) -> Option<&'n str> {
+pub(crate) fn string<'n>(c: &mut Ctx, node: &'n Node, path: &FieldPath) -> Option<&'n str> {
     match node {
         // U+FFFE and U+FFFF are not characters XML can carry, not even as references: a
         // document holding one could not be written as XML, so none is accepted (forms-xml).
@@ -369,18 +377,18 @@ fn text_error(c: &mut Ctx, path: &FieldPath, e: TextError) {
     }
 }
 
-fn text(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Text> {
+pub(crate) fn text(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Text> {
     let s = string(c, node, path)?;
     Text::new(s).map_err(|e| text_error(c, path, e)).ok()
 }
 
-fn long_text(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<LongText> {
+pub(crate) fn long_text(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<LongText> {
     let s = string(c, node, path)?;
     LongText::new(s).map_err(|e| text_error(c, path, e)).ok()
 }
 
 /// A non-blank string checked by `parse`; blank gives `blank`, a parse failure gives `code`.
-fn formatted<T, E>(
+pub(crate) fn formatted<T, E>(
     c: &mut Ctx,
     node: &Node,
     path: &FieldPath,
@@ -401,7 +409,7 @@ fn formatted<T, E>(
     }
 }
 
-fn boolean(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<bool> {
+pub(crate) fn boolean(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<bool> {
     match node {
         Node::Bool(b) => Some(*b),
         Node::Text(t) if matches!(t.trim(), "true" | "1") => Some(true),
@@ -440,9 +448,13 @@ fn integer(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<i128> {
     )
 }
 
-fn ranged(c: &mut Ctx, node: &Node, path: &FieldPath, min: u32, max: u32) -> Option<u32> {
+/// An integer in `min..=max`.
+pub(crate) fn ranged<N>(c: &mut Ctx, node: &Node, path: &FieldPath, min: N, max: N) -> Option<N>
+where
+    N: TryFrom<i128> + PartialOrd + std::fmt::Display + Copy,
+{
     let n = integer(c, node, path)?;
-    match u32::try_from(n) {
+    match N::try_from(n) {
         Ok(v) if (min..=max).contains(&v) => Some(v),
         _ => {
             c.push(
@@ -470,7 +482,7 @@ fn asn(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Asn> {
     ranged(c, node, path, 1, u32::MAX - 1).and_then(Asn::new)
 }
 
-fn choice<C: Choice>(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<C> {
+pub(crate) fn choice<C: Choice>(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<C> {
     let s = string(c, node, path)?;
     match C::from_name(s) {
         Some(v) => Some(v),
@@ -481,12 +493,16 @@ fn choice<C: Choice>(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<C> {
     }
 }
 
-fn invalid_choice<'a>(c: &mut Ctx, path: &FieldPath, allowed: impl Iterator<Item = &'a str>) {
+pub(crate) fn invalid_choice<'a>(
+    c: &mut Ctx,
+    path: &FieldPath,
+    allowed: impl Iterator<Item = &'a str>,
+) {
     let allowed: Vec<&str> = allowed.collect();
     c.push(Problem::new(Code::InvalidChoice, path.clone()).with_arg("allowed", allowed.join(", ")));
 }
 
-fn date(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Date> {
+pub(crate) fn date(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Date> {
     formatted(c, node, path, Code::InvalidDate, |s| {
         let b = s.as_bytes();
         let shape_ok = b.len() == 10
@@ -502,7 +518,7 @@ fn date(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Date> {
     })
 }
 
-fn instant(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Instant> {
+pub(crate) fn instant(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Instant> {
     let s = string(c, node, path)?;
     if s.trim().is_empty() {
         c.problem(Code::Blank, path.clone());
@@ -579,8 +595,60 @@ fn language(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<LanguageTag> {
     formatted(c, node, path, Code::InvalidLanguage, LanguageTag::parse)
 }
 
-fn sha256(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Sha256> {
+pub(crate) fn sha256(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Sha256> {
     formatted(c, node, path, Code::InvalidSha256, Sha256::parse)
+}
+
+/// A cp247 message id (UUIDv7, hyphenated lower case).
+pub(crate) fn message_id(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<MessageId> {
+    formatted(c, node, path, Code::InvalidMessageId, MessageId::parse)
+}
+
+/// Reports every element whose key an earlier element already has; false when there is one.
+pub(crate) fn no_duplicates<T, K: PartialEq>(
+    c: &mut Ctx,
+    items: &NonEmpty<T>,
+    path: &FieldPath,
+    key: impl Fn(&T) -> K,
+) -> bool {
+    let keys: Vec<K> = items.iter().map(key).collect();
+    let mut ok = true;
+    for (i, k) in keys.iter().enumerate() {
+        if keys.get(..i).is_some_and(|before| before.contains(k)) {
+            c.problem(Code::DuplicateItem, path.index(i));
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// A request document embedded in a reply; its problems are reported under `path`.
+/// `allowed` lists the kinds accepted here.
+pub(crate) fn embedded_document(
+    c: &mut Ctx,
+    node: &Node,
+    path: &FieldPath,
+    allowed: &[Kind],
+) -> Option<Document> {
+    let mut inner = Ctx::new();
+    let doc = document(&mut inner, node);
+    for p in inner.report.problems() {
+        c.push(p.under(path));
+    }
+    let doc = if inner.report.is_valid() {
+        doc?
+    } else {
+        return None;
+    };
+    if !allowed.contains(&doc.kind()) {
+        let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+        c.push(
+            Problem::new(Code::EmbeddedDocumentKind, path.key("kind"))
+                .with_arg("expected", names.join(", ")),
+        );
+        return None;
+    }
+    Some(doc)
 }
 
 fn ip_error(c: &mut Ctx, path: &FieldPath, family: &str) {
@@ -883,7 +951,7 @@ fn offence(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Offence> {
     })
 }
 
-fn provider(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<ProviderRef> {
+pub(crate) fn provider(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<ProviderRef> {
     let mut o = c.object(node, path)?;
     let name = o.req(c, "name", text);
     let legal_entity = o.field(c, "legal_entity", text);
@@ -919,7 +987,7 @@ fn custodian(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Custodian> {
     })
 }
 
-fn ticket_ref(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<TicketRef> {
+pub(crate) fn ticket_ref(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<TicketRef> {
     let mut o = c.object(node, path)?;
     let id = o.field(c, "ticket_id", ticket_id);
     let counterpart = o.field(c, "counterpart_reference", text);
@@ -964,7 +1032,7 @@ fn document_ref(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<DocumentRe
     })
 }
 
-fn condition(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Condition> {
+pub(crate) fn condition(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Condition> {
     let mut o = c.object(node, path)?;
     let kind = o.req(c, "kind", choice::<ConditionKind>);
     let t = o.req(c, "text", long_text);

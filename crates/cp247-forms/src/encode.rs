@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use cp247_domain::{Channel, Instant, PartyCode, TicketId, ZoneName};
+use cp247_domain::{Channel, Instant, MessageId, PartyCode, TicketId, ZoneName};
 use jiff::civil::Date;
 
 use crate::documents::{
@@ -38,29 +38,33 @@ pub fn to_json_string(doc: &Document) -> String {
     encode(doc).to_json_pretty()
 }
 
-/// A value that has a tree form.
-trait Encode {
+/// A value that has a tree form (shared by request and reply documents).
+pub(crate) trait Encode {
     fn encode(&self) -> Node;
 }
 
 type Fields = Vec<(String, Node)>;
 
 /// Builds an object's fields in order.
-struct Obj(Fields);
+pub(crate) struct Obj(Fields);
 
 impl Obj {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Vec::new())
     }
-    fn put(mut self, key: &str, value: &impl Encode) -> Self {
+    /// An object whose first key is `kind`.
+    pub(crate) fn kind(name: &str) -> Self {
+        Self(vec![("kind".to_owned(), Node::string(name))])
+    }
+    pub(crate) fn put(mut self, key: &str, value: &impl Encode) -> Self {
         self.0.push((key.to_owned(), value.encode()));
         self
     }
-    fn node(mut self, key: &str, value: Node) -> Self {
+    pub(crate) fn node(mut self, key: &str, value: Node) -> Self {
         self.0.push((key.to_owned(), value));
         self
     }
-    fn done(self) -> Node {
+    pub(crate) fn done(self) -> Node {
         Node::Object(self.0)
     }
 }
@@ -109,9 +113,28 @@ impl Encode for bool {
     }
 }
 
-impl Encode for u32 {
+impl<T: Encode> Encode for Box<T> {
     fn encode(&self) -> Node {
-        Node::Number(self.to_string())
+        (**self).encode()
+    }
+}
+
+/// Integers are written as JSON numbers.
+macro_rules! encode_number {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(&self) -> Node {
+                Node::Number(self.to_string())
+            }
+        }
+    )*};
+}
+
+encode_number!(u16, u32, u64);
+
+impl Encode for Document {
+    fn encode(&self) -> Node {
+        encode(self)
     }
 }
 
@@ -138,6 +161,7 @@ encode_display!(
     Country,
     PartyCode,
     TicketId,
+    MessageId,
     ZoneName,
     Instant,
     Date,
@@ -158,7 +182,7 @@ impl Encode for Asn {
 }
 
 /// Every [`Choice`] is written as its wire name.
-struct ChoiceNode<C: Choice>(C);
+pub(crate) struct ChoiceNode<C: Choice>(C);
 
 impl<C: Choice> Encode for ChoiceNode<C> {
     fn encode(&self) -> Node {
@@ -166,7 +190,7 @@ impl<C: Choice> Encode for ChoiceNode<C> {
     }
 }
 
-fn choice<C: Choice>(c: C) -> ChoiceNode<C> {
+pub(crate) fn choice<C: Choice>(c: C) -> ChoiceNode<C> {
     ChoiceNode(c)
 }
 

@@ -1,7 +1,10 @@
 //! cp247 request documents: the Art. 29 preservation request (with the Art. 30 ask), the
 //! Art. 30 partial disclosure of traffic data, the Art. 31 subscriber information request and
 //! the Art. 35 assistance request — typed model, decoding with a complete problem report, and
-//! canonical JSON.
+//! canonical JSON — and every reply on a case ([`reply`]: acknowledgement, refusal,
+//! preservation confirmed, …, named by its [`MessageKind`]), read and written by the same
+//! machinery, with the same conventions, codes ([`Code::REPLY`] for the rules only replies
+//! have) and paths, as JSON and as XML (ADR 0023).
 //!
 //! # Representation conventions (JSON; XML follows the same tree)
 //!
@@ -69,8 +72,11 @@ mod encode;
 mod error;
 pub mod examples;
 pub mod field;
+pub mod grounds;
+pub mod kind;
 pub mod node;
 pub mod problem;
+pub mod reply;
 pub mod schemas;
 pub mod shared;
 #[cfg(feature = "strategies")]
@@ -86,6 +92,9 @@ pub use documents::{
 pub use encode::{encode, to_json_string};
 pub use error::FormsError;
 pub use field::{Applicable, Field, NonEmpty, Reason, ReasonError};
+pub use grounds::{GroundKind, OffenceScope, RefusalGround};
+pub use kind::{Article, MessageKind, Role};
 pub use node::{MAX_DEPTH, MAX_DOCUMENT_BYTES, Node};
 pub use problem::{Code, FieldPath, Problem, Report, Severity};
+pub use reply::{Message, ParsedMessage, ParsedReply, Reply, ReplyContext};
 pub use shared::DateTimeTz;

@@ -106,30 +106,55 @@ pub enum Severity {
 }
 
 macro_rules! codes {
-    ($( $(#[$meta:meta])* $variant:ident = $wire:literal, $sev:ident; )*) => {
-        /// Stable problem codes. The wire name (kebab-case) never changes once released; the
-        /// catalogue key of the message is `problem-<code>`.
+    (
+        requests { $( $(#[$meta:meta])* $variant:ident = $wire:literal, $sev:ident; )* }
+        replies { $( $(#[$rmeta:meta])* $rvariant:ident = $rwire:literal, $rsev:ident; )* }
+    ) => {
+        /// Stable problem codes of request and reply documents. The wire name (kebab-case)
+        /// never changes once released; the catalogue key of the message is `problem-<code>`
+        /// for the rules request documents have, and `case-problem-<code>` for the rules only
+        /// replies have (see [`Code::REPLY`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $( $(#[$meta])* $variant, )* }
+        pub enum Code { $( $(#[$meta])* $variant, )* $( $(#[$rmeta])* $rvariant, )* }
 
         impl Code {
             /// Every code.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)* $(Code::$rvariant,)*];
+
+            /// The codes of the rules of request documents (replies use them too, for the
+            /// shape of the tree, texts, reasons, dates and codes).
+            pub const REQUEST: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The codes of the rules that only replies have (grounds per article, the
+            /// 60-day minimum of Art. 29(7), per-item status, …).
+            pub const REPLY: &'static [Code] = &[$(Code::$rvariant,)*];
 
             /// The stable kebab-case name.
             pub fn as_str(&self) -> &'static str {
-                match self { $(Code::$variant => $wire,)* }
+                match self { $(Code::$variant => $wire,)* $(Code::$rvariant => $rwire,)* }
             }
 
             /// The severity of every problem with this code.
             pub fn severity(&self) -> Severity {
-                match self { $(Code::$variant => Severity::$sev,)* }
+                match self {
+                    $(Code::$variant => Severity::$sev,)*
+                    $(Code::$rvariant => Severity::$rsev,)*
+                }
+            }
+
+            /// True for a rule that only replies have.
+            pub fn is_reply_rule(&self) -> bool {
+                match self {
+                    $(Code::$variant => false,)*
+                    $(Code::$rvariant => true,)*
+                }
             }
         }
     };
 }
 
 codes! {
+requests {
     // Shape of the tree.
     /// A value of the wrong type (args: `expected`, `found`).
     WrongType = "wrong-type", Error;
@@ -236,6 +261,61 @@ codes! {
     /// Resolution of a dynamic IP address without a judicial decision attached.
     DynamicIpWithoutJudicialDecision = "dynamic-ip-without-judicial-decision", Warning;
 }
+replies {
+    /// `kind` is missing or is not the name of a reply type.
+    UnknownReplyKind = "unknown-reply-kind", Error;
+    /// The `kind` of the body is not the message type of the envelope header (args: `header`).
+    KindHeaderMismatch = "kind-header-mismatch", Error;
+    /// This reply type does not exist for a request under this article (args: `kind`,
+    /// `article`).
+    KindNotAllowedForArticle = "kind-not-allowed-for-article", Error;
+    /// A refusal ground that the article does not allow (args: `ground`, `article`).
+    GroundNotAllowed = "ground-not-allowed", Error;
+    /// The Art. 29(4) dual-criminality ground used although every offence of the request is a
+    /// Convention offence (Arts. 2–11).
+    DualCriminalityConventionOffence = "dual-criminality-convention-offence", Error;
+    /// A ground marked with the wrong kind (args: `expected`: legal, impossibility or other).
+    GroundKindMismatch = "ground-kind-mismatch", Error;
+    /// `preserved_until` is less than 60 days after `preserved_at` (args: `min`, in days).
+    PreservationTooShort = "preservation-too-short", Error;
+    /// `preserved_until` is implausibly far (args: `max`, in days).
+    PreservationTooLong = "preservation-too-long", Error;
+    /// Preserved for less time than the request asked (args: `days`).
+    PreservationShorterThanRequested = "preservation-shorter-than-requested", Warning;
+    /// A preservation confirmation in which no item is preserved.
+    NothingPreserved = "nothing-preserved", Error;
+    /// An item number that the request does not have (args: `max`).
+    ItemOutOfRange = "item-out-of-range", Error;
+    /// An item of the request without a status (args: `item`).
+    ItemStatusMissing = "item-status-missing", Error;
+    /// An execution report with neither a data delivery nor an answer.
+    ExecutionWithoutResult = "execution-without-result", Error;
+    /// An Art. 31 execution without its data delivery.
+    DataDeliveryRequired = "data-delivery-required", Error;
+    /// A detail that the chosen value requires is missing (args: `field`, `value`).
+    DetailRequired = "detail-required", Error;
+    /// A detail given for a value that takes none (args: `field`, `value`).
+    DetailNotExpected = "detail-not-expected", Error;
+    /// An instant that must come after another field (args: `after`).
+    NotLater = "not-later", Error;
+    /// `days_left` is not the number of whole days between the two instants (args:
+    /// `expected`).
+    DaysLeftMismatch = "days-left-mismatch", Error;
+    /// An embedded document of the wrong kind (args: `expected`).
+    EmbeddedDocumentKind = "embedded-document-kind", Error;
+    /// Not a media type (`type/subtype`).
+    InvalidMediaType = "invalid-media-type", Error;
+    /// Not a cp247 message id (UUIDv7).
+    InvalidMessageId = "invalid-message-id", Error;
+    /// An escalation of a routine request (only urgent and emergency requests escalate).
+    EscalationNotUrgent = "escalation-not-urgent", Error;
+    /// An extension confirmation on a case that is not an extension request.
+    NotAnExtension = "not-an-extension", Error;
+    /// A preservation confirmation on an extension request, which is answered by an extension
+    /// confirmation.
+    ExtensionNeedsConfirmation = "extension-needs-confirmation", Error;
+}
+}
 
 impl Code {
     /// The code with this kebab-case name.
@@ -243,9 +323,14 @@ impl Code {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 
-    /// The catalogue key of the message.
+    /// The catalogue key of the message: `problem-<code>` (`validation.ftl`), or
+    /// `case-problem-<code>` for a rule of replies (`case.ftl`).
     pub fn message_key(&self) -> String {
-        format!("problem-{}", self.as_str())
+        if self.is_reply_rule() {
+            format!("case-problem-{}", self.as_str())
+        } else {
+            format!("problem-{}", self.as_str())
+        }
     }
 }
 
@@ -277,6 +362,23 @@ impl Problem {
     pub fn with_arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.args.push((name, value.into()));
         self
+    }
+
+    /// The same problem, moved under `prefix` (the problems of a request document embedded
+    /// in a reply are reported at `prefix.<their path>`).
+    pub fn under(&self, prefix: &FieldPath) -> Self {
+        let mut path = prefix.clone();
+        for seg in self.path.segments() {
+            path = match seg {
+                Segment::Key(k) => path.key(k),
+                Segment::Index(i) => path.index(*i),
+            };
+        }
+        Self {
+            code: self.code,
+            path,
+            args: self.args.clone(),
+        }
     }
 
     /// The stable code.
@@ -390,5 +492,52 @@ mod tests {
             );
             assert_eq!(Code::from_name(c.as_str()), Some(*c));
         }
+    }
+
+    #[test]
+    fn every_reply_rule_has_a_message_in_both_languages() {
+        for c in Code::REPLY {
+            assert!(c.message_key().starts_with("case-problem-"), "{c}");
+            for lang in Lang::ALL {
+                let p = Problem::new(*c, FieldPath::root().key("grounds").index(0))
+                    .with_arg("article", "art29")
+                    .with_arg("ground", "other")
+                    .with_arg("kind", "executed")
+                    .with_arg("expected", "legal")
+                    .with_arg("min", "60")
+                    .with_arg("max", "3")
+                    .with_arg("days", "30")
+                    .with_arg("item", "2")
+                    .with_arg("field", "decision")
+                    .with_arg("value", "modify")
+                    .with_arg("after", "received_at")
+                    .with_arg("header", "refused");
+                let m = p.message(lang);
+                assert!(!m.contains('⟦'), "{c} has no {lang} message: {m}");
+                assert!(
+                    m.contains("grounds[0]"),
+                    "{c} ({lang}) does not name the path"
+                );
+            }
+        }
+        for c in Code::REQUEST {
+            assert!(!c.is_reply_rule() && c.message_key().starts_with("problem-"));
+        }
+    }
+
+    #[test]
+    fn problems_move_under_a_prefix() {
+        let inner = Problem::new(
+            Code::Blank,
+            FieldPath::root().key("communication").key("description"),
+        )
+        .with_arg("max", "5");
+        let moved = inner.under(&FieldPath::root().key("disclosure"));
+        assert_eq!(
+            moved.path().to_string(),
+            "disclosure.communication.description"
+        );
+        assert_eq!(moved.code(), Code::Blank);
+        assert_eq!(moved.args(), &[("max", "5".to_owned())]);
     }
 }

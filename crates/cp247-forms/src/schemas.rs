@@ -1,4 +1,4 @@
-//! The published schemas of cp247 request documents, embedded so that a node can serve them
+//! The published schemas of cp247 request documents and replies, embedded so that a node can serve them
 //! and integrators can validate against exactly what cp247 was built with.
 //!
 //! Both files live under `crates/cp247-forms/schemas/` and are reviewed like code. They describe
@@ -29,6 +29,19 @@ pub const XSD: &str = include_str!("../schemas/cp247-forms.xsd");
 /// The JSON Schema (draft 2020-12) of the JSON form.
 pub const JSON_SCHEMA: &str = include_str!("../schemas/cp247-forms.schema.json");
 
+/// The XML Schema (XSD 1.0) of replies ([`crate::reply`]), same namespace. Self-contained: it
+/// carries the request types a reply embeds. An embedded Art. 29, 31 or 35 request is checked
+/// for its kind only (XSD 1.0 cannot choose fields by a sibling's value); the JSON Schema
+/// checks all of it.
+pub const REPLY_XSD: &str = include_str!("../schemas/cp247-replies.xsd");
+
+/// The JSON Schema (draft 2020-12) of replies. Besides what the request schema says, it
+/// carries the rules between reply fields that `if`/`then` can say: a ground's own kind, the
+/// modification of a `modify` decision, the explanation of conditions that cannot be complied
+/// with. The rules that depend on the case (reply kinds and grounds per article, item numbers)
+/// are cp247's.
+pub const REPLY_JSON_SCHEMA: &str = include_str!("../schemas/cp247-replies.schema.json");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +54,10 @@ mod tests {
             "https://json-schema.org/draft/2020-12/schema"
         );
         assert!(XSD.contains(&format!("targetNamespace=\"{}\"", crate::xml::NAMESPACE)));
+        assert!(REPLY_XSD.contains(&format!("targetNamespace=\"{}\"", crate::xml::NAMESPACE)));
+        let replies: serde_json::Value = serde_json::from_str(REPLY_JSON_SCHEMA).unwrap();
+        assert_eq!(replies["$schema"], json["$schema"]);
+        assert!(!REPLY_XSD.contains("<!DOCTYPE") && !REPLY_XSD.contains("<!ENTITY"));
         // The XSD is itself read by cp247's own safe reader rules: no DTD, no entity.
         assert!(!XSD.contains("<!DOCTYPE") && !XSD.contains("<!ENTITY"));
     }

@@ -441,7 +441,30 @@ macro_rules! choice {
             }
         }
     };
+    // The same, with serde (snake_case) for values that cases keep.
+    (@serde $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant,)* }
+
+        impl Choice for $name {
+            const ALL: &'static [Self] = &[$($name::$variant,)*];
+            fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $wire,)* }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
+
+pub(crate) use choice;
 
 impl Choice for cp247_domain::Urgency {
     const ALL: &'static [Self] = &cp247_domain::Urgency::ALL;

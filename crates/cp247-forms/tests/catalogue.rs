@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // Integration test: unwrap/expect/panic are the assertions here.
 
-//! Every problem code has a message in English and in French, with its arguments filled in.
+//! Every problem code (of requests and of replies) has a message in English and in French, with its arguments filled in.
 
 use cp247_forms::{Code, FieldPath, Problem};
 use cp247_i18n::Lang;
@@ -26,6 +26,20 @@ fn sample(code: Code) -> Problem {
         Code::PeriodTooShort => p.with_arg("min", "60"),
         Code::InvalidIpAddress => p.with_arg("family", "IPv4"),
         Code::InvalidDeviceCode => p.with_arg("format", "IMEI"),
+        // Rules of replies: every argument any of them takes.
+        c if c.is_reply_rule() => p
+            .with_arg("header", "refused")
+            .with_arg("kind", "executed")
+            .with_arg("article", "art29")
+            .with_arg("ground", "other")
+            .with_arg("expected", "legal")
+            .with_arg("min", "60")
+            .with_arg("max", "3")
+            .with_arg("days", "30")
+            .with_arg("item", "2")
+            .with_arg("field", "decision")
+            .with_arg("value", "modify")
+            .with_arg("after", "received_at"),
         _ => p,
     }
 }

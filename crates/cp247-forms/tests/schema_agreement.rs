@@ -17,8 +17,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cp247_forms::MessageKind;
 use cp247_forms::examples::example;
-use cp247_forms::schemas::{JSON_SCHEMA, XSD};
+use cp247_forms::reply::{
+    examples as reply_examples, parse_reply_json, to_json_string as reply_json,
+};
+use cp247_forms::schemas::{JSON_SCHEMA, REPLY_JSON_SCHEMA, REPLY_XSD, XSD};
+use cp247_forms::xml::{parse_reply_xml, reply_to_xml_string};
 use cp247_forms::xml::{parse_xml, to_xml_string};
 use cp247_forms::{Document, Kind, parse_json, strategies, to_json_string};
 use proptest::prelude::*;
@@ -138,7 +143,11 @@ fn corpus(folder: &str) -> Vec<(String, PathBuf)> {
 }
 
 fn json_validator() -> jsonschema::Validator {
-    let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+    validator_of(JSON_SCHEMA)
+}
+
+fn validator_of(text: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(text).unwrap();
     jsonschema::draft202012::meta::validate(&schema)
         .unwrap_or_else(|e| panic!("the JSON Schema is not a valid draft 2020-12 schema: {e}"));
     jsonschema::draft202012::new(&schema).unwrap()
@@ -159,6 +168,11 @@ struct Xmllint {
 
 impl Xmllint {
     fn find() -> Option<Self> {
+        Self::find_with("cp247-forms.xsd", XSD)
+    }
+
+    /// The same, validating against another schema (the replies').
+    fn find_with(file_name: &str, xsd_text: &str) -> Option<Self> {
         let present = Command::new("xmllint")
             .arg("--version")
             .output()
@@ -176,8 +190,8 @@ impl Xmllint {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let xsd = dir.path().join("cp247-forms.xsd");
-        std::fs::write(&xsd, XSD).unwrap();
+        let xsd = dir.path().join(file_name);
+        std::fs::write(&xsd, xsd_text).unwrap();
         Some(Self { dir, xsd })
     }
 
@@ -334,6 +348,130 @@ fn documents_accepted_with_warnings_are_accepted_by_the_schemas() {
             if let Err(e) = x.validate(&name, &xml) {
                 panic!("{name}.xml: {e}");
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies: the same agreement, against the reply schemas.
+
+fn reply_kinds() -> Vec<MessageKind> {
+    MessageKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !k.is_request())
+        .collect()
+}
+
+#[test]
+fn every_reply_example_is_accepted_by_cp247_and_both_reply_schemas() {
+    let json_v = validator_of(REPLY_JSON_SCHEMA);
+    let xmllint = Xmllint::find_with("cp247-replies.xsd", REPLY_XSD);
+    let kinds = reply_kinds();
+    assert_eq!(kinds.len(), 21);
+    for kind in kinds {
+        let text = reply_examples::json(kind).unwrap();
+        let errors = json_errors(&json_v, text);
+        assert!(
+            errors.is_empty(),
+            "{kind}: the JSON Schema refuses the example: {errors:#?}"
+        );
+        let ctx = reply_examples::context(kind).unwrap();
+        let reply = parse_reply_json(text.as_bytes(), &ctx)
+            .unwrap()
+            .reply
+            .unwrap();
+        assert_eq!(reply_json(&reply), text);
+        let xml = reply_to_xml_string(&reply);
+        assert_eq!(
+            parse_reply_xml(xml.as_bytes(), &ctx)
+                .unwrap()
+                .reply
+                .as_ref(),
+            Some(&reply)
+        );
+        if let Some(x) = &xmllint
+            && let Err(e) = x.validate(&format!("reply-{kind}"), &xml)
+        {
+            panic!("{kind}: the reply XSD refuses the example:\n{e}\n{xml}");
+        }
+    }
+}
+
+#[test]
+fn reply_faults_a_schema_can_express_are_refused_by_all() {
+    let json_v = validator_of(REPLY_JSON_SCHEMA);
+    let xmllint = Xmllint::find_with("cp247-replies.xsd", REPLY_XSD);
+    let refused = reply_examples::json(MessageKind::Refused).unwrap();
+    let ctx = reply_examples::context(MessageKind::Refused).unwrap();
+    let value: serde_json::Value = serde_json::from_str(refused).unwrap();
+    let explanation = value["explanation"].as_str().unwrap().to_owned();
+    // (name, edit of the example's JSON, expected cp247 code, refused by the XSD too)
+    let faults: Vec<(&str, String, String, &str, bool)> = vec![
+        (
+            "missing-field",
+            "\"explanation\":".into(),
+            "\"explanation_x\":".into(),
+            "missing-field",
+            true,
+        ),
+        (
+            "unknown-ground",
+            "\"essential_interests\"".into(),
+            "\"not_a_ground\"".into(),
+            "invalid-choice",
+            true,
+        ),
+        (
+            "blank-text",
+            format!("\"{explanation}\""),
+            "\"  \"".into(),
+            "blank",
+            true,
+        ),
+        // XSD 1.0 cannot tie a ground to its kind; the JSON Schema can.
+        (
+            "ground-kind",
+            "\"kind\": \"legal\"".into(),
+            "\"kind\": \"other\"".into(),
+            "ground-kind-mismatch",
+            false,
+        ),
+    ];
+    for (name, from, to, code, xsd_too) in faults {
+        assert!(refused.contains(&from), "{name}: the example changed");
+        let text = refused.replacen(&from, &to, 1);
+        let parsed = parse_reply_json(text.as_bytes(), &ctx).unwrap();
+        assert!(
+            parsed.report.errors().any(|p| p.code().as_str() == code),
+            "{name}: cp247 does not report {code}: {:?}",
+            parsed.report
+        );
+        assert!(
+            !json_errors(&json_v, &text).is_empty(),
+            "{name}: the JSON Schema accepts it"
+        );
+        if let Some(x) = &xmllint {
+            // The XML twin: the example's XML with the same edit.
+            let reply = reply_examples::example(MessageKind::Refused)
+                .unwrap()
+                .reply
+                .unwrap();
+            let xml = reply_to_xml_string(&reply);
+            let twin = match name {
+                "missing-field" => xml
+                    .replacen("<explanation>", "<explanation_x>", 1)
+                    .replacen("</explanation>", "</explanation_x>", 1),
+                "unknown-ground" => xml.replacen(">essential_interests<", ">not_a_ground<", 1),
+                "blank-text" => xml.replacen(&format!(">{explanation}<"), ">  <", 1),
+                _ => xml.replacen("<kind>legal</kind>", "<kind>other</kind>", 1),
+            };
+            assert_ne!(twin, xml, "{name}: the XML twin is unchanged");
+            assert_eq!(
+                x.validate(&format!("fault-{name}"), &twin).is_err(),
+                xsd_too,
+                "{name}: the reply XSD disagrees\n{twin}"
+            );
         }
     }
 }

@@ -7,7 +7,10 @@
 //! [`to_xml_string`] writes a document as canonical, indented XML in the namespace
 //! [`NAMESPACE`]; reading it back gives the same document.
 //!
-//! The published schema of this dialect is [`crate::schemas::XSD`].
+//! Replies use the same dialect ([`parse_reply_xml`], [`reply_to_xml_string`]).
+//!
+//! The published schemas of this dialect are [`crate::schemas::XSD`] (requests) and
+//! [`crate::schemas::REPLY_XSD`] (replies).
 
 pub mod reader;
 pub mod tree;
@@ -20,6 +23,10 @@ use crate::documents::Document;
 use crate::encode::encode;
 use crate::error::FormsError;
 use crate::node::Node;
+use crate::reply::{
+    MessageError, ParsedMessage, ParsedReply, Reply, ReplyContext, decode_message, decode_reply,
+    encode_reply,
+};
 
 /// Reads a cp247 XML document: the same [`Parsed`] (document and [`crate::Report`]) as
 /// [`crate::parse_json`] gives for the same content, with the same problem paths.
@@ -31,6 +38,34 @@ use crate::node::Node;
 pub fn parse_xml(bytes: &[u8]) -> Result<Parsed, FormsError> {
     let node = to_node(bytes)?;
     Ok(decode(&node))
+}
+
+/// Reads a cp247 XML reply against the context of its case: the same [`ParsedReply`] as
+/// [`crate::reply::parse_reply_json`] gives for the same content, with the same problem paths.
+/// The root element names the reply kind (`<refused xmlns="urn:cp247:forms:1">`); a request
+/// document embedded in a reply (an Art. 30 disclosure, the request of an escalation notice)
+/// is a child element whose first child is `<kind>`. Unreadable input is refused as by
+/// [`parse_xml`].
+pub fn parse_reply_xml(bytes: &[u8], ctx: &ReplyContext) -> Result<ParsedReply, FormsError> {
+    let node = to_node(bytes)?;
+    Ok(decode_reply(&node, ctx))
+}
+
+/// Reads the XML body of a case message against its envelope's message type (see
+/// [`crate::reply::decode_message`]): a request, or a reply checked against `case`.
+pub fn parse_message_xml(
+    message_type: &str,
+    bytes: &[u8],
+    case: Option<&ReplyContext>,
+) -> Result<ParsedMessage, MessageError> {
+    let node = to_node(bytes).map_err(|e| MessageError::Unreadable(forms_error(&e)))?;
+    decode_message(message_type, &node, case)
+}
+
+/// The XML text of a reply: canonical like [`to_xml_string`]; reading it back with
+/// [`parse_reply_xml`] gives the same reply.
+pub fn reply_to_xml_string(reply: &Reply) -> String {
+    tree::write(&encode_reply(reply))
 }
 
 /// Reads `bytes` as a cp247 XML element tree with the default [`Limits`].

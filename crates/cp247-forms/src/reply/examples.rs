@@ -7,7 +7,7 @@
 //! what [`super::to_json_string`] writes. They document the wire format and feed the
 //! command line's `example` commands.
 
-use cp247_forms::{Kind, Node};
+use crate::{Kind, Node};
 
 use super::{ParsedReply, ReplyContext, decode_reply};
 use crate::kind::MessageKind;
@@ -126,7 +126,7 @@ pub fn context(kind: MessageKind) -> Result<ReplyContext, ExampleError> {
         count: report.problems().len(),
         report,
     };
-    let request = cp247_forms::examples::example(article).map_err(|_| invalid(Report::new()))?;
+    let request = crate::examples::example(article).map_err(|_| invalid(Report::new()))?;
     let mut ctx = ReplyContext::for_request(&request).ok_or_else(|| invalid(Report::new()))?;
     ctx.extension = kind == MessageKind::ExtensionConfirmed;
     Ok(ctx)

@@ -24,7 +24,7 @@
 //! article, which refusal grounds the article allows (Art. 29(4) only for offences other than
 //! those of Arts. 2–11), how many items the request has, how long a preservation it asked for.
 //! [`ReplyContext::for_request`] derives this from the request document; the node keeps it
-//! with the case ([`crate::Case::reply_context`]).
+//! with the case (`cp247_case::Case::reply_context`).
 
 mod decode;
 mod encode;
@@ -32,21 +32,22 @@ pub mod examples;
 
 use std::fmt;
 
-use cp247_domain::{Channel, Instant, MessageId, Urgency};
-use cp247_forms::shared::{
+use crate::shared::{
     Choice, Condition, DataCategory, LongText, ProviderRef, Sha256, Text, TicketRef,
 };
-use cp247_forms::{
-    Applicable, Document, Field, FormsError, Node, NonEmpty, Reason, TrafficDisclosure,
-};
+use crate::{Applicable, Document, Field, FormsError, Node, NonEmpty, Reason, TrafficDisclosure};
+use cp247_domain::{Channel, Instant, MessageId, Urgency};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::grounds::{OffenceScope, RefusalGround};
 use crate::kind::{Article, MessageKind};
 use crate::problem::Report;
+use crate::shared::choice;
 
-pub use decode::{decode_message, decode_reply, parse_message_json, parse_reply_json};
+pub use decode::{
+    decode_message, decode_reply, decode_reply_without_case, parse_message_json, parse_reply_json,
+};
 pub use encode::{encode_reply, to_json_string};
 
 /// What a reply is checked against: facts of the request it answers.
@@ -74,7 +75,7 @@ impl ReplyContext {
                 article: Article::Art29,
                 extension: matches!(
                     d.request_status,
-                    cp247_forms::PreservationStatus::Extension { .. }
+                    crate::PreservationStatus::Extension { .. }
                 ),
                 offences: OffenceScope::of(d.offences.iter()),
                 items: count(d.data_items.len()),
@@ -151,30 +152,8 @@ pub enum MessageError {
     Unreadable(#[from] FormsError),
 }
 
-/// Declares a `Choice` enum with its wire names.
-macro_rules! choice {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant,)* }
-
-        impl Choice for $name {
-            const ALL: &'static [Self] = &[$($name::$variant,)*];
-            fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $wire,)* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 choice! {
+    @serde
     /// What happened to one item of a preservation request (fields.md §10.13).
     PreservationItemStatus {
         /// Preserved entirely.
@@ -193,6 +172,7 @@ choice! {
 }
 
 choice! {
+    @serde
     /// Why preservation is risky (Art. 29(6)).
     RiskKind {
         /// Preservation will not ensure the future availability of the data.
@@ -205,6 +185,7 @@ choice! {
 }
 
 choice! {
+    @serde
     /// Why preserved data are released (fields.md §10.12).
     ReleaseReason {
         /// The requester no longer needs them.

@@ -1,9 +1,9 @@
 //! Typed [`Reply`] → [`Node`]: canonical (keys in model order, every field present), the
 //! inverse of [`super::decode_reply`].
 
+use crate::Node;
+use crate::shared::Choice;
 use cp247_domain::Urgency;
-use cp247_forms::Node;
-use cp247_forms::shared::Choice;
 
 use super::{
     Acknowledgement, Answer, ConditionsProposed, ConditionsResponse, DataDelivery, DelayNotice,
@@ -13,8 +13,8 @@ use super::{
     PreservationRiskNotice, Referred, Refused, Reply, RequestForInformation, RequesterDecision,
     Withdrawn,
 };
-use crate::write::{Encode, Obj, choice};
-use cp247_forms::{Applicable, Document};
+use crate::encode::{Encode, Obj, choice};
+use crate::{Applicable, Document};
 
 /// Encodes a reply as a tree: `{"kind": "<message type>", …fields}`.
 pub fn encode_reply(reply: &Reply) -> Node {

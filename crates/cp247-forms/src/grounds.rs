@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use cp247_forms::shared::Choice;
+use crate::shared::Choice;
 use serde::{Deserialize, Serialize};
 
 use crate::kind::Article;
@@ -146,7 +146,7 @@ pub enum OffenceScope {
 
 impl OffenceScope {
     /// The scope of a list of offences.
-    pub fn of<'a>(offences: impl IntoIterator<Item = &'a cp247_forms::shared::Offence>) -> Self {
+    pub fn of<'a>(offences: impl IntoIterator<Item = &'a crate::shared::Offence>) -> Self {
         if offences
             .into_iter()
             .all(|o| o.convention_offence.is_value())
@@ -257,7 +257,7 @@ impl RefusalGround {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cp247_forms::Art30Ground;
+    use crate::Art30Ground;
 
     #[test]
     fn art30_allows_exactly_the_forms_withholding_grounds() {
@@ -267,7 +267,7 @@ mod tests {
             .collect();
         let forms: Vec<&str> = Art30Ground::ALL.iter().map(|g| g.as_str()).collect();
         assert_eq!(here, forms);
-        for name in cp247_forms::documents::GROUNDS_NOT_IN_ART30 {
+        for name in crate::documents::GROUNDS_NOT_IN_ART30 {
             let g = RefusalGround::from_name(name).unwrap();
             assert!(!g.listed_for(Article::Art30), "{g}");
         }

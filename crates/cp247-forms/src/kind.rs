@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use cp247_forms::{Document, Kind, PreservationStatus};
+use crate::{Document, Kind, PreservationStatus};
 use serde::{Deserialize, Serialize};
 
 /// Which side of a case a node is on.

@@ -1,8 +1,8 @@
 //! [`Node`] → typed [`Reply`], collecting every problem.
 
+use crate::shared::{Choice, DataCategory};
+use crate::{Applicable, Document, FieldPath, Kind, Node};
 use cp247_domain::{Channel, Instant, Urgency};
-use cp247_forms::shared::{Choice, DataCategory};
-use cp247_forms::{Applicable, Code as FormsCode, Document, FieldPath, Kind, Node};
 use jiff::SignedDuration;
 
 use super::{
@@ -14,13 +14,13 @@ use super::{
     PreservationRiskNotice, Referred, Refused, ReleaseReason, Reply, ReplyContext,
     RequestForInformation, RequesterDecision, RiskKind, Withdrawn,
 };
-use crate::grounds::{GroundError, GroundKind, RefusalGround};
-use crate::kind::{Article, MessageKind};
-use crate::problem::{Code, Problem, Report};
-use crate::read::{
+use crate::decode::{
     Ctx, Obj, boolean, choice, condition, date, embedded_document, instant, invalid_choice,
     long_text, message_id, no_duplicates, provider, ranged, sha256, string, text, ticket_ref,
 };
+use crate::grounds::{GroundError, GroundKind, RefusalGround};
+use crate::kind::{Article, MessageKind};
+use crate::problem::{Code, Problem};
 
 const DAY: SignedDuration = SignedDuration::from_hours(24);
 
@@ -29,12 +29,12 @@ fn days(n: i64) -> SignedDuration {
     SignedDuration::from_secs(n.saturating_mul(DAY.as_secs()))
 }
 
-/// Reads a JSON reply, refusing input beyond [`cp247_forms::MAX_DOCUMENT_BYTES`] or
-/// [`cp247_forms::MAX_DEPTH`]; a well-formed reply with problems gives `Ok` with the problems.
+/// Reads a JSON reply, refusing input beyond [`crate::MAX_DOCUMENT_BYTES`] or
+/// [`crate::MAX_DEPTH`]; a well-formed reply with problems gives `Ok` with the problems.
 pub fn parse_reply_json(
     bytes: &[u8],
     ctx: &ReplyContext,
-) -> Result<ParsedReply, cp247_forms::FormsError> {
+) -> Result<ParsedReply, crate::FormsError> {
     let node = Node::from_json(bytes)?;
     Ok(decode_reply(&node, ctx))
 }
@@ -43,6 +43,15 @@ pub fn parse_reply_json(
 pub fn decode_reply(node: &Node, ctx: &ReplyContext) -> ParsedReply {
     let mut c = Ctx::new();
     let reply = reply(&mut c, node, Some(ctx), None);
+    finish(c, reply)
+}
+
+/// Decodes a reply without the case it belongs to (a file given on the command line): every
+/// rule is checked except those that depend on the request it answers (reply kinds and refusal
+/// grounds per article, item numbers, the requested period, extension or not).
+pub fn decode_reply_without_case(node: &Node) -> ParsedReply {
+    let mut c = Ctx::new();
+    let reply = reply(&mut c, node, None, None);
     finish(c, reply)
 }
 
@@ -69,11 +78,8 @@ pub fn decode_message(
     let kind = MessageKind::from_name(message_type)
         .ok_or_else(|| MessageError::UnknownType(message_type.chars().take(64).collect()))?;
     if kind.is_request() {
-        let parsed = cp247_forms::decode(node);
-        let mut report = Report::new();
-        for p in parsed.report.problems() {
-            report.push(Problem::from_forms(p, &FieldPath::root()));
-        }
+        let parsed = crate::decode(node);
+        let mut report = parsed.report;
         let mut message = None;
         if let Some(doc) = parsed.document {
             match MessageKind::of_request(&doc) {
@@ -320,7 +326,7 @@ fn item_number(
 }
 
 fn media_type(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<MediaType> {
-    crate::read::formatted(c, node, path, Code::InvalidMediaType, MediaType::parse)
+    crate::decode::formatted(c, node, path, Code::InvalidMediaType, MediaType::parse)
 }
 
 fn data_delivery(c: &mut Ctx, node: &Node, path: &FieldPath) -> Option<DataDelivery> {
@@ -353,7 +359,7 @@ fn check_result(
     c: &mut Ctx,
     o: &Obj<'_>,
     delivery: &Applicable<DataDelivery>,
-    answer: &Applicable<cp247_forms::shared::LongText>,
+    answer: &Applicable<crate::shared::LongText>,
     ctx: Option<&ReplyContext>,
 ) -> bool {
     if ctx.is_some_and(|x| x.article == Article::Art31) && !delivery.is_value() {
@@ -415,7 +421,7 @@ fn information_provided(
     let answers = o.list(c, "answers", |c, n, p| {
         let mut a = c.object(n, p)?;
         let question = a.req(c, "question", |c, n, p| {
-            ranged(c, n, p, 1, cp247_forms::MAX_LIST_ITEMS as u64)
+            ranged(c, n, p, 1, crate::MAX_LIST_ITEMS as u64)
         });
         let answer = a.req(c, "answer", long_text);
         a.finish(c);
@@ -675,7 +681,7 @@ fn partially_executed(
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         if item.is_some() && items.get(..i).is_some_and(|before| before.contains(item)) {
-            c.problem(FormsCode::DuplicateItem, path.index(i).key("item"));
+            c.problem(Code::DuplicateItem, path.index(i).key("item"));
             ok = false;
         }
     }
