@@ -565,26 +565,30 @@ pub struct ConnectionsSection {
     pub http2_ping_timeout: Period,
 }
 
+// The defaults are the listener's own (`ServeLimits::default`, ADR 0022): one place holds them.
+fn listener_default() -> cp247_federation::ServeLimits {
+    cp247_federation::ServeLimits::default()
+}
 fn default_max_per_source() -> usize {
-    64
+    listener_default().max_connections_per_source
 }
 fn default_first_byte_timeout() -> Period {
-    Period::secs(10)
+    Period(listener_default().first_byte_timeout)
 }
 fn default_tls_handshake_timeout() -> Period {
-    Period::secs(10)
+    Period(listener_default().handshake_timeout)
 }
 fn default_request_head_timeout() -> Period {
-    Period::secs(15)
+    Period(listener_default().header_read_timeout)
 }
 fn default_idle_timeout() -> Period {
-    Period::secs(60)
+    Period(listener_default().idle_timeout)
 }
 fn default_h2_ping_interval() -> Period {
-    Period::secs(30)
+    Period(listener_default().h2_keep_alive_interval)
 }
 fn default_h2_ping_timeout() -> Period {
-    Period::secs(20)
+    Period(listener_default().h2_keep_alive_timeout)
 }
 
 impl Default for ConnectionsSection {
