@@ -2,10 +2,11 @@
 // Integration tests: a failed setup step should stop the test loudly.
 
 //! Issue #10, attack 2: one address takes a node off the network. Two real nodes on
-//! 127.0.0.1 (MD, attacked; FR, its peer). 2,000 TCP connections from 127.0.0.1 that never
-//! send a byte are opened to MD and held; meanwhile an officer signs in to MD's web interface
-//! from 127.0.0.2, `/healthz` answers, FR delivers a request to MD and gets its signed
-//! receipt, and MD closes every idle connection (none sent a byte).
+//! 127.0.0.1 (MD, attacked; FR, its peer, whose node calls MD from 127.0.0.1). 2,000 TCP
+//! connections from a third address, 127.0.0.3, that never send a byte are opened to MD and
+//! held; meanwhile an officer signs in to MD's web interface from 127.0.0.2, `/healthz`
+//! answers, FR delivers a request to MD at its first attempt and gets its signed receipt, and
+//! MD closes every idle connection (none sent a byte).
 //!
 //! Before ADR 0022 the listener had no per-source cap and no time limit before protocol
 //! detection: 1,024 of the idle sockets filled every slot for as long as they were held, and
@@ -248,12 +249,16 @@ async fn sign_in(base: &str, http: &reqwest::Client, officer: &Enrolment) -> Str
     session
 }
 
-/// Opens `n` TCP connections from 127.0.0.1 to `to` and sends nothing on them.
+/// The flood's address: neither the peer's (FR's node calls from 127.0.0.1) nor the officer's.
+const FLOOD_SOURCE: &str = "127.0.0.3";
+
+/// Opens `n` TCP connections from [`FLOOD_SOURCE`] to `to` and sends nothing on them.
 async fn flood(to: SocketAddr, n: usize) -> Vec<TcpStream> {
     let mut held = Vec::with_capacity(n);
+    let from = SocketAddr::new(FLOOD_SOURCE.parse().unwrap(), 0);
     for _ in 0..n {
         let socket = TcpSocket::new_v4().unwrap();
-        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        socket.bind(from).unwrap();
         held.push(socket.connect(to).await.unwrap());
     }
     held
@@ -333,9 +338,8 @@ async fn two_thousand_idle_connections_from_one_address_do_not_take_the_node_off
     assert_eq!(health.status(), StatusCode::OK);
     sign_in(&md_base, &elsewhere, &officer).await;
 
-    // A peer delivers a request and gets its signed receipt. FR's node calls from 127.0.0.1,
-    // the flood's own address: its first attempts may be refused by the per-source cap, and
-    // its retries get in once the flood's sockets have passed the first-byte limit.
+    // A peer delivers a request and gets its signed receipt at its first attempt: FR's node
+    // calls from 127.0.0.1, and the flood's cap on 127.0.0.3 does not touch it.
     let http = client_from("127.0.0.2");
     let document: Value =
         serde_json::from_str(cp247_forms::examples::json(cp247_forms::Kind::Art29)).unwrap();
@@ -368,6 +372,10 @@ async fn two_thousand_idle_connections_from_one_address_do_not_take_the_node_off
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let delivered = delivered.expect("FR's request is delivered to MD within 30 s");
+    assert_eq!(
+        delivered["messages"][0]["delivery"]["attempts"], 1,
+        "the peer was not delayed by the flood: {delivered}"
+    );
     assert!(
         delivered["messages"][0]["delivery"]["receipt"]
             .as_str()
@@ -387,7 +395,7 @@ async fn two_thousand_idle_connections_from_one_address_do_not_take_the_node_off
     assert_eq!(open, 0, "idle connections still open on the server's side");
 
     // The flood's own address is served again once its sockets are gone.
-    let health = client_from("127.0.0.1")
+    let health = client_from(FLOOD_SOURCE)
         .get(format!("{md_base}/healthz"))
         .send()
         .await
