@@ -4,9 +4,11 @@
 //! Issue #10, point 3: a stranger makes the node allocate a gigabyte. Decompression bombs —
 //! about 30 MB of JSON compressed to a few tens of kilobytes, encrypted to the node's published
 //! certificate and signed by a key the directory does not list — are posted in parallel to a
-//! running node. Each is refused as an unknown signer (403) or, beyond the messages the node
-//! opens at once, deferred with 503 `inbound_busy` and `Retry-After`; the node's peak resident
-//! memory, read from `/proc/<pid>/status`, grows by less than 256 MiB.
+//! running node. Sixteen fit the node's waiting room (4 opened at once, 16 waiting per source):
+//! each waits its turn and is refused as an unknown signer (403), none deferred. Then forty:
+//! each is refused (403) or, beyond the waiting room, deferred with 503 `inbound_busy` and
+//! `Retry-After`, and at least the room's worth get in. The node's peak resident memory, read
+//! from `/proc/<pid>/status`, grows by less than 256 MiB.
 //!
 //! Before the fix the node inflated and parsed each payload into a JSON tree before looking
 //! at the signer, on its async workers, with no bound on how many at once: 8 bombs took it
@@ -24,6 +26,9 @@ use node_harness::{Network, NodeOptions, client, note, now};
 use serde_json::Value;
 
 const BOMBS: usize = 16;
+/// A second round, beyond the waiting room of one source (4 opened + 16 waiting).
+const FLOOD: usize = 40;
+const ROOM: usize = 4 + 16;
 const MIB: u64 = 1024 * 1024;
 
 /// About 30 MB of JSON that a payload parser would turn into a large tree: many small
@@ -61,6 +66,8 @@ fn memory(pid: u32) -> (u64, u64) {
 struct Outcome {
     refused: usize,
     busy: usize,
+    flood_refused: usize,
+    flood_busy: usize,
     baseline_rss: u64,
     peak: u64,
 }
@@ -101,56 +108,24 @@ async fn bombard() -> Outcome {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (baseline_rss, _) = memory(pid);
 
-    let posts = (0..BOMBS).map(|_| {
-        let http = http.clone();
-        let url = url.clone();
-        let bomb = bomb.clone();
-        tokio::spawn(async move {
-            let r = http
-                .post(format!("{url}/federation/v1/messages"))
-                .header("content-type", "application/pgp-encrypted")
-                .body(bomb)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let retry_after = r
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let body: Value = r.json().await.unwrap();
-            (
-                status,
-                body["error"].as_str().unwrap_or("").to_owned(),
-                retry_after,
-            )
-        })
-    });
-    let answers = futures_join(posts.collect()).await;
-    let (_, peak) = memory(pid);
+    let answers = post_all(&http, &url, &bomb, BOMBS).await;
 
-    let mut refused = 0;
-    let mut busy = 0;
-    for (status, code, retry_after) in &answers {
-        match (status, code.as_str()) {
-            (403, "unknown_signer") => refused += 1,
-            (503, "inbound_busy") => {
-                busy += 1;
-                let secs: u64 = retry_after
-                    .as_deref()
-                    .and_then(|v| v.parse().ok())
-                    .expect("a busy answer carries Retry-After in seconds");
-                assert!((1..=60).contains(&secs), "Retry-After {secs}");
-            }
-            other => panic!(
-                "unexpected answer {other:?} to a stranger's bomb:\n{}",
-                net.node("MD").log_tail()
-            ),
-        }
-    }
-    assert_eq!(refused + busy, BOMBS);
-    assert!(refused >= 1, "no bomb reached the signer check");
+    let (refused, busy) = count(&answers, &mut net);
+    assert_eq!(
+        (refused, busy),
+        (BOMBS, 0),
+        "{BOMBS} bombs from one address fit the waiting room: each waits its turn and is refused for its signer"
+    );
+
+    // Beyond the waiting room: the excess is deferred, and at least the room's worth get in.
+    let flood = post_all(&http, &url, &bomb, FLOOD).await;
+    let (flood_refused, flood_busy) = count(&flood, &mut net);
+    assert_eq!(flood_refused + flood_busy, FLOOD);
+    assert!(
+        flood_refused >= ROOM,
+        "only {flood_refused} of {FLOOD} got in; the room holds {ROOM}"
+    );
+    let (_, peak) = memory(pid);
 
     // The node still serves.
     let health = http.get(format!("{url}/healthz")).send().await.unwrap();
@@ -173,9 +148,72 @@ async fn bombard() -> Outcome {
     Outcome {
         refused,
         busy,
+        flood_refused,
+        flood_busy,
         baseline_rss,
         peak,
     }
+}
+
+/// Posts `n` copies of `bomb` at once; each answer's status, error code and `Retry-After`.
+async fn post_all(
+    http: &reqwest::Client,
+    url: &str,
+    bomb: &[u8],
+    n: usize,
+) -> Vec<(u16, String, Option<String>)> {
+    let posts = (0..n).map(|_| {
+        let http = http.clone();
+        let url = url.to_owned();
+        let bomb = bomb.to_vec();
+        tokio::spawn(async move {
+            let r = http
+                .post(format!("{url}/federation/v1/messages"))
+                .header("content-type", "application/pgp-encrypted")
+                .body(bomb)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry_after = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body: Value = r.json().await.unwrap();
+            (
+                status,
+                body["error"].as_str().unwrap_or("").to_owned(),
+                retry_after,
+            )
+        })
+    });
+    futures_join(posts.collect()).await
+}
+
+/// How many answers were 403 `unknown_signer` and how many 503 `inbound_busy` (with a
+/// `Retry-After` in seconds); any other answer fails the test.
+fn count(answers: &[(u16, String, Option<String>)], net: &mut Network) -> (usize, usize) {
+    let mut refused = 0;
+    let mut busy = 0;
+    for (status, code, retry_after) in answers {
+        match (status, code.as_str()) {
+            (403, "unknown_signer") => refused += 1,
+            (503, "inbound_busy") => {
+                busy += 1;
+                let secs: u64 = retry_after
+                    .as_deref()
+                    .and_then(|v| v.parse().ok())
+                    .expect("a busy answer carries Retry-After in seconds");
+                assert!((1..=60).contains(&secs), "Retry-After {secs}");
+            }
+            other => panic!(
+                "unexpected answer {other:?} to a stranger's bomb:\n{}",
+                net.node("MD").log_tail()
+            ),
+        }
+    }
+    (refused, busy)
 }
 
 async fn futures_join(
@@ -191,9 +229,12 @@ async fn futures_join(
 fn report(o: &Outcome) -> String {
     format!(
         "{BOMBS} bombs: {} refused as unknown signer, {} deferred with 503 inbound_busy; \
+         then {FLOOD}: {} refused, {} deferred; \
          node RSS before {:.1} MiB, peak {:.1} MiB, growth {:.1} MiB",
         o.refused,
         o.busy,
+        o.flood_refused,
+        o.flood_busy,
         o.baseline_rss as f64 / MIB as f64,
         o.peak as f64 / MIB as f64,
         o.peak.saturating_sub(o.baseline_rss) as f64 / MIB as f64,

@@ -437,10 +437,15 @@ pub struct LimitsSection {
     /// Messages dated further ahead than this are refused.
     #[serde(default = "default_max_future")]
     pub max_clock_ahead: Period,
-    /// Messages from peers opened (decrypted, checked, verified) at once; the excess is
-    /// answered 503 `inbound_busy` with `Retry-After`, and the sender tries again.
+    /// Messages from peers opened (decrypted, checked, verified) at once; the excess waits
+    /// its turn (see `max_inbound_waiting`).
     #[serde(default = "default_max_inbound_opening")]
     pub max_inbound_opening: usize,
+    /// Messages from peers that may wait for an opening slot, a quarter of them from one
+    /// source, each for at most 10 s; beyond them, or after the wait, a message is answered
+    /// 503 `inbound_busy` with `Retry-After` and the sender tries again. 0: none waits.
+    #[serde(default = "default_max_inbound_waiting")]
+    pub max_inbound_waiting: usize,
 }
 
 fn default_max_message() -> usize {
@@ -473,6 +478,9 @@ fn default_max_future() -> Period {
 fn default_max_inbound_opening() -> usize {
     cp247_federation::inbound::DEFAULT_MAX_OPENING
 }
+fn default_max_inbound_waiting() -> usize {
+    cp247_federation::inbound::DEFAULT_MAX_WAITING
+}
 
 impl Default for LimitsSection {
     fn default() -> Self {
@@ -487,6 +495,7 @@ impl Default for LimitsSection {
             max_message_age: default_max_age(),
             max_clock_ahead: default_max_future(),
             max_inbound_opening: default_max_inbound_opening(),
+            max_inbound_waiting: default_max_inbound_waiting(),
         }
     }
 }
@@ -1236,6 +1245,12 @@ impl ConfigFile {
                 "it must be 1 to 64: each message being opened may hold its whole payload in memory",
             ));
         }
+        if l.max_inbound_waiting > 1024 {
+            return Err(invalid(
+                "limits.max_inbound_waiting",
+                "it must be 0 to 1024: each waiting message holds its sealed bytes in memory",
+            ));
+        }
         let every = self.audit.checkpoint_every.duration();
         if every < Duration::from_secs(1) || every > Duration::from_secs(7 * 86_400) {
             return Err(invalid(
@@ -1309,6 +1324,7 @@ fn is_number_key(key: &str) -> bool {
             | "limits.max_connections"
             | "connections.max_per_source"
             | "limits.max_inbound_opening"
+            | "limits.max_inbound_waiting"
             | "cases.scheduler_batch"
             | "testing.clock_control"
             | "notify.smtp_port"
@@ -1610,6 +1626,47 @@ mod tests {
             err.contains("max_lifetime") && err.contains("forever"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn inbound_admission_has_safe_defaults_and_bounded_values() {
+        let base = std::path::Path::new("/srv/cp247");
+        let c = sample();
+        assert_eq!(c.limits.max_inbound_opening, 4);
+        assert_eq!(c.limits.max_inbound_waiting, 64);
+        type Change = fn(&mut ConfigFile);
+        let refused: [(Change, &str, &str); 3] = [
+            (
+                |c| c.limits.max_inbound_opening = 0,
+                "limits.max_inbound_opening",
+                "1 to 64",
+            ),
+            (
+                |c| c.limits.max_inbound_waiting = 1025,
+                "limits.max_inbound_waiting",
+                "0 to 1024",
+            ),
+            (
+                |c| c.limits.max_inbound_opening = 65,
+                "limits.max_inbound_opening",
+                "1 to 64",
+            ),
+        ];
+        for (change, key, words) in refused {
+            let mut c = sample();
+            change(&mut c);
+            match c.resolve(base) {
+                Err(ConfigError::Invalid { key: k, reason }) => {
+                    assert_eq!(k, key, "{reason}");
+                    assert!(reason.contains(words), "{key}: {reason}");
+                }
+                other => panic!("{key}: expected a refusal, got {other:?}"),
+            }
+        }
+        // No waiting room is allowed: the excess is then deferred at once.
+        let mut c = sample();
+        c.limits.max_inbound_waiting = 0;
+        assert!(c.resolve(base).is_ok());
     }
 
     #[test]

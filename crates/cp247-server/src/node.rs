@@ -15,10 +15,10 @@ use cp247_directory::{AcceptancePolicy, PinnedAuthority};
 use cp247_domain::{Address, Clock, TestClock};
 use cp247_federation::HttpsTransport;
 use cp247_federation::directory::DirectorySync;
-use cp247_federation::inbound::{Admission, Inbound};
+use cp247_federation::inbound::{self, Admission, Inbound};
 use cp247_federation::listen::{self, ListenMode, SourceExemption};
 use cp247_federation::tls::{TlsIdentity, TlsPin, check_private};
-use cp247_store::{Store, StoreOptions};
+use cp247_store::{Backend, Store, StoreOptions};
 use cp247_transport::{DirectoryHandle, Metrics, Transport};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -385,7 +385,16 @@ pub async fn start_with_alerts(
         limits: open_limits,
         policy: open_policy,
         metrics: metrics.clone(),
-        admission: Admission::new(config.file.limits.max_inbound_opening),
+        admission: Admission::new(
+            config.file.limits.max_inbound_opening,
+            config.file.limits.max_inbound_waiting,
+        )
+        .storing_at_once(match store.backend() {
+            Backend::Sqlite => config.file.limits.max_inbound_opening,
+            Backend::Postgres => {
+                config.file.limits.max_inbound_opening * inbound::STORING_PER_OPENING
+            }
+        }),
         refusals: config.file.audit.refusal_policy(),
     };
     let d = &config.file.delivery;
