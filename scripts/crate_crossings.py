@@ -33,7 +33,6 @@ def parse(path):
     names = {}
     edges = collections.Counter()
     caller = callee = None
-    pending = False
 
     def name_of(value):
         m = re.match(r"^\((\d+)\)(?: (.*))?$", value)
@@ -51,11 +50,7 @@ def parse(path):
             elif line.startswith("cfn="):
                 callee = name_of(line[4:])
             elif line.startswith("calls="):
-                count = int(line[6:].split()[0])
-                pending = True
-                edges[(caller, callee)] += count
-            elif pending:
-                pending = False
+                edges[(caller, callee)] += int(line[6:].split()[0])
     return edges
 
 
