@@ -1628,13 +1628,32 @@ mod tests {
         );
     }
 
+    /// A change to the sample configuration, for [`assert_refused`].
+    type Change = fn(&mut ConfigFile);
+
+    /// Each change, applied alone to the sample, is refused naming `key`, with a reason that
+    /// contains `words`.
+    fn assert_refused(refused: &[(Change, &str, &str)]) {
+        let base = std::path::Path::new("/srv/cp247");
+        for (change, key, words) in refused {
+            let mut c = sample();
+            change(&mut c);
+            match c.resolve(base) {
+                Err(ConfigError::Invalid { key: k, reason }) => {
+                    assert_eq!(k, *key, "{reason}");
+                    assert!(reason.contains(words), "{key}: {reason}");
+                }
+                other => panic!("{key}: expected a refusal, got {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn inbound_admission_has_safe_defaults_and_bounded_values() {
         let base = std::path::Path::new("/srv/cp247");
         let c = sample();
         assert_eq!(c.limits.max_inbound_opening, 4);
         assert_eq!(c.limits.max_inbound_waiting, 64);
-        type Change = fn(&mut ConfigFile);
         let refused: [(Change, &str, &str); 3] = [
             (
                 |c| c.limits.max_inbound_opening = 0,
@@ -1652,17 +1671,7 @@ mod tests {
                 "1 to 64",
             ),
         ];
-        for (change, key, words) in refused {
-            let mut c = sample();
-            change(&mut c);
-            match c.resolve(base) {
-                Err(ConfigError::Invalid { key: k, reason }) => {
-                    assert_eq!(k, key, "{reason}");
-                    assert!(reason.contains(words), "{key}: {reason}");
-                }
-                other => panic!("{key}: expected a refusal, got {other:?}"),
-            }
-        }
+        assert_refused(&refused);
         // No waiting room is allowed: the excess is then deferred at once.
         let mut c = sample();
         c.limits.max_inbound_waiting = 0;
@@ -1681,7 +1690,6 @@ mod tests {
         assert_eq!(limits.idle_timeout, Duration::from_secs(60));
         assert_eq!(limits.h2_keep_alive_interval, Duration::from_secs(30));
         assert_eq!(limits.h2_keep_alive_timeout, Duration::from_secs(20));
-        type Change = fn(&mut ConfigFile);
         let refused: [(Change, &str, &str); 6] = [
             (
                 |c| c.connections.max_per_source = 0,
@@ -1714,17 +1722,7 @@ mod tests {
                 "at least 2",
             ),
         ];
-        for (change, key, words) in refused {
-            let mut c = sample();
-            change(&mut c);
-            match c.resolve(base) {
-                Err(ConfigError::Invalid { key: k, reason }) => {
-                    assert_eq!(k, key, "{reason}");
-                    assert!(reason.contains(words), "{key}: {reason}");
-                }
-                other => panic!("{key}: expected a refusal, got {other:?}"),
-            }
-        }
+        assert_refused(&refused);
         // Read from the file (unknown keys refused) and from the environment.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CONFIG_FILE_NAME);
